@@ -1,0 +1,115 @@
+//! Command-line flags, as raw clap structs. `run.rs` turns them into checked
+//! options; every check of a value lives there, with its error message.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Audit AWS CloudTrail coverage across an AWS Organization.
+///
+/// trailaudit lists every account of the organization, assumes a read-only
+/// role in each, looks at every enabled region, and reports for every
+/// account and region whether API activity is recorded, by which trail, how
+/// long it is kept, and who can read it. It only ever calls read-only APIs.
+#[derive(Debug, Parser)]
+#[command(
+    name = "audit",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Options that apply to every command.
+    #[command(flatten)]
+    pub global: Global,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Connection and output options, as in the AWS CLI.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Use a specific profile from your credential file (default: the standard
+    /// credential chain: environment, profile, SSO, instance role).
+    #[arg(long, global = true, env = "AWS_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The region for AWS Organizations and STS calls (default: from the
+    /// profile or environment, else us-east-1).
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Override every service's endpoint URL (emulators, VPC endpoints).
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Print nothing but errors and results.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// More logging on stderr (-v info, -vv debug, -vvv everything incl. the SDK).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit every account of the AWS Organization (run from the management
+    /// account or a delegated audit account).
+    Org(OrgArgs),
+    /// Audit the single account of the current credentials (no organization needed).
+    Account(AuditArgs),
+}
+
+/// `audit org`.
+#[derive(Debug, Args)]
+pub struct OrgArgs {
+    /// The shared audit options.
+    #[command(flatten)]
+    pub audit: AuditArgs,
+    /// Only these accounts (comma-separated 12-digit ids).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub accounts: Vec<String>,
+    /// Never these accounts (comma-separated 12-digit ids).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub exclude_accounts: Vec<String>,
+    /// Only accounts under these OUs (ids `ou-...`, names, or paths `Root/Prod`; comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "OUS")]
+    pub ou: Vec<String>,
+    /// The role to assume in each member account.
+    #[arg(
+        long,
+        default_value = "OrganizationAccountAccessRole",
+        value_name = "NAME"
+    )]
+    pub role_name: String,
+    /// External id required by the role's trust policy.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// Role session name, visible in the members' CloudTrail.
+    #[arg(long, default_value = "trailaudit", value_name = "NAME")]
+    pub session_name: String,
+}
+
+/// Options shared by `audit org` and `audit account`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Regions to audit: `all` (the regions enabled for each account) or a
+    /// comma-separated list of names and globs, such as `us-east-1,eu-*`.
+    #[arg(long, default_value = "all", value_name = "all|LIST")]
+    pub regions: String,
+    /// AWS calls in flight at once, across accounts and regions.
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    pub concurrency: usize,
+    /// Directory for the snapshot and reports (default: reports/<UTC date>/).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Also write the snapshot to this file.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot_out: Option<PathBuf>,
+    /// Re-analyse a stored snapshot instead of calling AWS.
+    #[arg(long, value_name = "FILE")]
+    pub from_snapshot: Option<PathBuf>,
+    /// Look for the newest log and digest objects in each account-region's
+    /// S3 prefix, as evidence that logs arrive (needs s3:ListBucket).
+    #[arg(long)]
+    pub probe_delivery: bool,
+}

@@ -1,0 +1,280 @@
+//! The read-only allowlist: every AWS operation the audit may call, and the
+//! IAM action each one needs.
+//!
+//! The [`crate::aws::Guard`] interceptor refuses any operation not listed here
+//! before it is signed or sent, and `audit policy` derives the least-privilege
+//! IAM policy from the same table. Only Describe/Get/List/Lookup and
+//! `sts:AssumeRole` appear: adding a write here is a review-blocking change.
+
+/// One allowed operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllowedOperation {
+    /// Service name as the SDK reports it (`CloudTrail`, `S3`...).
+    pub sdk_service: &'static str,
+    /// Operation name as the SDK reports it (`DescribeTrails`).
+    pub operation: &'static str,
+    /// IAM action needed (`cloudtrail:DescribeTrails`).
+    pub iam_action: &'static str,
+    /// Why the tool calls it.
+    pub purpose: &'static str,
+}
+
+const fn op(
+    sdk_service: &'static str,
+    operation: &'static str,
+    iam_action: &'static str,
+    purpose: &'static str,
+) -> AllowedOperation {
+    AllowedOperation {
+        sdk_service,
+        operation,
+        iam_action,
+        purpose,
+    }
+}
+
+/// Every operation the tool may send. Nothing else leaves the process.
+pub const ALLOWED_OPERATIONS: &[AllowedOperation] = &[
+    op(
+        "STS",
+        "GetCallerIdentity",
+        "sts:GetCallerIdentity",
+        "who runs the audit",
+    ),
+    op(
+        "STS",
+        "AssumeRole",
+        "sts:AssumeRole",
+        "enter each member account, once per run",
+    ),
+    op(
+        "Organizations",
+        "DescribeOrganization",
+        "organizations:DescribeOrganization",
+        "organization id and management account",
+    ),
+    op(
+        "Organizations",
+        "ListRoots",
+        "organizations:ListRoots",
+        "walk the OU tree",
+    ),
+    op(
+        "Organizations",
+        "ListOrganizationalUnitsForParent",
+        "organizations:ListOrganizationalUnitsForParent",
+        "walk the OU tree",
+    ),
+    op(
+        "Organizations",
+        "ListAccountsForParent",
+        "organizations:ListAccountsForParent",
+        "accounts with their OU path",
+    ),
+    op(
+        "Organizations",
+        "ListAccounts",
+        "organizations:ListAccounts",
+        "accounts when the OU tree cannot be read",
+    ),
+    op(
+        "Organizations",
+        "ListDelegatedAdministrators",
+        "organizations:ListDelegatedAdministrators",
+        "delegated administrators",
+    ),
+    op(
+        "Account",
+        "ListRegions",
+        "account:ListRegions",
+        "regions enabled for each account",
+    ),
+    op(
+        "CloudTrail",
+        "DescribeTrails",
+        "cloudtrail:DescribeTrails",
+        "trails per account and region",
+    ),
+    op(
+        "CloudTrail",
+        "GetTrailStatus",
+        "cloudtrail:GetTrailStatus",
+        "logging state and delivery errors",
+    ),
+    op(
+        "CloudTrail",
+        "GetEventSelectors",
+        "cloudtrail:GetEventSelectors",
+        "which events a trail records",
+    ),
+    op(
+        "CloudTrail",
+        "GetInsightSelectors",
+        "cloudtrail:GetInsightSelectors",
+        "Insights events",
+    ),
+    op(
+        "CloudTrail",
+        "ListEventDataStores",
+        "cloudtrail:ListEventDataStores",
+        "CloudTrail Lake coverage",
+    ),
+    op(
+        "CloudTrail",
+        "GetEventDataStore",
+        "cloudtrail:GetEventDataStore",
+        "CloudTrail Lake selectors",
+    ),
+    op(
+        "CloudTrail",
+        "LookupEvents",
+        "cloudtrail:LookupEvents",
+        "90-day event history (audit why)",
+    ),
+    op(
+        "S3",
+        "ListBuckets",
+        "s3:ListAllMyBuckets",
+        "find which account owns a log bucket",
+    ),
+    op(
+        "S3",
+        "GetBucketLocation",
+        "s3:GetBucketLocation",
+        "bucket region",
+    ),
+    op(
+        "S3",
+        "GetBucketPolicy",
+        "s3:GetBucketPolicy",
+        "delivery permissions and public access",
+    ),
+    op("S3", "GetBucketAcl", "s3:GetBucketAcl", "public ACL grants"),
+    op(
+        "S3",
+        "GetBucketLifecycleConfiguration",
+        "s3:GetLifecycleConfiguration",
+        "log retention",
+    ),
+    op(
+        "S3",
+        "GetBucketVersioning",
+        "s3:GetBucketVersioning",
+        "tamper resistance and noncurrent retention",
+    ),
+    op(
+        "S3",
+        "GetBucketEncryption",
+        "s3:GetEncryptionConfiguration",
+        "default encryption",
+    ),
+    op(
+        "S3",
+        "GetPublicAccessBlock",
+        "s3:GetBucketPublicAccessBlock",
+        "public access block",
+    ),
+    op(
+        "S3",
+        "GetBucketLogging",
+        "s3:GetBucketLogging",
+        "access logging on the log bucket",
+    ),
+    op(
+        "S3",
+        "GetObjectLockConfiguration",
+        "s3:GetBucketObjectLockConfiguration",
+        "Object Lock retention",
+    ),
+    op(
+        "S3",
+        "ListObjectsV2",
+        "s3:ListBucket",
+        "delivery probe: newest log and digest objects",
+    ),
+    op(
+        "S3",
+        "HeadObject",
+        "s3:GetObject",
+        "audit why: does the expected log object exist",
+    ),
+    op("KMS", "DescribeKey", "kms:DescribeKey", "key state"),
+    op(
+        "KMS",
+        "GetKeyRotationStatus",
+        "kms:GetKeyRotationStatus",
+        "key rotation",
+    ),
+    op(
+        "KMS",
+        "GetKeyPolicy",
+        "kms:GetKeyPolicy",
+        "whether CloudTrail may use the key",
+    ),
+    op(
+        "CloudWatch Logs",
+        "DescribeLogGroups",
+        "logs:DescribeLogGroups",
+        "log group retention",
+    ),
+];
+
+/// True when the SDK operation is allowed.
+pub fn is_allowed(sdk_service: &str, operation: &str) -> bool {
+    ALLOWED_OPERATIONS
+        .iter()
+        .any(|o| o.operation == operation && same_service(o.sdk_service, sdk_service))
+}
+
+/// The IAM action for an allowed SDK operation.
+pub fn iam_action(sdk_service: &str, operation: &str) -> Option<&'static str> {
+    ALLOWED_OPERATIONS
+        .iter()
+        .find(|o| o.operation == operation && same_service(o.sdk_service, sdk_service))
+        .map(|o| o.iam_action)
+}
+
+fn same_service(a: &str, b: &str) -> bool {
+    let norm = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase()
+    };
+    norm(a) == norm(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_read_operations_are_allowed() {
+        for o in ALLOWED_OPERATIONS {
+            let read = ["Describe", "Get", "List", "Lookup", "Head"]
+                .iter()
+                .any(|p| o.operation.starts_with(p));
+            assert!(
+                read || o.operation == "AssumeRole",
+                "{} is not a read operation",
+                o.operation
+            );
+            let (svc, action) = o.iam_action.split_once(':').expect("service:Action");
+            assert!(!svc.is_empty() && !action.is_empty());
+        }
+    }
+
+    #[test]
+    fn writes_are_refused() {
+        assert!(is_allowed("CloudTrail", "DescribeTrails"));
+        assert!(is_allowed("cloudtrail", "DescribeTrails"));
+        assert!(!is_allowed("CloudTrail", "StopLogging"));
+        assert!(!is_allowed("CloudTrail", "DeleteTrail"));
+        assert!(!is_allowed("S3", "PutBucketPolicy"));
+        assert!(is_allowed("CloudWatch Logs", "DescribeLogGroups"));
+        assert_eq!(
+            iam_action("S3", "GetBucketLifecycleConfiguration"),
+            Some("s3:GetLifecycleConfiguration")
+        );
+    }
+}

@@ -1,0 +1,759 @@
+//! Collection: the only stage of trailaudit that talks to AWS.
+//!
+//! [`collect`] walks the organization (or the caller's single account),
+//! assumes the audit role once per account, lists trails in every selected
+//! region, reads each trail's details once from its home region with its
+//! owner's credentials, then each destination bucket, KMS key and log group
+//! once from its owner, and returns a [`Snapshot`]. Every failed call becomes
+//! data in the snapshot; only unusable starting credentials (or an unreadable
+//! organization in organization mode) stop the run.
+//!
+//! Every operation goes through [`aws::Guard`], which refuses anything not on
+//! the read-only [`allowlist`].
+
+pub mod allowlist;
+pub mod aws;
+mod convert;
+mod org;
+mod resources;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use aws_config::{Region, SdkConfig};
+use futures::stream::{self, StreamExt};
+use trailaudit_model::regions::{self, RegionSelection};
+use trailaudit_model::{
+    Access, Account, AccountRegion, AccountStatus, CallerIdentity, CollectionError, ErrorInfo,
+    ErrorKind, Fact, Mode, RegionStatus, Snapshot, Trail, TrailRef,
+};
+
+pub use aws::{load_config, Connection, Guard};
+
+/// What to collect.
+#[derive(Debug, Clone)]
+pub struct CollectOptions {
+    /// Organization or single account.
+    pub mode: Mode,
+    /// `--regions`.
+    pub regions: RegionSelection,
+    /// Only these account ids (empty: all).
+    pub accounts: Vec<String>,
+    /// Never these account ids.
+    pub exclude_accounts: Vec<String>,
+    /// Only accounts under these OUs (id `ou-...`, name, or path `Root/Prod`).
+    pub ous: Vec<String>,
+    /// Role to assume in each account.
+    pub role_name: String,
+    /// External id for the role assumption.
+    pub external_id: Option<String>,
+    /// Role session name.
+    pub session_name: String,
+    /// Calls in flight at once, across accounts and regions.
+    pub concurrency: usize,
+    /// Calls per second per account-region (CloudTrail allows about 10).
+    pub rate_per_account_region: u32,
+    /// Look for the newest log and digest objects per account-region.
+    pub probe_delivery: bool,
+    /// The command line, recorded in the snapshot.
+    pub arguments: Vec<String>,
+}
+
+impl Default for CollectOptions {
+    fn default() -> Self {
+        CollectOptions {
+            mode: Mode::Organization,
+            regions: RegionSelection::All,
+            accounts: vec![],
+            exclude_accounts: vec![],
+            ous: vec![],
+            role_name: "OrganizationAccountAccessRole".into(),
+            external_id: None,
+            session_name: "trailaudit".into(),
+            concurrency: 32,
+            rate_per_account_region: 10,
+            probe_delivery: false,
+            arguments: vec![],
+        }
+    }
+}
+
+/// Progress callbacks; the CLI draws bars with them, libraries stay silent.
+pub trait Reporter: Send + Sync {
+    /// A phase starts with `total` units (`accounts`, `regions`, `resources`, `probes`).
+    fn phase(&self, _name: &str, _total: usize) {}
+    /// One unit of the current phase is done.
+    fn step(&self, _name: &str) {}
+    /// A call failed (recorded in the snapshot).
+    fn error(&self, _error: &CollectionError) {}
+}
+
+/// A reporter that reports nothing.
+pub struct Silent;
+impl Reporter for Silent {}
+
+/// Why collection could not run at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FatalError {
+    /// The starting credentials do not work.
+    #[error("the starting AWS credentials cannot be used: {0}")]
+    Credentials(String),
+    /// Organization mode, but the organization cannot be read.
+    #[error("cannot read the AWS Organization: {0}")]
+    Organization(String),
+}
+
+/// Set to stop a run early: units not yet started are recorded as not
+/// collected and the snapshot is marked incomplete.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// Requests the stop.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+    /// Whether a stop was requested.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Shared state of one run.
+pub(crate) struct Run<'a> {
+    pub base: SdkConfig,
+    pub guard: Arc<Guard>,
+    pub opts: &'a CollectOptions,
+    pub rate: aws::RateBound,
+    pub permits: tokio::sync::Semaphore,
+    pub errors: Mutex<Vec<CollectionError>>,
+    pub reporter: &'a dyn Reporter,
+    pub cancel: Cancel,
+    /// Credentials per audited account (caller's own account: the base config).
+    pub configs: Mutex<HashMap<String, SdkConfig>>,
+    /// The CloudTrail Lake API answered "not implemented" once: stop asking.
+    pub lake_unavailable: AtomicBool,
+    /// The Account API's ListRegions is unusable: use the known region list.
+    pub list_regions_unavailable: AtomicBool,
+    /// CloudTrail Lake event data stores found.
+    pub stores: Mutex<Vec<trailaudit_model::EventDataStore>>,
+}
+
+impl Run<'_> {
+    pub fn record(
+        &self,
+        account: Option<&str>,
+        region: Option<&str>,
+        resource: Option<&str>,
+        error: &ErrorInfo,
+    ) {
+        let e = CollectionError {
+            account_id: account.map(str::to_string),
+            region: region.map(str::to_string),
+            resource: resource.map(str::to_string),
+            error: error.clone(),
+        };
+        tracing::debug!(account, region, resource, error = %error.describe(), "call failed");
+        self.reporter.error(&e);
+        self.errors.lock().expect("errors lock").push(e);
+    }
+
+    /// Records a failed fact and returns it.
+    pub fn failed<T>(
+        &self,
+        account: &str,
+        region: Option<&str>,
+        resource: &str,
+        error: ErrorInfo,
+    ) -> Fact<T> {
+        self.record(Some(account), region, Some(resource), &error);
+        Fact::Failed { error }
+    }
+
+    pub fn config_for(&self, account: &str) -> Option<SdkConfig> {
+        self.configs
+            .lock()
+            .expect("configs lock")
+            .get(account)
+            .cloned()
+    }
+
+    pub fn regional(&self, cfg: &SdkConfig, region: &str) -> SdkConfig {
+        cfg.to_builder()
+            .region(Region::new(region.to_string()))
+            .build()
+    }
+
+    pub fn cloudtrail(&self, cfg: &SdkConfig, region: &str) -> aws_sdk_cloudtrail::Client {
+        let conf = aws_sdk_cloudtrail::config::Builder::from(&self.regional(cfg, region))
+            .interceptor(self.guard.interceptor())
+            .build();
+        aws_sdk_cloudtrail::Client::from_conf(conf)
+    }
+
+    pub fn s3(&self, cfg: &SdkConfig, region: &str) -> aws_sdk_s3::Client {
+        let conf = aws_sdk_s3::config::Builder::from(&self.regional(cfg, region))
+            .force_path_style(true)
+            .interceptor(self.guard.interceptor())
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
+
+    pub fn kms(&self, cfg: &SdkConfig, region: &str) -> aws_sdk_kms::Client {
+        let conf = aws_sdk_kms::config::Builder::from(&self.regional(cfg, region))
+            .interceptor(self.guard.interceptor())
+            .build();
+        aws_sdk_kms::Client::from_conf(conf)
+    }
+
+    pub fn logs(&self, cfg: &SdkConfig, region: &str) -> aws_sdk_cloudwatchlogs::Client {
+        let conf = aws_sdk_cloudwatchlogs::config::Builder::from(&self.regional(cfg, region))
+            .interceptor(self.guard.interceptor())
+            .build();
+        aws_sdk_cloudwatchlogs::Client::from_conf(conf)
+    }
+
+    pub fn sts(&self, cfg: &SdkConfig) -> aws_sdk_sts::Client {
+        let conf = aws_sdk_sts::config::Builder::from(cfg)
+            .interceptor(self.guard.interceptor())
+            .build();
+        aws_sdk_sts::Client::from_conf(conf)
+    }
+
+    pub fn organizations(&self) -> aws_sdk_organizations::Client {
+        let conf = aws_sdk_organizations::config::Builder::from(&self.base)
+            .interceptor(self.guard.interceptor())
+            .build();
+        aws_sdk_organizations::Client::from_conf(conf)
+    }
+
+    pub fn account_api(&self, cfg: &SdkConfig) -> aws_sdk_account::Client {
+        let conf = aws_sdk_account::config::Builder::from(cfg)
+            .interceptor(self.guard.interceptor())
+            .build();
+        aws_sdk_account::Client::from_conf(conf)
+    }
+
+    /// Waits for a global permit and the account-region's CloudTrail rate slot.
+    pub async fn slot(&self, account: &str, region: &str) -> tokio::sync::SemaphorePermit<'_> {
+        let permit = self.permit().await;
+        self.rate.wait(account, region).await;
+        permit
+    }
+
+    /// Waits for a global permit (calls to services other than CloudTrail).
+    pub async fn permit(&self) -> tokio::sync::SemaphorePermit<'_> {
+        self.permits
+            .acquire()
+            .await
+            .expect("semaphore never closed")
+    }
+}
+
+/// Collects a snapshot. `cfg` carries the starting credentials (see
+/// [`load_config`]); `guard` counts and polices every call.
+pub async fn collect(
+    cfg: &SdkConfig,
+    guard: Arc<Guard>,
+    opts: &CollectOptions,
+    reporter: &dyn Reporter,
+    cancel: Cancel,
+) -> Result<Snapshot, FatalError> {
+    let started_at = chrono::Utc::now();
+    let run = Run {
+        base: cfg.clone(),
+        guard: guard.clone(),
+        opts,
+        rate: aws::RateBound::new(opts.rate_per_account_region),
+        permits: tokio::sync::Semaphore::new(opts.concurrency.max(1)),
+        errors: Mutex::new(Vec::new()),
+        reporter,
+        cancel: cancel.clone(),
+        configs: Mutex::new(HashMap::new()),
+        lake_unavailable: AtomicBool::new(false),
+        list_regions_unavailable: AtomicBool::new(false),
+        stores: Mutex::new(Vec::new()),
+    };
+
+    // 1. Who are we? Unusable credentials stop the run here.
+    let who = run
+        .sts(cfg)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| {
+            let info = aws::classify("sts:GetCallerIdentity", &e);
+            FatalError::Credentials(format!(
+                "{}. Check the credentials in use (AWS_PROFILE/--profile, environment variables); for SSO profiles run `aws sso login --profile NAME`, for expired keys refresh them",
+                info.describe()
+            ))
+        })?;
+    let caller = CallerIdentity {
+        account_id: who.account().unwrap_or_default().to_string(),
+        arn: who.arn().unwrap_or_default().to_string(),
+    };
+    run.configs
+        .lock()
+        .expect("configs lock")
+        .insert(caller.account_id.clone(), cfg.clone());
+
+    // 2. Which accounts.
+    let (organization, mut accounts) = match opts.mode {
+        Mode::Organization => {
+            let (o, a) = org::walk(&run).await?;
+            (Some(o), a)
+        }
+        Mode::Account => (
+            None,
+            vec![Account {
+                id: caller.account_id.clone(),
+                name: caller.account_id.clone(),
+                email: None,
+                status: AccountStatus::Active,
+                ou_path: String::new(),
+                is_management: false,
+                access: Access::Caller,
+                regions: vec![],
+            }],
+        ),
+    };
+    accounts.retain(|a| {
+        (opts.accounts.is_empty() || opts.accounts.contains(&a.id))
+            && !opts.exclude_accounts.contains(&a.id)
+            && (opts.ous.is_empty()
+                || opts
+                    .ous
+                    .iter()
+                    .any(|ou| org::under_ou(a, ou, &organization)))
+    });
+
+    // Optional APIs are probed once, so a missing one costs one call, not one per region.
+    probe_optional_apis(&run, &caller.account_id).await;
+
+    // 3. Per account: credentials, regions, trails, trail details.
+    run.reporter.phase("accounts", accounts.len());
+    let trails: Mutex<BTreeMap<String, Trail>> = Mutex::new(BTreeMap::new());
+    let caller_account = caller.account_id.clone();
+    let collected: Vec<Account> = stream::iter(accounts.into_iter().map(|a| {
+        let run = &run;
+        let trails = &trails;
+        let caller_account = caller_account.clone();
+        async move {
+            let a = collect_account(run, a, &caller_account, trails).await;
+            run.reporter.step("accounts");
+            a
+        }
+    }))
+    .buffer_unordered(opts.concurrency.max(1))
+    .collect()
+    .await;
+    let mut accounts = collected;
+    accounts.sort_by(|a, b| a.id.cmp(&b.id));
+
+    // Trails seen only as shadows whose owner was not audited: read their
+    // details from the owner when we hold its credentials.
+    let pending: Vec<Trail> = trails
+        .lock()
+        .expect("trails lock")
+        .values()
+        .filter(|t| matches!(t.status, Fact::NotCollected { .. }))
+        .cloned()
+        .collect();
+    for t in pending {
+        let t = match run.config_for(&t.owner_account_id) {
+            Some(cfg) if !run.cancel.is_cancelled() => trail_details(&run, &cfg, t).await,
+            _ => not_in_scope(t),
+        };
+        trails.lock().expect("trails lock").insert(t.arn.clone(), t);
+    }
+    let trails: Vec<Trail> = trails
+        .into_inner()
+        .expect("trails lock")
+        .into_values()
+        .collect();
+
+    // 4. Buckets, keys, log groups, each once from its owner; Lake stores.
+    let mut snapshot = Snapshot {
+        schema_version: trailaudit_model::SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        arguments: opts.arguments.clone(),
+        mode: opts.mode,
+        caller,
+        started_at,
+        finished_at: started_at,
+        complete: true,
+        region_selection: opts.regions.describe(),
+        organization,
+        accounts,
+        trails,
+        buckets: vec![],
+        kms_keys: vec![],
+        log_groups: vec![],
+        event_data_stores: vec![],
+        delivery_probes: vec![],
+        errors: vec![],
+        api_calls: BTreeMap::new(),
+    };
+    resources::collect_resources(&run, &mut snapshot).await;
+    if opts.probe_delivery {
+        resources::probe_delivery(&run, &mut snapshot).await;
+    }
+
+    snapshot.complete = !run.cancel.is_cancelled();
+    snapshot.errors = run.errors.into_inner().expect("errors lock");
+    snapshot.api_calls = guard.calls();
+    snapshot.finished_at = chrono::Utc::now();
+    Ok(snapshot)
+}
+
+/// Asks the Account API and CloudTrail Lake once with the starting
+/// credentials; an API the endpoint does not implement (or the caller may not
+/// use) is then left out of the whole run, said once in the errors.
+async fn probe_optional_apis(run: &Run<'_>, caller: &str) {
+    if matches!(run.opts.regions, RegionSelection::All) {
+        let resp = {
+            let _p = run.permit().await;
+            run.account_api(&run.base)
+                .list_regions()
+                .max_results(1)
+                .send()
+                .await
+        };
+        if let Err(e) = resp {
+            let info = aws::classify("account:ListRegions", &e);
+            if matches!(info.kind, ErrorKind::NotImplemented | ErrorKind::NotFound) {
+                run.list_regions_unavailable.store(true, Ordering::SeqCst);
+                run.record(Some(caller), None, None, &info);
+            }
+        }
+    }
+    let region = run
+        .base
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|| "us-east-1".into());
+    let resp = {
+        let _p = run.slot(caller, &region).await;
+        run.cloudtrail(&run.base, &region)
+            .list_event_data_stores()
+            .max_results(1)
+            .send()
+            .await
+    };
+    if let Err(e) = resp {
+        let info = aws::classify("cloudtrail:ListEventDataStores", &e);
+        if matches!(
+            info.kind,
+            ErrorKind::NotImplemented | ErrorKind::AccessDenied
+        ) {
+            run.lake_unavailable.store(true, Ordering::SeqCst);
+            run.record(Some(caller), Some(&region), None, &info);
+        }
+    }
+}
+
+fn not_in_scope(mut t: Trail) -> Trail {
+    let reason = format!(
+        "owner account {} is not in the audit scope; its details can only be read there",
+        t.owner_account_id
+    );
+    t.status = Fact::not_collected(&reason);
+    t.selectors = Fact::not_collected(&reason);
+    t.insight_types = Fact::not_collected(reason);
+    t
+}
+
+async fn collect_account(
+    run: &Run<'_>,
+    mut account: Account,
+    caller_account: &str,
+    trails: &Mutex<BTreeMap<String, Trail>>,
+) -> Account {
+    let skip = |account: &mut Account, reason: &str| {
+        account.regions = run
+            .opts
+            .regions
+            .known()
+            .into_iter()
+            .map(|region| AccountRegion {
+                region,
+                status: RegionStatus::NotCollected {
+                    reason: reason.to_string(),
+                },
+                trails: vec![],
+            })
+            .collect();
+    };
+    if account.status == AccountStatus::Suspended {
+        let reason = "account is suspended";
+        account.access = Access::Skipped {
+            reason: reason.into(),
+        };
+        skip(&mut account, reason);
+        return account;
+    }
+    if run.cancel.is_cancelled() {
+        let reason = "run interrupted before this account was collected";
+        account.access = Access::Skipped {
+            reason: reason.into(),
+        };
+        skip(&mut account, reason);
+        return account;
+    }
+
+    // Credentials, once per account.
+    let cfg = if account.id == caller_account {
+        account.access = Access::Caller;
+        run.base.clone()
+    } else {
+        let role_arn = format!("arn:aws:iam::{}:role/{}", account.id, run.opts.role_name);
+        let assumed = {
+            let _permit = run.permit().await;
+            aws::AssumedRole::assume(
+                run.sts(&run.base),
+                role_arn.clone(),
+                run.opts.session_name.clone(),
+                run.opts.external_id.clone(),
+            )
+            .await
+        };
+        match assumed {
+            Ok(role) => {
+                account.access = Access::Assumed { role_arn };
+                aws::config_for_role(&run.base, role)
+            }
+            Err(error) => {
+                run.record(Some(&account.id), None, Some(&role_arn), &error);
+                let reason = format!("role {role_arn} could not be assumed: {}", error.message);
+                account.access = Access::Failed { error };
+                skip(&mut account, &reason);
+                return account;
+            }
+        }
+    };
+    run.configs
+        .lock()
+        .expect("configs lock")
+        .insert(account.id.clone(), cfg.clone());
+
+    // Regions.
+    let regions = regions_for(run, &account.id, &cfg).await;
+
+    // DescribeTrails per region (and Lake stores where the API answers).
+    let found: Vec<(AccountRegion, Vec<Trail>)> = stream::iter(regions.into_iter().map(|region| {
+        let cfg = &cfg;
+        let id = account.id.clone();
+        async move { describe_region(run, &id, cfg, region).await }
+    }))
+    .buffer_unordered(run.opts.concurrency.max(1))
+    .collect()
+    .await;
+    let mut owned: Vec<Trail> = Vec::new();
+    for (ar, ts) in found {
+        account.regions.push(ar);
+        for t in ts {
+            if t.owner_account_id == account.id && !owned.iter().any(|o| o.arn == t.arn) {
+                owned.push(t);
+            } else {
+                trails
+                    .lock()
+                    .expect("trails lock")
+                    .entry(t.arn.clone())
+                    .or_insert(t);
+            }
+        }
+    }
+    account.regions.sort_by(|a, b| a.region.cmp(&b.region));
+
+    // Details of the trails this account owns, from their home regions.
+    let detailed: Vec<Trail> = stream::iter(owned.into_iter().map(|t| {
+        let cfg = &cfg;
+        async move { trail_details(run, cfg, t).await }
+    }))
+    .buffer_unordered(run.opts.concurrency.max(1))
+    .collect()
+    .await;
+    let mut map = trails.lock().expect("trails lock");
+    for t in detailed {
+        map.insert(t.arn.clone(), t);
+    }
+    account
+}
+
+/// The regions to look at in one account.
+async fn regions_for(run: &Run<'_>, account: &str, cfg: &SdkConfig) -> Vec<String> {
+    if let RegionSelection::List(_) = run.opts.regions {
+        return run.opts.regions.known();
+    }
+    if !run.list_regions_unavailable.load(Ordering::SeqCst) {
+        let _permit = run.permit().await;
+        let resp = run
+            .account_api(cfg)
+            .list_regions()
+            .region_opt_status_contains(aws_sdk_account::types::RegionOptStatus::Enabled)
+            .region_opt_status_contains(aws_sdk_account::types::RegionOptStatus::EnabledByDefault)
+            .into_paginator()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await;
+        match resp {
+            Ok(pages) => {
+                let enabled: Vec<String> = pages
+                    .iter()
+                    .flat_map(|p| p.regions())
+                    .filter_map(|r| r.region_name().map(str::to_string))
+                    .collect();
+                if !enabled.is_empty() {
+                    return enabled;
+                }
+            }
+            Err(e) => {
+                // This account only: fall back to the known list, probing opt-in regions.
+                let info = aws::classify("account:ListRegions", &e);
+                if info.kind == ErrorKind::NotImplemented {
+                    run.list_regions_unavailable.store(true, Ordering::SeqCst);
+                } else {
+                    run.record(Some(account), None, None, &info);
+                }
+            }
+        }
+    }
+    regions::KNOWN_REGIONS
+        .iter()
+        .map(|r| r.name.to_string())
+        .collect()
+}
+
+async fn describe_region(
+    run: &Run<'_>,
+    account: &str,
+    cfg: &SdkConfig,
+    region: String,
+) -> (AccountRegion, Vec<Trail>) {
+    if run.cancel.is_cancelled() {
+        return (
+            AccountRegion {
+                region,
+                status: RegionStatus::NotCollected {
+                    reason: "run interrupted".into(),
+                },
+                trails: vec![],
+            },
+            vec![],
+        );
+    }
+    let client = run.cloudtrail(cfg, &region);
+    let resp = {
+        let _p = run.slot(account, &region).await;
+        client
+            .describe_trails()
+            .include_shadow_trails(true)
+            .send()
+            .await
+    };
+    let (status, found) = match resp {
+        Ok(out) => (
+            RegionStatus::Collected,
+            out.trail_list()
+                .iter()
+                .filter_map(|t| convert::trail(t, &region))
+                .collect::<Vec<_>>(),
+        ),
+        Err(e) => {
+            let info = aws::classify("cloudtrail:DescribeTrails", &e);
+            if regions::is_opt_in(&region) && aws::means_region_not_enabled(&info) {
+                (RegionStatus::NotEnabled, vec![])
+            } else {
+                run.record(Some(account), Some(&region), None, &info);
+                (RegionStatus::Failed { error: info }, vec![])
+            }
+        }
+    };
+    let mut refs: Vec<TrailRef> = Vec::new();
+    for t in &found {
+        if !refs.iter().any(|r| r.arn == t.arn) {
+            refs.push(TrailRef {
+                arn: t.arn.clone(),
+                shadow: t.home_region != region || t.owner_account_id != account,
+            });
+        }
+    }
+    if status == RegionStatus::Collected {
+        resources::event_data_stores(run, account, cfg, &region).await;
+    }
+    (
+        AccountRegion {
+            region,
+            status,
+            trails: refs,
+        },
+        found,
+    )
+}
+
+/// Status, selectors and insight selectors of one trail, from its home region
+/// with its owner's credentials.
+async fn trail_details(run: &Run<'_>, cfg: &SdkConfig, mut t: Trail) -> Trail {
+    let client = run.cloudtrail(cfg, &t.home_region);
+    let (owner, home) = (t.owner_account_id.clone(), t.home_region.clone());
+    t.status = {
+        let _p = run.slot(&owner, &home).await;
+        match client.get_trail_status().name(&t.arn).send().await {
+            Ok(o) => Fact::Collected {
+                value: convert::status(&o),
+            },
+            Err(e) => run.failed(
+                &owner,
+                Some(&home),
+                &t.arn,
+                aws::classify("cloudtrail:GetTrailStatus", &e),
+            ),
+        }
+    };
+    t.selectors = {
+        let _p = run.slot(&owner, &home).await;
+        match client.get_event_selectors().trail_name(&t.arn).send().await {
+            Ok(o) => Fact::Collected {
+                value: convert::selectors(&o),
+            },
+            Err(e) => run.failed(
+                &owner,
+                Some(&home),
+                &t.arn,
+                aws::classify("cloudtrail:GetEventSelectors", &e),
+            ),
+        }
+    };
+    t.insight_types = {
+        let _p = run.slot(&owner, &home).await;
+        match client
+            .get_insight_selectors()
+            .trail_name(&t.arn)
+            .send()
+            .await
+        {
+            Ok(o) => Fact::Collected {
+                value: o
+                    .insight_selectors()
+                    .iter()
+                    .filter_map(|s| s.insight_type().map(|i| i.as_str().to_string()))
+                    .fold(Vec::new(), |mut v, i| {
+                        if !v.contains(&i) {
+                            v.push(i);
+                        }
+                        v
+                    }),
+            },
+            Err(e) => {
+                let info = aws::classify("cloudtrail:GetInsightSelectors", &e);
+                if info.code.as_deref() == Some("InsightNotEnabledException") {
+                    Fact::Collected { value: vec![] }
+                } else {
+                    run.failed(&owner, Some(&home), &t.arn, info)
+                }
+            }
+        }
+    };
+    t
+}

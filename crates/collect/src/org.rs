@@ -1,0 +1,194 @@
+//! The organization: its id, OU tree, accounts with their OU paths, and
+//! delegated administrators.
+
+use trailaudit_model::{
+    Access, Account, AccountStatus, DelegatedAdministrator, Fact, Organization, OrganizationalUnit,
+};
+
+use crate::{aws, FatalError, Run};
+
+/// Reads the organization and every account in it.
+pub(crate) async fn walk(run: &Run<'_>) -> Result<(Organization, Vec<Account>), FatalError> {
+    let client = run.organizations();
+    let desc = client.describe_organization().send().await.map_err(|e| {
+        let info = aws::classify("organizations:DescribeOrganization", &e);
+        FatalError::Organization(format!(
+            "{}. Run `audit org` from the management account or a delegated administrator, or use `audit account` for a single account",
+            info.describe()
+        ))
+    })?;
+    let o = desc.organization().ok_or_else(|| {
+        FatalError::Organization("DescribeOrganization returned no organization".into())
+    })?;
+    let management = o.master_account_id().unwrap_or_default().to_string();
+
+    let mut ous = Vec::new();
+    let mut accounts = Vec::new();
+    match tree(&client, &management, &mut ous, &mut accounts).await {
+        Ok(()) => {}
+        Err(info) => {
+            // The OU tree is not readable: fall back to the flat account list.
+            run.record(Some(&run_caller(run)), None, None, &info);
+            ous.clear();
+            accounts.clear();
+            let pages = client
+                .list_accounts()
+                .into_paginator()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| {
+                    FatalError::Organization(
+                        aws::classify("organizations:ListAccounts", &e).describe(),
+                    )
+                })?;
+            for a in pages.iter().flat_map(|p| p.accounts()) {
+                accounts.push(account(a, "", &management));
+            }
+        }
+    }
+
+    let delegated = match client
+        .list_delegated_administrators()
+        .into_paginator()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+    {
+        Ok(pages) => Fact::Collected {
+            value: pages
+                .iter()
+                .flat_map(|p| p.delegated_administrators())
+                .map(|d| DelegatedAdministrator {
+                    account_id: d.id().unwrap_or_default().to_string(),
+                    name: d.name().map(str::to_string),
+                })
+                .collect(),
+        },
+        Err(e) => {
+            let info = aws::classify("organizations:ListDelegatedAdministrators", &e);
+            run.record(Some(&run_caller(run)), None, None, &info);
+            Fact::Failed { error: info }
+        }
+    };
+
+    accounts.sort_by(|a, b| a.id.cmp(&b.id));
+    accounts.dedup_by(|a, b| a.id == b.id);
+    Ok((
+        Organization {
+            id: o.id().unwrap_or_default().to_string(),
+            arn: o.arn().unwrap_or_default().to_string(),
+            management_account_id: management,
+            ous,
+            delegated_administrators: delegated,
+        },
+        accounts,
+    ))
+}
+
+fn run_caller(run: &Run<'_>) -> String {
+    run.configs
+        .lock()
+        .expect("configs lock")
+        .keys()
+        .next()
+        .cloned()
+        .unwrap_or_default()
+}
+
+async fn tree(
+    client: &aws_sdk_organizations::Client,
+    management: &str,
+    ous: &mut Vec<OrganizationalUnit>,
+    accounts: &mut Vec<Account>,
+) -> Result<(), trailaudit_model::ErrorInfo> {
+    let roots = client
+        .list_roots()
+        .into_paginator()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| aws::classify("organizations:ListRoots", &e))?;
+    let mut queue: Vec<(String, String)> = roots
+        .iter()
+        .flat_map(|p| p.roots())
+        .map(|r| (r.id().unwrap_or_default().to_string(), "Root".to_string()))
+        .collect();
+    for (id, path) in &queue {
+        ous.push(OrganizationalUnit {
+            id: id.clone(),
+            name: "Root".into(),
+            path: path.clone(),
+        });
+    }
+    while let Some((parent, path)) = queue.pop() {
+        let pages = client
+            .list_accounts_for_parent()
+            .parent_id(&parent)
+            .into_paginator()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| aws::classify("organizations:ListAccountsForParent", &e))?;
+        for a in pages.iter().flat_map(|p| p.accounts()) {
+            accounts.push(account(a, &path, management));
+        }
+        let pages = client
+            .list_organizational_units_for_parent()
+            .parent_id(&parent)
+            .into_paginator()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| aws::classify("organizations:ListOrganizationalUnitsForParent", &e))?;
+        for ou in pages.iter().flat_map(|p| p.organizational_units()) {
+            let name = ou.name().unwrap_or_default().to_string();
+            let child = format!("{path}/{name}");
+            ous.push(OrganizationalUnit {
+                id: ou.id().unwrap_or_default().to_string(),
+                name,
+                path: child.clone(),
+            });
+            queue.push((ou.id().unwrap_or_default().to_string(), child));
+        }
+    }
+    ous.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(())
+}
+
+fn account(a: &aws_sdk_organizations::types::Account, path: &str, management: &str) -> Account {
+    #[allow(deprecated)]
+    let status = match a.status() {
+        Some(aws_sdk_organizations::types::AccountStatus::Suspended) => AccountStatus::Suspended,
+        Some(aws_sdk_organizations::types::AccountStatus::PendingClosure) => {
+            AccountStatus::PendingClosure
+        }
+        _ => AccountStatus::Active,
+    };
+    let id = a.id().unwrap_or_default().to_string();
+    Account {
+        is_management: !management.is_empty() && id == management,
+        name: a.name().unwrap_or(&id).to_string(),
+        email: a.email().map(str::to_string),
+        status,
+        ou_path: path.to_string(),
+        access: Access::Skipped {
+            reason: "not collected yet".into(),
+        },
+        regions: vec![],
+        id,
+    }
+}
+
+/// True when the account sits under `ou` (an OU id, a name, or a path such as `Root/Prod`).
+pub(crate) fn under_ou(a: &Account, ou: &str, org: &Option<Organization>) -> bool {
+    let path_of = |ou: &str| -> Option<String> {
+        org.as_ref()?
+            .ous
+            .iter()
+            .find(|o| o.id == ou || o.name == ou || o.path == ou)
+            .map(|o| o.path.clone())
+    };
+    let path = path_of(ou).unwrap_or_else(|| ou.to_string());
+    a.ou_path == path || a.ou_path.starts_with(&format!("{path}/"))
+}

@@ -1,0 +1,932 @@
+//! The snapshot: everything trailaudit learned about an organization's CloudTrail
+//! set-up in one run, as versioned JSON.
+//!
+//! This crate is the contract between collection (the only stage that talks to
+//! AWS) and everything after it (coverage, checks, explain, reports), which are
+//! pure functions of a [`Snapshot`]. It does no I/O and knows nothing of the AWS
+//! SDK.
+//!
+//! Fail-closed by construction: every fact read from AWS is a [`Fact`], which is
+//! either `collected` with its value or `failed`/`not_collected` with the reason.
+//! Nothing unknown can be mistaken for a known value.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub mod regions;
+
+/// Version of the snapshot format. Bump on any incompatible change; readers
+/// refuse snapshots whose version they do not know.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One run's inventory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Format version, [`SCHEMA_VERSION`] when written by this build.
+    pub schema_version: u32,
+    /// Version of the tool that wrote the snapshot.
+    pub tool_version: String,
+    /// The command-line arguments of the run (no secrets are ever passed as arguments).
+    pub arguments: Vec<String>,
+    /// `organization` (audit org) or `account` (audit account).
+    pub mode: Mode,
+    /// Who ran the collection.
+    pub caller: CallerIdentity,
+    /// When collection started.
+    pub started_at: DateTime<Utc>,
+    /// When collection ended (also when it was interrupted).
+    pub finished_at: DateTime<Utc>,
+    /// False when the run was interrupted: some cells were never collected.
+    pub complete: bool,
+    /// The region selection as given (`all` or a list of names and globs).
+    pub region_selection: Vec<String>,
+    /// The organization, when running in organization mode.
+    pub organization: Option<Organization>,
+    /// Every account in scope, with the regions looked at.
+    pub accounts: Vec<Account>,
+    /// Every trail seen, once each, keyed by ARN.
+    pub trails: Vec<Trail>,
+    /// Every destination bucket, once each.
+    pub buckets: Vec<Bucket>,
+    /// KMS keys used by trails.
+    pub kms_keys: Vec<KmsKey>,
+    /// CloudWatch Logs log groups used by trails.
+    pub log_groups: Vec<LogGroup>,
+    /// CloudTrail Lake event data stores.
+    pub event_data_stores: Vec<EventDataStore>,
+    /// Evidence of delivery (`--probe-delivery`), per account x region.
+    pub delivery_probes: Vec<DeliveryProbe>,
+    /// Every call that failed, in the order seen.
+    pub errors: Vec<CollectionError>,
+    /// How many times each AWS operation was called (`service:Operation`).
+    pub api_calls: BTreeMap<String, u64>,
+}
+
+/// What kind of run wrote the snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// `audit org`: every account of an organization.
+    Organization,
+    /// `audit account`: the caller's account only.
+    Account,
+}
+
+/// The identity of the starting credentials (`sts:GetCallerIdentity`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallerIdentity {
+    /// Account id.
+    pub account_id: String,
+    /// Principal ARN.
+    pub arn: String,
+}
+
+/// A fact read from AWS, or why it is unknown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Fact<T> {
+    /// The value was read.
+    Collected {
+        /// The value.
+        value: T,
+    },
+    /// The call failed.
+    Failed {
+        /// Why.
+        error: ErrorInfo,
+    },
+    /// The call was not made, on purpose.
+    NotCollected {
+        /// Why not (for example "owner account not in audit scope").
+        reason: String,
+    },
+}
+
+impl<T> Fact<T> {
+    /// The value, when collected.
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Fact::Collected { value } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// Why the value is unknown; `None` when collected.
+    pub fn unknown_reason(&self) -> Option<String> {
+        match self {
+            Fact::Collected { .. } => None,
+            Fact::Failed { error } => Some(error.describe()),
+            Fact::NotCollected { reason } => Some(reason.clone()),
+        }
+    }
+
+    /// A fact that was deliberately not collected.
+    pub fn not_collected(reason: impl Into<String>) -> Self {
+        Fact::NotCollected {
+            reason: reason.into(),
+        }
+    }
+}
+
+/// How a call failed, classified so that reports can say what to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The principal lacks permission (`AccessDenied`, `UnauthorizedOperation`, ...).
+    AccessDenied,
+    /// The audit role could not be assumed in the account.
+    RoleNotAssumable,
+    /// The region is not enabled for the account (opt-in region).
+    RegionNotEnabled,
+    /// Throttled and out of retries.
+    Throttled,
+    /// The endpoint does not implement the API.
+    NotImplemented,
+    /// The resource does not exist (or is not visible to the caller).
+    NotFound,
+    /// No answer in time.
+    Timeout,
+    /// Connection or DNS failure.
+    Network,
+    /// The run was interrupted before the call completed.
+    Interrupted,
+    /// Anything else.
+    Other,
+}
+
+impl ErrorKind {
+    /// The snake_case name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::AccessDenied => "access_denied",
+            ErrorKind::RoleNotAssumable => "role_not_assumable",
+            ErrorKind::RegionNotEnabled => "region_not_enabled",
+            ErrorKind::Throttled => "throttled",
+            ErrorKind::NotImplemented => "not_implemented",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Network => "network",
+            ErrorKind::Interrupted => "interrupted",
+            ErrorKind::Other => "other",
+        }
+    }
+}
+
+/// A failed call's details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorInfo {
+    /// Classification.
+    pub kind: ErrorKind,
+    /// `service:Operation` that failed.
+    pub operation: String,
+    /// The AWS error code, when there was one.
+    pub code: Option<String>,
+    /// The message, as AWS (or the transport) gave it.
+    pub message: String,
+}
+
+impl ErrorInfo {
+    /// One line: `kind (operation: code: message)`.
+    pub fn describe(&self) -> String {
+        let code = self.code.as_deref().unwrap_or("no error code");
+        format!(
+            "{} ({}: {}: {})",
+            self.kind.as_str(),
+            self.operation,
+            code,
+            self.message
+        )
+    }
+}
+
+/// A failed call and where it happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionError {
+    /// Account whose credentials made the call.
+    pub account_id: Option<String>,
+    /// Region of the call.
+    pub region: Option<String>,
+    /// Resource concerned (trail ARN, bucket name, key ARN...).
+    pub resource: Option<String>,
+    /// What failed.
+    pub error: ErrorInfo,
+}
+
+/// The organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    /// `o-...`
+    pub id: String,
+    /// Organization ARN.
+    pub arn: String,
+    /// The management account.
+    pub management_account_id: String,
+    /// Organizational units with their paths.
+    pub ous: Vec<OrganizationalUnit>,
+    /// Delegated administrators (service principal -> accounts), where readable.
+    pub delegated_administrators: Fact<Vec<DelegatedAdministrator>>,
+}
+
+/// An organizational unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganizationalUnit {
+    /// `ou-...` (or `r-...` for the root).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Path from the root, `Root/Prod/Web`.
+    pub path: String,
+}
+
+/// A delegated administrator account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DelegatedAdministrator {
+    /// Account id.
+    pub account_id: String,
+    /// Account name.
+    pub name: Option<String>,
+}
+
+/// Account status in the organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    /// Active.
+    Active,
+    /// Suspended: cannot be audited, reported as such.
+    Suspended,
+    /// Closing.
+    PendingClosure,
+}
+
+/// How the auditor got into an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Access {
+    /// The starting credentials belong to this account.
+    Caller,
+    /// The audit role was assumed.
+    Assumed {
+        /// Role ARN.
+        role_arn: String,
+    },
+    /// The role could not be assumed, or the account was skipped.
+    Failed {
+        /// Why.
+        error: ErrorInfo,
+    },
+    /// Not attempted (suspended account, interrupted run...).
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// An account in scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// 12-digit id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Email, when known.
+    pub email: Option<String>,
+    /// Status in the organization.
+    pub status: AccountStatus,
+    /// OU path (`Root/Prod`), empty outside an organization.
+    pub ou_path: String,
+    /// Whether this is the organization's management account.
+    pub is_management: bool,
+    /// How it was accessed.
+    pub access: Access,
+    /// Regions looked at.
+    pub regions: Vec<AccountRegion>,
+}
+
+/// What happened in one account x region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRegion {
+    /// Region name.
+    pub region: String,
+    /// Whether DescribeTrails answered.
+    pub status: RegionStatus,
+    /// Trails `DescribeTrails` returned there (own, multi-region shadows, organization trails).
+    pub trails: Vec<TrailRef>,
+}
+
+/// Whether a region's trail list is known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum RegionStatus {
+    /// DescribeTrails answered.
+    Collected,
+    /// The region is not enabled for the account.
+    NotEnabled,
+    /// DescribeTrails failed.
+    Failed {
+        /// Why.
+        error: ErrorInfo,
+    },
+    /// Not attempted.
+    NotCollected {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A trail as listed in an account-region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrailRef {
+    /// Trail ARN (key into [`Snapshot::trails`]).
+    pub arn: String,
+    /// True when this is a shadow copy (home region or owner elsewhere).
+    pub shadow: bool,
+}
+
+/// A trail, once, with its details read from its home region by its owner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trail {
+    /// ARN.
+    pub arn: String,
+    /// Name.
+    pub name: String,
+    /// Account that owns it (from the ARN).
+    pub owner_account_id: String,
+    /// Home region.
+    pub home_region: String,
+    /// `IsMultiRegionTrail`.
+    pub is_multi_region: bool,
+    /// `IsOrganizationTrail`.
+    pub is_organization_trail: bool,
+    /// `IncludeGlobalServiceEvents`.
+    pub include_global_service_events: bool,
+    /// `LogFileValidationEnabled`.
+    pub log_file_validation_enabled: bool,
+    /// Destination bucket.
+    pub s3_bucket_name: Option<String>,
+    /// Key prefix in the bucket.
+    pub s3_key_prefix: Option<String>,
+    /// SSE-KMS key ARN.
+    pub kms_key_id: Option<String>,
+    /// CloudWatch Logs log group ARN.
+    pub cloud_watch_logs_log_group_arn: Option<String>,
+    /// Role CloudTrail assumes to write to CloudWatch Logs.
+    pub cloud_watch_logs_role_arn: Option<String>,
+    /// SNS topic for delivery notifications.
+    pub sns_topic_arn: Option<String>,
+    /// `HasCustomEventSelectors`.
+    pub has_custom_event_selectors: bool,
+    /// `HasInsightSelectors`.
+    pub has_insight_selectors: bool,
+    /// `GetTrailStatus`.
+    pub status: Fact<TrailStatus>,
+    /// `GetEventSelectors`.
+    pub selectors: Fact<Selectors>,
+    /// `GetInsightSelectors`: the insight types enabled.
+    pub insight_types: Fact<Vec<String>>,
+}
+
+/// `GetTrailStatus`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrailStatus {
+    /// `IsLogging`.
+    pub is_logging: bool,
+    /// `StartLoggingTime`.
+    pub start_logging_time: Option<DateTime<Utc>>,
+    /// `StopLoggingTime`.
+    pub stop_logging_time: Option<DateTime<Utc>>,
+    /// `LatestDeliveryTime`.
+    pub latest_delivery_time: Option<DateTime<Utc>>,
+    /// `LatestDeliveryError`.
+    pub latest_delivery_error: Option<String>,
+    /// `LatestDigestDeliveryTime`.
+    pub latest_digest_delivery_time: Option<DateTime<Utc>>,
+    /// `LatestDigestDeliveryError`.
+    pub latest_digest_delivery_error: Option<String>,
+    /// `LatestCloudWatchLogsDeliveryTime`.
+    pub latest_cloud_watch_logs_delivery_time: Option<DateTime<Utc>>,
+    /// `LatestCloudWatchLogsDeliveryError`.
+    pub latest_cloud_watch_logs_delivery_error: Option<String>,
+    /// `LatestNotificationError`.
+    pub latest_notification_error: Option<String>,
+}
+
+/// A trail's event selectors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "selectors", rename_all = "snake_case")]
+pub enum Selectors {
+    /// None set explicitly: all management events (read and write), no data events.
+    Default,
+    /// Basic event selectors.
+    Basic(Vec<BasicSelector>),
+    /// Advanced event selectors.
+    Advanced(Vec<AdvancedSelector>),
+}
+
+/// `ReadWriteType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadWriteType {
+    /// Read and write.
+    All,
+    /// Read only.
+    ReadOnly,
+    /// Write only.
+    WriteOnly,
+}
+
+/// A basic event selector.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BasicSelector {
+    /// `ReadWriteType`.
+    pub read_write_type: ReadWriteType,
+    /// `IncludeManagementEvents`.
+    pub include_management_events: bool,
+    /// `ExcludeManagementEventSources`.
+    pub exclude_management_event_sources: Vec<String>,
+    /// `DataResources`.
+    pub data_resources: Vec<DataResource>,
+}
+
+/// A basic selector's data resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataResource {
+    /// `AWS::S3::Object`, `AWS::Lambda::Function`, ...
+    pub resource_type: String,
+    /// ARN prefixes (`arn:aws:s3:::bucket/`, `arn:aws:s3` for all).
+    pub values: Vec<String>,
+}
+
+/// An advanced event selector: every field condition must hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdvancedSelector {
+    /// Name.
+    pub name: Option<String>,
+    /// Field conditions.
+    pub field_selectors: Vec<FieldSelector>,
+}
+
+/// One field condition of an advanced selector.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldSelector {
+    /// `eventCategory`, `resources.type`, `readOnly`, `eventSource`, `eventName`, `resources.ARN`...
+    pub field: String,
+    /// `Equals`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub equals: Vec<String>,
+    /// `StartsWith`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub starts_with: Vec<String>,
+    /// `EndsWith`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ends_with: Vec<String>,
+    /// `NotEquals`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_equals: Vec<String>,
+    /// `NotStartsWith`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_starts_with: Vec<String>,
+    /// `NotEndsWith`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_ends_with: Vec<String>,
+}
+
+/// A destination bucket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bucket {
+    /// Name.
+    pub name: String,
+    /// Owning account, when it is one of the audited accounts.
+    pub owner_account_id: Option<String>,
+    /// True when no audited account owns it (logs in another organization or a deleted bucket).
+    pub external: bool,
+    /// Region.
+    pub region: Fact<String>,
+    /// Bucket policy JSON; `None` when the bucket has none.
+    pub policy: Fact<Option<String>>,
+    /// Lifecycle rules; empty when the bucket has none (kept forever).
+    pub lifecycle_rules: Fact<Vec<LifecycleRule>>,
+    /// Versioning.
+    pub versioning: Fact<Versioning>,
+    /// Default encryption; `None` when not configured.
+    pub encryption: Fact<Option<BucketEncryption>>,
+    /// Public access block; `None` when not configured.
+    pub public_access_block: Fact<Option<PublicAccessBlock>>,
+    /// ACL grants to everyone / any authenticated AWS user.
+    pub public_acl_grants: Fact<Vec<String>>,
+    /// Access-logging target bucket; `None` when off.
+    pub access_logging_target: Fact<Option<String>>,
+    /// Object Lock; `None` when not configured.
+    pub object_lock: Fact<Option<ObjectLock>>,
+}
+
+/// An S3 lifecycle rule, reduced to what matters for log retention.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifecycleRule {
+    /// Rule id.
+    pub id: Option<String>,
+    /// `Status = Enabled`.
+    pub enabled: bool,
+    /// Filter prefix (empty = every object).
+    pub prefix: String,
+    /// The filter also requires tags (log objects carry none, so it does not apply).
+    pub has_tag_filter: bool,
+    /// `ObjectSizeGreaterThan`.
+    pub object_size_greater_than: Option<i64>,
+    /// `ObjectSizeLessThan`.
+    pub object_size_less_than: Option<i64>,
+    /// `Expiration.Days`.
+    pub expiration_days: Option<i32>,
+    /// `Expiration.Date`.
+    pub expiration_date: Option<DateTime<Utc>>,
+    /// `NoncurrentVersionExpiration.NoncurrentDays`.
+    pub noncurrent_expiration_days: Option<i32>,
+    /// `Transitions`.
+    pub transitions: Vec<Transition>,
+}
+
+/// A lifecycle transition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transition {
+    /// After how many days.
+    pub days: Option<i32>,
+    /// Target storage class (`GLACIER`, `DEEP_ARCHIVE`, `STANDARD_IA`...).
+    pub storage_class: String,
+}
+
+/// Bucket versioning.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Versioning {
+    /// `Enabled`, `Suspended`, or `None` when never enabled.
+    pub status: Option<String>,
+    /// MFA delete enabled.
+    pub mfa_delete: bool,
+}
+
+/// Bucket default encryption.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketEncryption {
+    /// `AES256`, `aws:kms`, `aws:kms:dsse`.
+    pub sse_algorithm: String,
+    /// KMS key, for SSE-KMS.
+    pub kms_master_key_id: Option<String>,
+}
+
+/// Public access block settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicAccessBlock {
+    /// `BlockPublicAcls`.
+    pub block_public_acls: bool,
+    /// `IgnorePublicAcls`.
+    pub ignore_public_acls: bool,
+    /// `BlockPublicPolicy`.
+    pub block_public_policy: bool,
+    /// `RestrictPublicBuckets`.
+    pub restrict_public_buckets: bool,
+}
+
+impl PublicAccessBlock {
+    /// All four settings on.
+    pub fn all_on(&self) -> bool {
+        self.block_public_acls
+            && self.ignore_public_acls
+            && self.block_public_policy
+            && self.restrict_public_buckets
+    }
+}
+
+/// Object Lock configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectLock {
+    /// Object Lock enabled on the bucket.
+    pub enabled: bool,
+    /// Default retention mode (`GOVERNANCE`, `COMPLIANCE`).
+    pub mode: Option<String>,
+    /// Default retention in days.
+    pub days: Option<i32>,
+    /// Default retention in years.
+    pub years: Option<i32>,
+}
+
+/// A KMS key used by a trail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KmsKey {
+    /// Key ARN as the trail names it.
+    pub arn: String,
+    /// Owning account (from the ARN).
+    pub account_id: String,
+    /// Region (from the ARN).
+    pub region: String,
+    /// `KeyState`: `Enabled`, `Disabled`, `PendingDeletion`...
+    pub key_state: Fact<String>,
+    /// Rotation enabled.
+    pub rotation_enabled: Fact<bool>,
+    /// Key policy JSON.
+    pub policy: Fact<String>,
+}
+
+/// A CloudWatch Logs log group used by a trail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogGroup {
+    /// ARN as the trail names it.
+    pub arn: String,
+    /// Name.
+    pub name: String,
+    /// Owning account.
+    pub account_id: String,
+    /// Region.
+    pub region: String,
+    /// `retentionInDays`; `None` = never expire. The fact fails when the group is gone.
+    pub retention_in_days: Fact<Option<i32>>,
+}
+
+/// A CloudTrail Lake event data store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventDataStore {
+    /// ARN.
+    pub arn: String,
+    /// Name.
+    pub name: String,
+    /// Owning account.
+    pub account_id: String,
+    /// Region.
+    pub region: String,
+    /// `ENABLED`, `STOPPED_INGESTION`...
+    pub status: String,
+    /// Collects from every region.
+    pub multi_region: bool,
+    /// Collects from every account of the organization.
+    pub organization_enabled: bool,
+    /// Retention in days.
+    pub retention_days: Option<i32>,
+    /// Its advanced selectors.
+    pub selectors: Vec<AdvancedSelector>,
+}
+
+/// Evidence that logs arrive in one account-region (`--probe-delivery`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryProbe {
+    /// Account whose logs were looked for.
+    pub account_id: String,
+    /// Region whose logs were looked for.
+    pub region: String,
+    /// Trail whose destination was probed.
+    pub trail_arn: String,
+    /// Bucket.
+    pub bucket: String,
+    /// The prefix listed (`[PREFIX/]AWSLogs/[o-ORG/]ACCOUNT/CloudTrail/REGION/`).
+    pub log_prefix: String,
+    /// Newest log object found in the last days probed.
+    pub newest_log: Fact<Option<ObjectSeen>>,
+    /// Newest digest object.
+    pub newest_digest: Fact<Option<ObjectSeen>>,
+}
+
+/// An object found by a probe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectSeen {
+    /// Key.
+    pub key: String,
+    /// Delivery time read from the key (UTC).
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+impl Snapshot {
+    /// A trail by ARN.
+    pub fn trail(&self, arn: &str) -> Option<&Trail> {
+        self.trails.iter().find(|t| t.arn == arn)
+    }
+
+    /// A bucket by name.
+    pub fn bucket(&self, name: &str) -> Option<&Bucket> {
+        self.buckets.iter().find(|b| b.name == name)
+    }
+
+    /// A KMS key by the ARN a trail uses.
+    pub fn kms_key(&self, arn: &str) -> Option<&KmsKey> {
+        self.kms_keys.iter().find(|k| k.arn == arn)
+    }
+
+    /// A log group by the ARN a trail uses.
+    pub fn log_group(&self, arn: &str) -> Option<&LogGroup> {
+        self.log_groups.iter().find(|g| g.arn == arn)
+    }
+
+    /// An account by id.
+    pub fn account(&self, id: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.id == id)
+    }
+
+    /// The organization id, when known.
+    pub fn organization_id(&self) -> Option<&str> {
+        self.organization.as_ref().map(|o| o.id.as_str())
+    }
+
+    /// The trails that record activity of `account` in `region`, each once:
+    /// the trails `DescribeTrails` listed there (own, multi-region shadows and
+    /// organization trails), the account's own multi-region trails, and the
+    /// organization's organization trails, which apply to every member account
+    /// whether or not the member can see them.
+    pub fn trails_applying(&self, account: &str, region: &str) -> Vec<&Trail> {
+        let in_region = |t: &Trail| t.is_multi_region || t.home_region == region;
+        let listed: Vec<&str> = self
+            .account(account)
+            .and_then(|a| a.regions.iter().find(|r| r.region == region))
+            .map(|r| r.trails.iter().map(|t| t.arn.as_str()).collect())
+            .unwrap_or_default();
+        let org_member = self.mode == Mode::Organization && self.account(account).is_some();
+        let mut out: Vec<&Trail> = Vec::new();
+        for t in &self.trails {
+            let applies = listed.contains(&t.arn.as_str())
+                || (t.owner_account_id == account && in_region(t))
+                || (t.is_organization_trail && org_member && in_region(t));
+            if applies && !out.iter().any(|o| o.arn == t.arn) {
+                out.push(t);
+            }
+        }
+        out
+    }
+
+    /// Parses a snapshot, refusing unknown schema versions with a clear message.
+    pub fn from_json(text: &str) -> Result<Snapshot, SnapshotError> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| SnapshotError::Json(e.to_string()))?;
+        match value.get("schema_version").and_then(|v| v.as_u64()) {
+            Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+            Some(v) => return Err(SnapshotError::Version(v)),
+            None => return Err(SnapshotError::NotASnapshot),
+        }
+        serde_json::from_value(value).map_err(|e| SnapshotError::Json(e.to_string()))
+    }
+
+    /// Serializes as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a snapshot always serializes")
+    }
+}
+
+/// Why a snapshot file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotError {
+    /// Not JSON, or JSON of the wrong shape.
+    Json(String),
+    /// No `schema_version`: not a trailaudit snapshot.
+    NotASnapshot,
+    /// A version this build does not read.
+    Version(u64),
+}
+
+impl std::fmt::Display for SnapshotError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SnapshotError::Json(e) => write!(f, "not a valid trailaudit snapshot: {e}"),
+            SnapshotError::NotASnapshot => write!(
+                f,
+                "not a trailaudit snapshot (no schema_version field); pass a snapshot.json written by `audit org`"
+            ),
+            SnapshotError::Version(v) => write!(
+                f,
+                "snapshot schema_version {v} is not supported by this build (it reads version {SCHEMA_VERSION}); re-run the collection or use a matching trailaudit version"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SnapshotError {}
+
+/// Parses a trail ARN `arn:PARTITION:cloudtrail:REGION:ACCOUNT:trail/NAME` into
+/// (region, account, name).
+pub fn parse_trail_arn(arn: &str) -> Option<(&str, &str, &str)> {
+    let mut parts = arn.splitn(6, ':');
+    let (_arn, _partition, service, region, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    if service != "cloudtrail" {
+        return None;
+    }
+    let name = resource.strip_prefix("trail/")?;
+    Some((region, account, name))
+}
+
+/// Parses any ARN into (service, region, account, resource).
+pub fn parse_arn(arn: &str) -> Option<(&str, &str, &str, &str)> {
+    let mut parts = arn.splitn(6, ':');
+    if parts.next()? != "arn" {
+        return None;
+    }
+    let _partition = parts.next()?;
+    Some((parts.next()?, parts.next()?, parts.next()?, parts.next()?))
+}
+
+/// True for a 12-digit AWS account id.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The S3 prefix under which CloudTrail writes one account-region's log files:
+/// `[PREFIX/]AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/`.
+pub fn log_prefix(
+    key_prefix: Option<&str>,
+    org_id: Option<&str>,
+    account: &str,
+    region: &str,
+) -> String {
+    let mut p = String::new();
+    if let Some(k) = key_prefix.filter(|k| !k.is_empty()) {
+        p.push_str(k.trim_end_matches('/'));
+        p.push('/');
+    }
+    p.push_str("AWSLogs/");
+    if let Some(o) = org_id {
+        p.push_str(o);
+        p.push('/');
+    }
+    p.push_str(account);
+    p.push_str("/CloudTrail/");
+    p.push_str(region);
+    p.push('/');
+    p
+}
+
+/// The digest-file counterpart of [`log_prefix`] (`CloudTrail-Digest`).
+pub fn digest_prefix(
+    key_prefix: Option<&str>,
+    org_id: Option<&str>,
+    account: &str,
+    region: &str,
+) -> String {
+    log_prefix(key_prefix, org_id, account, region).replacen(
+        &format!("/CloudTrail/{region}/"),
+        &format!("/CloudTrail-Digest/{region}/"),
+        1,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_follow_cloudtrail_layout() {
+        assert_eq!(
+            log_prefix(Some("org/"), Some("o-abc"), "111122223333", "eu-west-1"),
+            "org/AWSLogs/o-abc/111122223333/CloudTrail/eu-west-1/"
+        );
+        assert_eq!(
+            log_prefix(None, None, "111122223333", "us-east-1"),
+            "AWSLogs/111122223333/CloudTrail/us-east-1/"
+        );
+        assert_eq!(
+            digest_prefix(None, None, "111122223333", "us-east-1"),
+            "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/"
+        );
+    }
+
+    #[test]
+    fn arns_parse() {
+        assert_eq!(
+            parse_trail_arn("arn:aws:cloudtrail:us-east-1:111122223333:trail/org"),
+            Some(("us-east-1", "111122223333", "org"))
+        );
+        assert_eq!(parse_trail_arn("arn:aws:s3:::bucket"), None);
+        assert!(is_account_id("012345678901"));
+        assert!(!is_account_id("12345"));
+        assert!(!is_account_id("01234567890a"));
+    }
+
+    #[test]
+    fn unknown_schema_version_is_refused_with_advice() {
+        let err = Snapshot::from_json(r#"{"schema_version": 99}"#).unwrap_err();
+        assert_eq!(err, SnapshotError::Version(99));
+        assert!(err.to_string().contains("re-run the collection"));
+        let err = Snapshot::from_json(r#"{"hello": 1}"#).unwrap_err();
+        assert_eq!(err, SnapshotError::NotASnapshot);
+        assert!(matches!(
+            Snapshot::from_json("not json"),
+            Err(SnapshotError::Json(_))
+        ));
+    }
+
+    #[test]
+    fn facts_say_why_they_are_unknown() {
+        let f: Fact<bool> = Fact::Failed {
+            error: ErrorInfo {
+                kind: ErrorKind::AccessDenied,
+                operation: "cloudtrail:GetTrailStatus".into(),
+                code: Some("AccessDeniedException".into()),
+                message: "no".into(),
+            },
+        };
+        assert_eq!(f.value(), None);
+        assert!(f.unknown_reason().unwrap().starts_with("access_denied"));
+        let json = serde_json::to_string(&Fact::Collected { value: 3 }).unwrap();
+        assert_eq!(json, r#"{"state":"collected","value":3}"#);
+    }
+}
