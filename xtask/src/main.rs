@@ -17,12 +17,14 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("demo") => demo(&args[1..]),
         Some("ci") => ci(),
+        Some("docs") => docs(false),
         _ => {
             eprintln!(
                 "usage: cargo xtask <task>\n\n\
                  tasks:\n  \
                  demo    audit the bundled demo organization on the emulator; reports in reports/demo/\n  \
-                 ci      fmt, clippy, all tests (unit and end-to-end), docs"
+                 ci      fmt, clippy, all tests (unit and end-to-end), docs\n  \
+                 docs    regenerate docs/checks.md from the check catalogue"
             );
             return ExitCode::from(2);
         }
@@ -104,11 +106,39 @@ fn rel(p: &Path) -> String {
         .to_string()
 }
 
+/// Generated documentation: (path, contents).
+fn generated() -> Vec<(PathBuf, String)> {
+    vec![(
+        workspace_root().join("docs").join("checks.md"),
+        trailaudit_checks::checks::catalogue_markdown(),
+    )]
+}
+
+fn docs(check_only: bool) -> Result<()> {
+    for (path, text) in generated() {
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if current == text {
+            continue;
+        }
+        if check_only {
+            bail!(
+                "{} is stale: run `cargo xtask docs` and commit the result",
+                rel(&path)
+            );
+        }
+        std::fs::write(&path, text)?;
+        eprintln!("wrote {}", rel(&path));
+    }
+    Ok(())
+}
+
 fn ci() -> Result<()> {
     step(
         "cargo fmt --check",
         cargo().args(["fmt", "--all", "--check"]),
     )?;
+    eprintln!("\n==> generated docs are up to date");
+    docs(true)?;
     step(
         "cargo clippy",
         cargo().args([

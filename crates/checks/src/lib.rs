@@ -1,1 +1,191 @@
-//! placeholder
+//! Coverage matrix and check catalogue: pure functions of a [`Snapshot`] and a
+//! [`Policy`]. No I/O, no AWS calls; the same snapshot always gives the same
+//! result ("now" is the snapshot's `finished_at`).
+//!
+//! - [`coverage::matrix`]: for every account x region x event class, one
+//!   [`coverage::State`] and the trails that provide it.
+//! - [`checks::CATALOGUE`]: every check, one file each under `checks/`, with
+//!   its metadata; [`compliance`] maps check ids to frameworks, apart from
+//!   the checks.
+//! - [`evaluate`]: both, plus severity overrides and suppressions.
+
+pub mod analysis;
+pub mod checks;
+pub mod compliance;
+pub mod coverage;
+pub mod policy;
+pub mod selectors;
+
+#[cfg(test)]
+pub(crate) mod fixture;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use trailaudit_model::Snapshot;
+
+pub use coverage::{Cell, EventClass, State};
+pub use policy::Policy;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Informational: worth knowing, nothing to fix.
+    Info,
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Critical.
+    Critical,
+}
+
+impl Severity {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// Parses a lower-case name.
+    pub fn parse(s: &str) -> Option<Severity> {
+        [
+            Severity::Info,
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s.to_ascii_lowercase())
+    }
+
+    /// Every severity, highest first.
+    pub const DESCENDING: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+}
+
+/// What a finding says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The check failed.
+    Fail,
+    /// The check could not tell (permission gap, failed call): never a pass.
+    Unknown,
+    /// Informational note.
+    Info,
+    /// Accepted by a suppression in the policy.
+    Suppressed,
+}
+
+impl Status {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Fail => "fail",
+            Status::Unknown => "unknown",
+            Status::Info => "info",
+            Status::Suppressed => "suppressed",
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable check id.
+    pub check_id: String,
+    /// Check title.
+    pub title: String,
+    /// Severity (after overrides).
+    pub severity: Severity,
+    /// Fail, unknown, info or suppressed.
+    pub status: Status,
+    /// Account the finding is reported against (a trail's or bucket's owner).
+    pub account_id: String,
+    /// Account name.
+    pub account_name: String,
+    /// OU path.
+    pub ou_path: String,
+    /// Region, empty for account-wide or global findings.
+    pub region: String,
+    /// Resource (trail ARN, bucket, key ARN, account).
+    pub resource: String,
+    /// What was found, with the evidence.
+    pub message: String,
+    /// How to fix it.
+    pub remediation: String,
+    /// Framework controls that cite this check.
+    pub compliance: Vec<String>,
+}
+
+impl Finding {
+    /// Sort and identity key: the same problem in two runs has the same key.
+    pub fn key(&self) -> (String, String, String, String) {
+        (
+            self.check_id.clone(),
+            self.account_id.clone(),
+            self.region.clone(),
+            self.resource.clone(),
+        )
+    }
+}
+
+/// Everything the checks concluded from a snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// The coverage matrix.
+    pub coverage: Vec<Cell>,
+    /// Findings, most severe first.
+    pub findings: Vec<Finding>,
+    /// The time the checks took as "now" (the snapshot's end).
+    pub as_of: DateTime<Utc>,
+}
+
+impl Evaluation {
+    /// Findings that count against `--fail-on` (fail or unknown, at or above it).
+    pub fn failing_at(&self, threshold: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| {
+                matches!(f.status, Status::Fail | Status::Unknown) && f.severity >= threshold
+            })
+            .count()
+    }
+}
+
+/// Runs the coverage matrix and every check.
+pub fn evaluate(snapshot: &Snapshot, policy: &Policy) -> Evaluation {
+    let coverage = coverage::matrix(snapshot);
+    let ctx = checks::Ctx {
+        snapshot,
+        policy,
+        coverage: &coverage,
+        now: snapshot.finished_at,
+    };
+    let mut findings = checks::run_all(&ctx);
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.status.cmp(&b.status))
+            .then_with(|| a.key().cmp(&b.key()))
+    });
+    Evaluation {
+        coverage,
+        findings,
+        as_of: snapshot.finished_at,
+    }
+}

@@ -1,0 +1,128 @@
+//! CloudWatch Logs delivery missing (when required) or kept too briefly.
+
+use super::*;
+use trailaudit_model::Fact;
+
+/// Metadata.
+pub const META: CheckMeta = CheckMeta {
+    id: "cloudwatch_logs",
+    title: "CloudWatch Logs delivery missing or retention short",
+    severity: Severity::Medium,
+    what: "The trail does not deliver to CloudWatch Logs although `require.cloudwatch_logs` is set, or its log group keeps events for fewer than `retention.cloudwatch_days` (default 90), or the log group is gone.",
+    why: "Metric filters and alarms on CloudTrail (root sign-in, policy changes, stopped trails) need the events in CloudWatch Logs.",
+    fix: "aws logs create-log-group --log-group-name CloudTrail/org\naws logs put-retention-policy --log-group-name CloudTrail/org --retention-in-days 365\naws cloudtrail update-trail --name TRAIL_ARN --cloud-watch-logs-log-group-arn LOG_GROUP_ARN --cloud-watch-logs-role-arn ROLE_ARN",
+};
+
+/// Run.
+pub fn run(ctx: &Ctx, out: &mut Out) {
+    let need = ctx.policy.retention.cloudwatch_days;
+    for t in ctx.trails() {
+        let Some(arn) = &t.cloud_watch_logs_log_group_arn else {
+            if ctx.policy.require.cloudwatch_logs {
+                out.push(
+                    Status::Fail,
+                    &t.owner_account_id,
+                    &t.home_region,
+                    &t.arn,
+                    format!("trail {} does not deliver to CloudWatch Logs", t.name),
+                );
+            }
+            continue;
+        };
+        let Some(g) = ctx.snapshot.log_group(arn) else {
+            continue;
+        };
+        match &g.retention_in_days {
+            Fact::Collected { value: Some(d) } if i64::from(*d) < need => out.push(
+                Status::Fail,
+                &g.account_id,
+                &g.region,
+                arn,
+                format!(
+                    "log group {} keeps events {d} days (policy: {need})",
+                    g.name
+                ),
+            ),
+            Fact::Collected { .. } => {}
+            Fact::Failed { error } if error.kind == trailaudit_model::ErrorKind::NotFound => out
+                .push(
+                    Status::Fail,
+                    &g.account_id,
+                    &g.region,
+                    arn,
+                    format!(
+                        "trail {} delivers to log group {}, which does not exist",
+                        t.name, g.name
+                    ),
+                ),
+            other => out.push(
+                Status::Unknown,
+                &g.account_id,
+                &g.region,
+                arn,
+                format!(
+                    "retention of log group {} unknown: {}",
+                    g.name,
+                    other.unknown_reason().unwrap_or_default()
+                ),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::{run_one, run_one_with};
+    use crate::fixture::*;
+    use crate::{Policy, Status};
+    use trailaudit_model::{Fact, LogGroup};
+
+    fn with_group(days: Fact<Option<i32>>) -> trailaudit_model::Snapshot {
+        let mut s = healthy();
+        let arn = "arn:aws:logs:us-east-1:111111111111:log-group:ct:*".to_string();
+        s.trails[0].cloud_watch_logs_log_group_arn = Some(arn.clone());
+        s.log_groups.push(LogGroup {
+            arn,
+            name: "ct".into(),
+            account_id: MGMT.into(),
+            region: "us-east-1".into(),
+            retention_in_days: days,
+        });
+        s
+    }
+
+    #[test]
+    fn pass_fail_unknown() {
+        assert!(
+            run_one("cloudwatch_logs", &healthy()).is_empty(),
+            "not required by default"
+        );
+        let mut p = Policy::default();
+        p.require.cloudwatch_logs = true;
+        assert_eq!(
+            run_one_with("cloudwatch_logs", &healthy(), &p)[0].status,
+            Status::Fail
+        );
+        assert!(run_one(
+            "cloudwatch_logs",
+            &with_group(Fact::Collected { value: Some(400) })
+        )
+        .is_empty());
+        assert_eq!(
+            run_one(
+                "cloudwatch_logs",
+                &with_group(Fact::Collected { value: Some(30) })
+            )[0]
+            .status,
+            Status::Fail
+        );
+        assert_eq!(
+            run_one(
+                "cloudwatch_logs",
+                &with_group(denied("logs:DescribeLogGroups"))
+            )[0]
+            .status,
+            Status::Unknown
+        );
+    }
+}

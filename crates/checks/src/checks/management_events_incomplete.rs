@@ -1,0 +1,93 @@
+//! A trail that records only part of the management events.
+
+use super::*;
+use crate::coverage::class_extent;
+use crate::selectors::Extent;
+use trailaudit_model::Fact;
+
+/// Metadata.
+pub const META: CheckMeta = CheckMeta {
+    id: "management_events_incomplete",
+    title: "Management events write-only, read-only or with excluded sources",
+    severity: Severity::Medium,
+    what: "The trail records management events, but not all of them: its selectors are write-only or read-only, or exclude event sources such as kms.amazonaws.com or rdsdata.amazonaws.com.",
+    why: "Reconnaissance (List*, Describe*, Get*) and key usage are often the first signs of an intrusion; a partial selection hides them.",
+    fix: "aws cloudtrail put-event-selectors --trail-name TRAIL_ARN --region HOME_REGION --event-selectors '[{\"ReadWriteType\":\"All\",\"IncludeManagementEvents\":true}]'",
+};
+
+/// Run.
+pub fn run(ctx: &Ctx, out: &mut Out) {
+    for t in ctx.trails() {
+        match &t.selectors {
+            Fact::Collected { value } => {
+                let w = class_extent(value, EventClass::ManagementWrite);
+                let r = class_extent(value, EventClass::ManagementRead);
+                if (w, r) == (Extent::None, Extent::None) || (w, r) == (Extent::All, Extent::All) {
+                    continue; // a data-only trail, or complete
+                }
+                let describe = |e: Extent| match e {
+                    Extent::All => "all",
+                    Extent::Some => "some",
+                    Extent::None => "no",
+                };
+                out.push(
+                    Status::Fail,
+                    &t.owner_account_id,
+                    &t.home_region,
+                    &t.arn,
+                    format!(
+                        "trail {} records {} write and {} read management events",
+                        t.name,
+                        describe(w),
+                        describe(r)
+                    ),
+                );
+            }
+            other => out.push(
+                Status::Unknown,
+                &t.owner_account_id,
+                &t.home_region,
+                &t.arn,
+                format!(
+                    "event selectors of trail {} unknown: {}",
+                    t.name,
+                    other.unknown_reason().unwrap_or_default()
+                ),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::run_one;
+    use crate::fixture::*;
+    use crate::Status;
+    use trailaudit_model::{BasicSelector, Fact, ReadWriteType, Selectors};
+
+    #[test]
+    fn pass_fail_unknown() {
+        assert!(run_one("management_events_incomplete", &healthy()).is_empty());
+        let mut s = healthy();
+        s.trails[0].selectors = Fact::Collected {
+            value: Selectors::Basic(vec![BasicSelector {
+                read_write_type: ReadWriteType::WriteOnly,
+                include_management_events: true,
+                exclude_management_event_sources: vec![],
+                data_resources: vec![],
+            }]),
+        };
+        let f = run_one("management_events_incomplete", &s);
+        assert_eq!(f[0].status, Status::Fail);
+        assert!(
+            f[0].message.contains("all write and no read"),
+            "{}",
+            f[0].message
+        );
+        s.trails[0].selectors = denied("cloudtrail:GetEventSelectors");
+        assert_eq!(
+            run_one("management_events_incomplete", &s)[0].status,
+            Status::Unknown
+        );
+    }
+}

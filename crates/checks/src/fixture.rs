@@ -1,0 +1,235 @@
+//! Minimal snapshots for unit tests: a management account and one member,
+//! each with us-east-1 and eu-west-1 listed, no trails; builders add the rest.
+
+use chrono::{DateTime, TimeZone, Utc};
+use trailaudit_model::*;
+
+pub const MGMT: &str = "111111111111";
+pub const MEMBER: &str = "222222222222";
+pub const ORG_ID: &str = "o-abc123";
+pub const ORG_TRAIL: &str = "arn:aws:cloudtrail:us-east-1:111111111111:trail/org";
+pub const ORG_KEY: &str = "arn:aws:kms:us-east-1:111111111111:key/k1";
+
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap()
+}
+
+fn region(r: &str) -> AccountRegion {
+    AccountRegion {
+        region: r.into(),
+        status: RegionStatus::Collected,
+        trails: vec![],
+    }
+}
+
+fn account(id: &str, name: &str, access: Access, mgmt: bool) -> Account {
+    Account {
+        id: id.into(),
+        name: name.into(),
+        email: None,
+        status: AccountStatus::Active,
+        ou_path: if mgmt {
+            "Root".into()
+        } else {
+            "Root/Prod".into()
+        },
+        is_management: mgmt,
+        access,
+        regions: vec![region("us-east-1"), region("eu-west-1")],
+    }
+}
+
+pub fn snapshot() -> Snapshot {
+    Snapshot {
+        schema_version: SCHEMA_VERSION,
+        tool_version: "test".into(),
+        arguments: vec![],
+        mode: Mode::Organization,
+        caller: CallerIdentity {
+            account_id: MGMT.into(),
+            arn: format!("arn:aws:iam::{MGMT}:user/auditor"),
+        },
+        started_at: now(),
+        finished_at: now(),
+        complete: true,
+        region_selection: vec!["us-east-1".into(), "eu-west-1".into()],
+        organization: Some(Organization {
+            id: ORG_ID.into(),
+            arn: format!("arn:aws:organizations::{MGMT}:organization/{ORG_ID}"),
+            management_account_id: MGMT.into(),
+            ous: vec![],
+            delegated_administrators: Fact::Collected { value: vec![] },
+        }),
+        accounts: vec![
+            account(MGMT, "management", Access::Caller, true),
+            account(
+                MEMBER,
+                "member",
+                Access::Assumed {
+                    role_arn: format!("arn:aws:iam::{MEMBER}:role/Audit"),
+                },
+                false,
+            ),
+        ],
+        trails: vec![],
+        buckets: vec![],
+        kms_keys: vec![],
+        log_groups: vec![],
+        event_data_stores: vec![],
+        delivery_probes: vec![],
+        errors: vec![],
+        api_calls: Default::default(),
+    }
+}
+
+pub fn logging(on: bool) -> Fact<TrailStatus> {
+    Fact::Collected {
+        value: TrailStatus {
+            is_logging: on,
+            ..Default::default()
+        },
+    }
+}
+
+pub fn access_denied(op: &str) -> ErrorInfo {
+    ErrorInfo {
+        kind: ErrorKind::AccessDenied,
+        operation: op.into(),
+        code: Some("AccessDenied".into()),
+        message: "not authorized".into(),
+    }
+}
+
+pub fn denied<T>(op: &str) -> Fact<T> {
+    Fact::Failed {
+        error: access_denied(op),
+    }
+}
+
+pub fn org_trail() -> Trail {
+    Trail {
+        arn: ORG_TRAIL.into(),
+        name: "org".into(),
+        owner_account_id: MGMT.into(),
+        home_region: "us-east-1".into(),
+        is_multi_region: true,
+        is_organization_trail: true,
+        include_global_service_events: true,
+        log_file_validation_enabled: true,
+        s3_bucket_name: Some("org-logs".into()),
+        s3_key_prefix: None,
+        kms_key_id: Some(ORG_KEY.into()),
+        cloud_watch_logs_log_group_arn: None,
+        cloud_watch_logs_role_arn: None,
+        sns_topic_arn: None,
+        has_custom_event_selectors: false,
+        has_insight_selectors: false,
+        status: logging(true),
+        selectors: Fact::Collected {
+            value: Selectors::Default,
+        },
+        insight_types: Fact::Collected { value: vec![] },
+    }
+}
+
+pub fn local_trail(account: &str, region: &str) -> Trail {
+    Trail {
+        arn: format!("arn:aws:cloudtrail:{region}:{account}:trail/local"),
+        name: "local".into(),
+        owner_account_id: account.into(),
+        home_region: region.into(),
+        is_multi_region: false,
+        is_organization_trail: false,
+        s3_bucket_name: Some(format!("local-{account}")),
+        kms_key_id: None,
+        ..org_trail()
+    }
+}
+
+/// Lists a trail in an account-region (as DescribeTrails would).
+pub fn list_in(s: &mut Snapshot, account: &str, region: &str, arn: &str, shadow: bool) {
+    let a = s.accounts.iter_mut().find(|a| a.id == account).unwrap();
+    let r = a.regions.iter_mut().find(|r| r.region == region).unwrap();
+    r.trails.push(TrailRef {
+        arn: arn.into(),
+        shadow,
+    });
+}
+
+pub const GOOD_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[
+  {"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:GetBucketAcl","Resource":"arn:aws:s3:::org-logs"},
+  {"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject","Resource":["arn:aws:s3:::org-logs/AWSLogs/111111111111/*","arn:aws:s3:::org-logs/AWSLogs/o-abc123/*"],
+   "Condition":{"StringEquals":{"s3:x-amz-acl":"bucket-owner-full-control"}}}]}"#;
+
+pub fn good_bucket() -> Bucket {
+    Bucket {
+        name: "org-logs".into(),
+        owner_account_id: Some(MGMT.into()),
+        external: false,
+        region: Fact::Collected {
+            value: "us-east-1".into(),
+        },
+        policy: Fact::Collected {
+            value: Some(GOOD_POLICY.into()),
+        },
+        lifecycle_rules: Fact::Collected { value: vec![] },
+        versioning: Fact::Collected {
+            value: Versioning {
+                status: Some("Enabled".into()),
+                mfa_delete: false,
+            },
+        },
+        encryption: Fact::Collected {
+            value: Some(BucketEncryption {
+                sse_algorithm: "aws:kms".into(),
+                kms_master_key_id: None,
+            }),
+        },
+        public_access_block: Fact::Collected {
+            value: Some(PublicAccessBlock {
+                block_public_acls: true,
+                ignore_public_acls: true,
+                block_public_policy: true,
+                restrict_public_buckets: true,
+            }),
+        },
+        public_acl_grants: Fact::Collected { value: vec![] },
+        access_logging_target: Fact::Collected {
+            value: Some("access-logs".into()),
+        },
+        object_lock: Fact::Collected {
+            value: Some(ObjectLock {
+                enabled: true,
+                mode: Some("COMPLIANCE".into()),
+                days: Some(365),
+                years: None,
+            }),
+        },
+    }
+}
+
+pub const GOOD_KEY_POLICY: &str = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":["kms:GenerateDataKey*","kms:DescribeKey"],"Resource":"*"}]}"#;
+
+pub fn good_key() -> KmsKey {
+    KmsKey {
+        arn: ORG_KEY.into(),
+        account_id: MGMT.into(),
+        region: "us-east-1".into(),
+        key_state: Fact::Collected {
+            value: "Enabled".into(),
+        },
+        rotation_enabled: Fact::Collected { value: true },
+        policy: Fact::Collected {
+            value: GOOD_KEY_POLICY.into(),
+        },
+    }
+}
+
+/// An organization with a well-configured organization trail, bucket and key.
+pub fn healthy() -> Snapshot {
+    let mut s = snapshot();
+    s.trails.push(org_trail());
+    s.buckets.push(good_bucket());
+    s.kms_keys.push(good_key());
+    s
+}
