@@ -69,20 +69,14 @@ fn demo(extra: &[String]) -> Result<()> {
     let out = root.join("reports").join("demo");
     let _ = std::fs::remove_dir_all(&out);
     let mut cmd = Command::new(&audit);
-    cmd.args([
-        "org",
-        "--regions",
-        "all",
-        "--probe-delivery",
-        "--endpoint-url",
-    ])
-    .arg(emu.endpoint())
-    .arg("--out-dir")
-    .arg(&out)
-    .args(extra)
-    .envs(seeded.audit_env(&emu.endpoint()));
+    cmd.args(["org", "--regions", "all", "--endpoint-url"])
+        .arg(emu.endpoint())
+        .arg("--out-dir")
+        .arg(&out)
+        .args(extra)
+        .envs(seeded.audit_env(&emu.endpoint()));
     eprintln!(
-        "==> audit org --regions all --probe-delivery --endpoint-url {} --out-dir {}",
+        "==> audit org --regions all --endpoint-url {} --out-dir {}",
         emu.endpoint(),
         rel(&out)
     );

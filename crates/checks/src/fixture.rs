@@ -176,7 +176,7 @@ pub fn good_bucket() -> Bucket {
         versioning: Fact::Collected {
             value: Versioning {
                 status: Some("Enabled".into()),
-                mfa_delete: false,
+                mfa_delete: Some(false),
             },
         },
         encryption: Fact::Collected {

@@ -57,6 +57,50 @@ pub enum Command {
     Org(OrgArgs),
     /// Audit the single account of the current credentials (no organization needed).
     Account(AuditArgs),
+    /// Render every report again from stored snapshots, without calling AWS.
+    Report(ReportArgs),
+    /// List every check with its id, severity and title.
+    Checks(ChecksArgs),
+}
+
+/// `audit report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The snapshot to report on.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: PathBuf,
+    /// Compare with this earlier snapshot.
+    #[arg(long, value_name = "FILE")]
+    pub previous: Option<PathBuf>,
+    /// Directory for the reports (default: the snapshot's directory).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// The shared analysis options.
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+}
+
+/// `audit checks`.
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    /// Print the catalogue as Markdown (as in docs/checks.md).
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+/// Options that decide what counts and how the run exits.
+#[derive(Debug, Args)]
+pub struct AnalysisArgs {
+    /// Audit policy file (default: ./audit.toml when it exists; see docs/policy.md).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Exit 1 when a finding (fail or unknown) is at or above this severity.
+    #[arg(long, default_value = "high", value_name = "SEVERITY",
+          value_parser = ["critical", "high", "medium", "low", "info"])]
+    pub fail_on: String,
+    /// Always exit 0 when the run completes (findings are still reported).
+    #[arg(long)]
+    pub exit_zero: bool,
 }
 
 /// `audit org`.
@@ -112,4 +156,11 @@ pub struct AuditArgs {
     /// S3 prefix, as evidence that logs arrive (needs s3:ListBucket).
     #[arg(long)]
     pub probe_delivery: bool,
+    /// Compare with this earlier snapshot (default: the newest earlier
+    /// snapshot.json under reports/).
+    #[arg(long, value_name = "FILE")]
+    pub previous: Option<PathBuf>,
+    /// The shared analysis options.
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
 }

@@ -1,24 +1,61 @@
 //! Turns parsed flags into checked options and runs the pipeline:
-//! collect (or load) -> snapshot -> analysis -> files and terminal summary.
+//! collect (or load) -> snapshot -> checks -> reports and terminal summary,
+//! then maps the outcome to an exit code.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
+use trailaudit_checks::{Evaluation, Policy, Severity};
 use trailaudit_collect::{Cancel, CollectOptions, Connection, Guard};
 use trailaudit_model::regions::RegionSelection;
 use trailaudit_model::{is_account_id, Mode, Snapshot};
+use trailaudit_report::Changes;
 
-use crate::args::{AuditArgs, Cli, Command, Global, OrgArgs};
+use crate::args::{AnalysisArgs, AuditArgs, ChecksArgs, Cli, Command, Global, OrgArgs, ReportArgs};
 use crate::output;
 use crate::progress::Bars;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    match cli.command {
-        Command::Org(org) => audit(&cli.global, Mode::Organization, &org.audit, Some(&org)),
-        Command::Account(a) => audit(&cli.global, Mode::Account, &a, None),
+    match &cli.command {
+        Command::Org(org) => audit(&cli.global, Mode::Organization, &org.audit, Some(org)),
+        Command::Account(a) => audit(&cli.global, Mode::Account, a, None),
+        Command::Report(r) => report(&cli.global, r),
+        Command::Checks(c) => checks(c),
     }
+}
+
+/// The policy, severity threshold and exit behaviour, checked.
+struct Analysis {
+    policy: Policy,
+    fail_on: Severity,
+    exit_zero: bool,
+}
+
+fn analysis(a: &AnalysisArgs) -> Result<Analysis> {
+    let path = match &a.policy {
+        Some(p) => Some(p.clone()),
+        None => Some(PathBuf::from("audit.toml")).filter(|p| p.exists()),
+    };
+    let policy = match path {
+        Some(p) => {
+            let text = std::fs::read_to_string(&p).with_context(|| {
+                format!(
+                    "cannot read the policy file {}; see docs/policy.md for the format",
+                    p.display()
+                )
+            })?;
+            Policy::parse(&text, &p.display().to_string())
+                .map_err(|e| anyhow::anyhow!("invalid policy: {e}"))?
+        }
+        None => Policy::default(),
+    };
+    Ok(Analysis {
+        policy,
+        fail_on: Severity::parse(&a.fail_on).expect("clap restricts the values"),
+        exit_zero: a.exit_zero,
+    })
 }
 
 fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> Result<ExitCode> {
@@ -27,6 +64,7 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
     if a.concurrency == 0 {
         bail!("--concurrency must be at least 1");
     }
+    let an = analysis(&a.analysis)?;
     let mut opts = CollectOptions {
         mode,
         regions,
@@ -58,6 +96,10 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
         Some(p) => Some(load_snapshot(p)?),
         None => None,
     };
+    let explicit_previous = match &a.previous {
+        Some(p) => Some(load_snapshot(p)?),
+        None => None,
+    };
     let out_dir = a.out_dir.clone().unwrap_or_else(|| {
         PathBuf::from("reports").join(chrono::Utc::now().format("%Y-%m-%d").to_string())
     });
@@ -67,6 +109,10 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
         Some(s) => (s, false),
         None => collect(global, &opts)?,
     };
+    let previous = match explicit_previous {
+        Some(p) => Some(p),
+        None => find_previous(&out_dir, &snapshot),
+    };
 
     let mut written = vec![output::write_atomic(
         &out_dir.join("snapshot.json"),
@@ -75,17 +121,110 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
     if let Some(p) = &a.snapshot_out {
         written.push(output::write_atomic(p, snapshot.to_json().as_bytes())?);
     }
-    if !global.quiet {
-        print_summary(&snapshot);
-        for w in &written {
-            println!("wrote {}", w.display());
-        }
-    }
+    let code = analyse_and_report(
+        global,
+        &an,
+        &snapshot,
+        previous.as_ref(),
+        &out_dir,
+        &mut written,
+    )?;
     if interrupted {
-        eprintln!(
-            "interrupted: the snapshot is partial and marked incomplete (complete = false); run again to audit everything"
-        );
+        eprintln!("interrupted: the snapshot is partial and marked incomplete (complete = false); run again to audit everything");
         return Ok(ExitCode::from(2));
+    }
+    Ok(code)
+}
+
+fn report(global: &Global, r: &ReportArgs) -> Result<ExitCode> {
+    let an = analysis(&r.analysis)?;
+    let snapshot = load_snapshot(&r.snapshot)?;
+    let previous = match &r.previous {
+        Some(p) => Some(load_snapshot(p)?),
+        None => None,
+    };
+    let out_dir = r.out_dir.clone().unwrap_or_else(|| {
+        r.snapshot
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    });
+    output::prepare_dir(&out_dir)?;
+    let mut written = Vec::new();
+    analyse_and_report(
+        global,
+        &an,
+        &snapshot,
+        previous.as_ref(),
+        &out_dir,
+        &mut written,
+    )
+}
+
+fn analyse_and_report(
+    global: &Global,
+    an: &Analysis,
+    snapshot: &Snapshot,
+    previous: Option<&Snapshot>,
+    out_dir: &Path,
+    written: &mut Vec<PathBuf>,
+) -> Result<ExitCode> {
+    let evaluation: Evaluation = trailaudit_checks::evaluate(snapshot, &an.policy);
+    let changes: Option<Changes> = previous.map(|p| {
+        let pe = trailaudit_checks::evaluate(p, &an.policy);
+        trailaudit_report::diff::compare(p, &pe, snapshot, &evaluation)
+    });
+    let inputs = trailaudit_report::Inputs {
+        snapshot,
+        evaluation: &evaluation,
+        changes: changes.as_ref(),
+    };
+    for (name, bytes) in trailaudit_report::render_all(&inputs) {
+        written.push(output::write_atomic(&out_dir.join(name), &bytes)?);
+    }
+    if !global.quiet {
+        print!(
+            "{}",
+            trailaudit_report::terminal_summary(snapshot, &evaluation, changes.as_ref())
+        );
+        println!(
+            "\nreports in {}/: {}",
+            out_dir.display(),
+            written
+                .iter()
+                .filter_map(|p| p.file_name())
+                .map(|n| n.to_string_lossy().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let failing = evaluation.failing_at(an.fail_on);
+    if failing > 0 && !an.exit_zero {
+        if !global.quiet {
+            println!(
+                "{failing} finding(s) at or above {} (fail or unknown): exit 1",
+                an.fail_on.as_str()
+            );
+        }
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn checks(c: &ChecksArgs) -> Result<ExitCode> {
+    if c.markdown {
+        print!("{}", trailaudit_checks::checks::catalogue_markdown());
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{:<34} {:<9} title", "id", "severity");
+    for check in trailaudit_checks::checks::CATALOGUE {
+        println!(
+            "{:<34} {:<9} {}",
+            check.meta.id,
+            check.meta.severity.as_str(),
+            check.meta.title
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -98,6 +237,39 @@ fn load_snapshot(p: &Path) -> Result<Snapshot> {
         )
     })?;
     Snapshot::from_json(&text).with_context(|| format!("{}", p.display()))
+}
+
+/// The newest snapshot under `reports/` (and beside `out_dir`) collected
+/// before `current`, for month-over-month comparison.
+fn find_previous(out_dir: &Path, current: &Snapshot) -> Option<Snapshot> {
+    let mut roots = vec![PathBuf::from("reports")];
+    if let Some(parent) = out_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        roots.push(parent.to_path_buf());
+    }
+    let mut best: Option<Snapshot> = None;
+    for root in roots {
+        let Ok(entries) = std::fs::read_dir(&root) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let candidate = entry.path().join("snapshot.json");
+            let Ok(text) = std::fs::read_to_string(&candidate) else {
+                continue;
+            };
+            let Ok(s) = Snapshot::from_json(&text) else {
+                continue;
+            };
+            let same_scope = s.organization_id() == current.organization_id()
+                && s.caller.account_id == current.caller.account_id;
+            if same_scope
+                && s.finished_at < current.started_at
+                && best.as_ref().is_none_or(|b| s.finished_at > b.finished_at)
+            {
+                best = Some(s);
+            }
+        }
+    }
+    best
 }
 
 fn collect(global: &Global, opts: &CollectOptions) -> Result<(Snapshot, bool)> {
@@ -127,20 +299,4 @@ fn collect(global: &Global, opts: &CollectOptions) -> Result<(Snapshot, bool)> {
         let snapshot = result.map_err(anyhow::Error::new)?;
         Ok((snapshot, cancel.is_cancelled()))
     })
-}
-
-fn print_summary(s: &Snapshot) {
-    let regions: usize = s.accounts.iter().map(|a| a.regions.len()).sum();
-    let calls: u64 = s.api_calls.values().sum();
-    let secs = (s.finished_at - s.started_at).num_milliseconds() as f64 / 1000.0;
-    println!(
-        "{} accounts, {} account-regions, {} trails, {} buckets; {} failed calls; {} API calls in {:.1} s",
-        s.accounts.len(),
-        regions,
-        s.trails.len(),
-        s.buckets.len(),
-        s.errors.len(),
-        calls,
-        secs
-    );
 }

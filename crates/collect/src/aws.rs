@@ -263,22 +263,39 @@ where
     match err {
         SdkError::ServiceError(se) => {
             let status = se.raw().status().as_u16();
-            let code = se.err().code();
+            let (xml_code, xml_message) = xml_error(se.raw());
+            let code = se.err().code().map(str::to_string).or(xml_code);
             let message = se
                 .err()
                 .message()
                 .map(str::to_string)
-                .unwrap_or_else(|| body_hint(se.raw()));
-            info(kind_of(code, status, se.raw()), code, message)
+                .or(xml_message)
+                .unwrap_or_else(|| {
+                    if (200..300).contains(&status) {
+                        format!("the response could not be read ({})", chain(err))
+                    } else {
+                        body_hint(se.raw())
+                    }
+                });
+            info(
+                kind_of(code.as_deref(), status, se.raw()),
+                code.as_deref(),
+                message,
+            )
         }
         SdkError::ResponseError(re) => {
             let status = re.raw().status().as_u16();
+            let (code, xml_message) = xml_error(re.raw());
             let message = if (200..300).contains(&status) {
                 format!("the response could not be read ({})", chain(err))
             } else {
-                body_hint(re.raw())
+                xml_message.unwrap_or_else(|| body_hint(re.raw()))
             };
-            info(kind_of(None, status, re.raw()), None, message)
+            info(
+                kind_of(code.as_deref(), status, re.raw()),
+                code.as_deref(),
+                message,
+            )
         }
         SdkError::TimeoutError(_) => info(
             ErrorKind::Timeout,
@@ -320,12 +337,25 @@ fn chain(err: &dyn std::error::Error) -> String {
     s
 }
 
+/// `<Code>` and `<Message>` of an XML error body (some endpoints answer XML
+/// even for JSON-protocol services).
+fn xml_error(raw: &HttpResponse) -> (Option<String>, Option<String>) {
+    let body = String::from_utf8_lossy(raw.body().bytes().unwrap_or_default()).to_string();
+    let tag = |name: &str| {
+        let open = format!("<{name}>");
+        let start = body.find(&open)? + open.len();
+        let end = body[start..].find(&format!("</{name}>"))? + start;
+        Some(body[start..end].trim().to_string()).filter(|s| !s.is_empty())
+    };
+    (tag("Code"), tag("Message"))
+}
+
 fn body_hint(raw: &HttpResponse) -> String {
     let status = raw.status().as_u16();
     let body = raw.body().bytes().unwrap_or_default();
     let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
     let text = text.trim();
-    if looks_like_html(&body) {
+    if looks_like_html(body) {
         format!("HTTP {status} with an HTML body instead of an AWS error: the endpoint does not implement this API")
     } else if text.is_empty() {
         format!("HTTP {status} with an empty body")

@@ -227,12 +227,37 @@ async fn bucket(run: &Run<'_>, name: String, owner: Option<String>) -> Bucket {
     let lifecycle_rules = read!("s3:GetLifecycleConfiguration", s3.get_bucket_lifecycle_configuration().bucket(&name),
         |o: aws_sdk_s3::operation::get_bucket_lifecycle_configuration::GetBucketLifecycleConfigurationOutput| convert::lifecycle_rules(o.rules()),
         Some("NoSuchLifecycleConfiguration") => vec![]);
-    let versioning = read!("s3:GetBucketVersioning", s3.get_bucket_versioning().bucket(&name),
+    let object_lock = read!("s3:GetBucketObjectLockConfiguration", s3.get_object_lock_configuration().bucket(&name),
+        |o: aws_sdk_s3::operation::get_object_lock_configuration::GetObjectLockConfigurationOutput| o
+            .object_lock_configuration()
+            .map(|c| {
+                let ret = c.rule().and_then(|r| r.default_retention());
+                m::ObjectLock {
+                    enabled: c.object_lock_enabled().map(|e| e.as_str() == "Enabled").unwrap_or(false),
+                    mode: ret.and_then(|r| r.mode()).map(|m| m.as_str().to_string()),
+                    days: ret.and_then(|r| r.days()),
+                    years: ret.and_then(|r| r.years()),
+                }
+            }),
+        Some("ObjectLockConfigurationNotFoundError") => None);
+    let object_lock_on = matches!(&object_lock, Fact::Collected { value: Some(l) } if l.enabled);
+    let versioning = if object_lock_on {
+        // Object Lock can only be enabled on a versioned bucket, and versioning
+        // cannot then be suspended: no need to ask.
+        Fact::Collected {
+            value: m::Versioning {
+                status: Some("Enabled".into()),
+                mfa_delete: None,
+            },
+        }
+    } else {
+        read!("s3:GetBucketVersioning", s3.get_bucket_versioning().bucket(&name),
         |o: aws_sdk_s3::operation::get_bucket_versioning::GetBucketVersioningOutput| m::Versioning {
             status: o.status().map(|s| s.as_str().to_string()),
-            mfa_delete: o.mfa_delete().map(|d| d.as_str() == "Enabled").unwrap_or(false),
+            mfa_delete: Some(o.mfa_delete().map(|d| d.as_str() == "Enabled").unwrap_or(false)),
         },
-        Some("__never__") => m::Versioning::default());
+        Some("__never__") => m::Versioning::default())
+    };
     let encryption = read!("s3:GetEncryptionConfiguration", s3.get_bucket_encryption().bucket(&name),
         |o: aws_sdk_s3::operation::get_bucket_encryption::GetBucketEncryptionOutput| o
             .server_side_encryption_configuration()
@@ -273,19 +298,6 @@ async fn bucket(run: &Run<'_>, name: String, owner: Option<String>) -> Bucket {
             .logging_enabled()
             .map(|l| l.target_bucket().to_string()),
         Some("__never__") => None);
-    let object_lock = read!("s3:GetBucketObjectLockConfiguration", s3.get_object_lock_configuration().bucket(&name),
-        |o: aws_sdk_s3::operation::get_object_lock_configuration::GetObjectLockConfigurationOutput| o
-            .object_lock_configuration()
-            .map(|c| {
-                let ret = c.rule().and_then(|r| r.default_retention());
-                m::ObjectLock {
-                    enabled: c.object_lock_enabled().map(|e| e.as_str() == "Enabled").unwrap_or(false),
-                    mode: ret.and_then(|r| r.mode()).map(|m| m.as_str().to_string()),
-                    days: ret.and_then(|r| r.days()),
-                    years: ret.and_then(|r| r.years()),
-                }
-            }),
-        Some("ObjectLockConfigurationNotFoundError") => None);
     Bucket {
         name: name.clone(),
         owner_account_id: Some(acct.clone()),

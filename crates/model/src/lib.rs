@@ -561,8 +561,8 @@ pub struct Transition {
 pub struct Versioning {
     /// `Enabled`, `Suspended`, or `None` when never enabled.
     pub status: Option<String>,
-    /// MFA delete enabled.
-    pub mfa_delete: bool,
+    /// MFA delete enabled; `None` when not read (versioning derived from Object Lock).
+    pub mfa_delete: Option<bool>,
 }
 
 /// Bucket default encryption.

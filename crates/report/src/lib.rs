@@ -1,1 +1,351 @@
-//! placeholder
+//! Reports: pure renderings of a snapshot and its evaluation (and, month over
+//! month, of the previous run) into the files a governance team hands on:
+//! `findings.csv`, `coverage.csv`, `report.json`, `report.md`, `report.html`,
+//! `findings.ocsf.json`. No I/O: [`render_all`] returns names and contents;
+//! the CLI writes them atomically.
+
+pub mod diff;
+mod html;
+mod markdown;
+mod ocsf;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use trailaudit_checks::{Cell, Evaluation, EventClass, Finding, Severity, State, Status};
+use trailaudit_model::Snapshot;
+
+pub use diff::{Changes, ClassChange};
+
+/// Version of `report.json`'s format.
+pub const REPORT_SCHEMA: &str = "trailaudit-report/1";
+
+/// One run's inputs to every report.
+pub struct Inputs<'a> {
+    /// The snapshot.
+    pub snapshot: &'a Snapshot,
+    /// Its evaluation.
+    pub evaluation: &'a Evaluation,
+    /// Changes since the previous run, when there was one.
+    pub changes: Option<&'a Changes>,
+}
+
+/// Coverage counts for one event class.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ClassSummary {
+    /// Event class.
+    pub class: String,
+    /// Cells covered.
+    pub covered: usize,
+    /// Cells partial.
+    pub partial: usize,
+    /// Cells with a gap.
+    pub gap: usize,
+    /// Cells unknown.
+    pub unknown: usize,
+    /// Cells in regions not enabled.
+    pub not_enabled: usize,
+    /// covered / (all cells but not_enabled), in percent.
+    pub covered_pct: f64,
+}
+
+/// The headline numbers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Organization id, or empty.
+    pub organization_id: String,
+    /// Accounts in scope.
+    pub accounts: usize,
+    /// Accounts that could not be audited (role, suspended, skipped).
+    pub accounts_not_audited: usize,
+    /// Account-regions looked at.
+    pub account_regions: usize,
+    /// Trails seen.
+    pub trails: usize,
+    /// Coverage per class.
+    pub coverage: Vec<ClassSummary>,
+    /// Unknown cells (all classes).
+    pub unknown_cells: usize,
+    /// Fail + unknown findings by severity (`critical`... `info`).
+    pub findings_by_severity: BTreeMap<String, usize>,
+    /// Findings by status.
+    pub findings_by_status: BTreeMap<String, usize>,
+    /// Failed calls during collection.
+    pub collection_errors: usize,
+    /// Whether the snapshot is complete.
+    pub complete: bool,
+    /// Collection window.
+    pub collected_from: String,
+    /// Collection window end.
+    pub collected_to: String,
+}
+
+/// Headline numbers of an evaluation.
+pub fn summary(s: &Snapshot, e: &Evaluation) -> Summary {
+    let coverage = EventClass::ALL
+        .iter()
+        .map(|c| class_summary(&e.coverage, *c))
+        .collect();
+    let mut by_sev = BTreeMap::new();
+    for sev in Severity::DESCENDING {
+        by_sev.insert(sev.as_str().to_string(), 0);
+    }
+    let mut by_status = BTreeMap::new();
+    for f in &e.findings {
+        *by_status.entry(f.status.as_str().to_string()).or_insert(0) += 1;
+        if matches!(f.status, Status::Fail | Status::Unknown) {
+            *by_sev.entry(f.severity.as_str().to_string()).or_insert(0) += 1;
+        }
+    }
+    Summary {
+        organization_id: s.organization_id().unwrap_or_default().to_string(),
+        accounts: s.accounts.len(),
+        accounts_not_audited: s
+            .accounts
+            .iter()
+            .filter(|a| {
+                !matches!(
+                    a.access,
+                    trailaudit_model::Access::Caller | trailaudit_model::Access::Assumed { .. }
+                )
+            })
+            .count(),
+        account_regions: s.accounts.iter().map(|a| a.regions.len()).sum(),
+        trails: s.trails.len(),
+        coverage,
+        unknown_cells: e
+            .coverage
+            .iter()
+            .filter(|c| c.state == State::Unknown)
+            .count(),
+        findings_by_severity: by_sev,
+        findings_by_status: by_status,
+        collection_errors: s.errors.len(),
+        complete: s.complete,
+        collected_from: s.started_at.to_rfc3339(),
+        collected_to: s.finished_at.to_rfc3339(),
+    }
+}
+
+/// Coverage counts of one class.
+pub fn class_summary(cells: &[Cell], class: EventClass) -> ClassSummary {
+    let mut c = ClassSummary {
+        class: class.as_str().to_string(),
+        ..Default::default()
+    };
+    for cell in cells.iter().filter(|x| x.class == class) {
+        match cell.state {
+            State::Covered => c.covered += 1,
+            State::Partial => c.partial += 1,
+            State::Gap => c.gap += 1,
+            State::Unknown => c.unknown += 1,
+            State::NotEnabled => c.not_enabled += 1,
+        }
+    }
+    let denom = c.covered + c.partial + c.gap + c.unknown;
+    c.covered_pct = if denom == 0 {
+        0.0
+    } else {
+        (c.covered as f64 * 1000.0 / denom as f64).round() / 10.0
+    };
+    c
+}
+
+/// Every report file: (file name, contents).
+pub fn render_all(i: &Inputs) -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        ("findings.csv", findings_csv(i.evaluation).into_bytes()),
+        (
+            "coverage.csv",
+            coverage_csv(i.snapshot, i.evaluation).into_bytes(),
+        ),
+        ("report.json", report_json(i).into_bytes()),
+        ("report.md", markdown::render(i).into_bytes()),
+        ("report.html", html::render(i).into_bytes()),
+        (
+            "findings.ocsf.json",
+            ocsf::render(i.snapshot, i.evaluation).into_bytes(),
+        ),
+    ]
+}
+
+/// `findings.csv`.
+pub fn findings_csv(e: &Evaluation) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "account_id",
+        "account_name",
+        "ou_path",
+        "region",
+        "check_id",
+        "severity",
+        "status",
+        "resource",
+        "message",
+        "remediation",
+        "compliance",
+    ])
+    .expect("in-memory write");
+    for f in &e.findings {
+        w.write_record([
+            f.account_id.as_str(),
+            &f.account_name,
+            &f.ou_path,
+            &f.region,
+            &f.check_id,
+            f.severity.as_str(),
+            f.status.as_str(),
+            &f.resource,
+            &f.message,
+            &f.remediation,
+            &f.compliance.join(";"),
+        ])
+        .expect("in-memory write");
+    }
+    String::from_utf8(w.into_inner().expect("flush")).expect("utf-8")
+}
+
+/// `coverage.csv`.
+pub fn coverage_csv(s: &Snapshot, e: &Evaluation) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "account_id",
+        "account_name",
+        "ou_path",
+        "region",
+        "event_class",
+        "state",
+        "trails",
+        "reason",
+    ])
+    .expect("in-memory write");
+    for c in &e.coverage {
+        let (name, ou) = s
+            .account(&c.account_id)
+            .map(|a| (a.name.as_str(), a.ou_path.as_str()))
+            .unwrap_or(("", ""));
+        let trails: Vec<&str> = c
+            .trails
+            .iter()
+            .map(|arn| {
+                s.trail(arn)
+                    .map(|t| t.name.as_str())
+                    .unwrap_or(arn.as_str())
+            })
+            .collect();
+        w.write_record([
+            c.account_id.as_str(),
+            name,
+            ou,
+            &c.region,
+            c.class.as_str(),
+            c.state.as_str(),
+            &trails.join(";"),
+            &c.reason,
+        ])
+        .expect("in-memory write");
+    }
+    String::from_utf8(w.into_inner().expect("flush")).expect("utf-8")
+}
+
+#[derive(Serialize)]
+struct ReportJson<'a> {
+    schema: &'static str,
+    tool_version: &'a str,
+    organization_id: &'a str,
+    caller: &'a trailaudit_model::CallerIdentity,
+    summary: Summary,
+    coverage: &'a [Cell],
+    findings: &'a [Finding],
+    changes: Option<&'a Changes>,
+}
+
+/// `report.json` (schema in `docs/report-format.md`).
+pub fn report_json(i: &Inputs) -> String {
+    let r = ReportJson {
+        schema: REPORT_SCHEMA,
+        tool_version: &i.snapshot.tool_version,
+        organization_id: i.snapshot.organization_id().unwrap_or_default(),
+        caller: &i.snapshot.caller,
+        summary: summary(i.snapshot, i.evaluation),
+        coverage: &i.evaluation.coverage,
+        findings: &i.evaluation.findings,
+        changes: i.changes,
+    };
+    serde_json::to_string_pretty(&r).expect("serializable") + "\n"
+}
+
+/// The short table printed at the end of a run.
+pub fn terminal_summary(s: &Snapshot, e: &Evaluation, changes: Option<&Changes>) -> String {
+    let sum = summary(s, e);
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{} accounts ({} not audited), {} account-regions, {} trails{}\n\n",
+        sum.accounts,
+        sum.accounts_not_audited,
+        sum.account_regions,
+        sum.trails,
+        if s.complete {
+            ""
+        } else {
+            " — INCOMPLETE (interrupted)"
+        }
+    ));
+    out.push_str(&format!(
+        "{:<18} {:>9} {:>8} {:>6} {:>8} {:>12}\n",
+        "event class", "covered", "partial", "gap", "unknown", "not enabled"
+    ));
+    for c in &sum.coverage {
+        out.push_str(&format!(
+            "{:<18} {:>8.1}% {:>8} {:>6} {:>8} {:>12}\n",
+            c.class, c.covered_pct, c.partial, c.gap, c.unknown, c.not_enabled
+        ));
+    }
+    out.push_str("\nfindings (fail + unknown): ");
+    let parts: Vec<String> = Severity::DESCENDING
+        .iter()
+        .map(|sev| {
+            format!(
+                "{} {}",
+                sum.findings_by_severity
+                    .get(sev.as_str())
+                    .copied()
+                    .unwrap_or(0),
+                sev.as_str()
+            )
+        })
+        .collect();
+    out.push_str(&parts.join(", "));
+    out.push_str(&format!(
+        "\nunknown cells: {}; failed calls during collection: {}\n",
+        sum.unknown_cells, sum.collection_errors
+    ));
+    if let Some(c) = changes {
+        out.push_str(&format!(
+            "since {}: {} new, {} resolved, {} persisting findings; {} accounts added, {} removed\n",
+            c.previous_collected_at,
+            c.new_findings.len(),
+            c.resolved_findings.len(),
+            c.persisting_findings.len(),
+            c.accounts_added.len(),
+            c.accounts_removed.len()
+        ));
+    }
+    out
+}
+
+/// Escapes text for HTML.
+pub(crate) fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}

@@ -42,7 +42,7 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
         }
         match &b.versioning {
             Fact::Collected { value } if value.status.as_deref() == Some("Enabled") => {
-                if !value.mfa_delete && lock.is_none() {
+                if !value.mfa_delete.unwrap_or(false) && lock.is_none() {
                     out.push_at(Severity::Low, Status::Fail, &account, "", &b.name,
                         format!("log bucket {} is versioned, but versions can be deleted (no MFA delete, no Object Lock)", b.name));
                 }

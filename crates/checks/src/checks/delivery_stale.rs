@@ -13,20 +13,25 @@ pub const META: CheckMeta = CheckMeta {
     fix: "aws cloudtrail get-trail-status --name TRAIL_ARN --region HOME_REGION\naws s3 ls s3://LOG_BUCKET/PREFIX/AWSLogs/ --recursive | tail",
 };
 
-/// Run.
+/// (account, bucket), stale regions with evidence, unknown reasons.
+type Group = ((String, String), Vec<String>, Vec<String>);
+
+/// Run: one finding per account and bucket, naming the regions.
 pub fn run(ctx: &Ctx, out: &mut Out) {
     let limit = chrono::Duration::hours(ctx.policy.delivery.stale_hours);
+    let mut groups: Vec<Group> = Vec::new();
     for p in &ctx.snapshot.delivery_probes {
-        let resource = format!("s3://{}/{}", p.bucket, p.log_prefix);
+        let key = (p.account_id.clone(), p.bucket.clone());
+        let idx = match groups.iter().position(|(k, _, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                groups.push((key, vec![], vec![]));
+                groups.len() - 1
+            }
+        };
         let newest = [&p.newest_log, &p.newest_digest];
         if let Some(reason) = newest.iter().find_map(|f| f.unknown_reason()) {
-            out.push(
-                Status::Unknown,
-                &p.account_id,
-                &p.region,
-                &resource,
-                format!("could not look for recent log files: {reason}"),
-            );
+            groups[idx].2.push(format!("{}: {reason}", p.region));
             continue;
         }
         let times: Vec<_> = newest
@@ -36,21 +41,39 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
                 _ => None,
             })
             .collect();
-        let fresh = times.iter().any(|t| ctx.now - *t <= limit);
-        if !fresh {
+        if !times.iter().any(|t| ctx.now - *t <= limit) {
             let last = times
                 .iter()
                 .max()
-                .map(|t| format!("the newest is from {}", t.to_rfc3339()))
-                .unwrap_or_else(|| "none found since yesterday (UTC)".into());
+                .map(|t| format!("newest {}", t.to_rfc3339()))
+                .unwrap_or_else(|| "none since yesterday".into());
+            groups[idx].1.push(format!("{} ({last})", p.region));
+        }
+    }
+    for ((account, bucket), stale, unknown) in groups {
+        let resource = format!("s3://{bucket}");
+        if !stale.is_empty() {
             out.push(
                 Status::Fail,
-                &p.account_id,
-                &p.region,
+                &account,
+                "",
                 &resource,
                 format!(
-                    "no log or digest file newer than {} h under {resource}: {last}",
-                    ctx.policy.delivery.stale_hours
+                "no log or digest file newer than {} h for account {account} in {} region(s): {}",
+                ctx.policy.delivery.stale_hours, stale.len(), stale.join(", ")
+            ),
+            );
+        }
+        if !unknown.is_empty() {
+            out.push(
+                Status::Unknown,
+                &account,
+                "",
+                &resource,
+                format!(
+                    "could not look for recent log files in {} region(s): {}",
+                    unknown.len(),
+                    unknown.join("; ")
                 ),
             );
         }
@@ -92,7 +115,7 @@ mod tests {
         s.delivery_probes[0] = probe(None);
         assert!(run_one("delivery_stale", &s)[0]
             .message
-            .contains("none found"));
+            .contains("eu-west-1 (none since yesterday)"));
         s.delivery_probes[0].newest_log = denied("s3:ListBucket");
         assert_eq!(run_one("delivery_stale", &s)[0].status, Status::Unknown);
     }

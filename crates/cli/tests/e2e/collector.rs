@@ -1,0 +1,212 @@
+//! `audit org` collects the right inventory, once per thing, and fails closed.
+
+use trailaudit_model::{Access, ErrorKind, Fact, RegionStatus};
+use trailaudit_testkit::emulator::shared;
+use trailaudit_testkit::Scenario;
+
+use crate::{audit, audit_offline, seed};
+
+const SCENARIO: &str = r#"
+name = "collector"
+[[ous]]
+name = "Prod"
+[[accounts]]
+key = "member-a"          # no trail of its own: covered by the organization trail
+ou = "Root/Prod"
+[[accounts]]
+key = "member-b"          # its own multi-region trail, homed in eu-west-1
+ou = "Root/Prod"
+[[accounts]]
+key = "locked"            # the audit role cannot be assumed
+assume_denied = true
+[[accounts]]
+key = "partial"           # one read is denied
+deny_actions = ["cloudtrail:GetTrailStatus"]
+
+[[buckets]]
+name = "collector-org-logs"
+account = "management"
+[[buckets]]
+name = "collector-b-logs"
+account = "member-b"
+region = "eu-west-1"
+[[buckets]]
+name = "collector-p-logs"
+account = "partial"
+
+[[trails]]
+name = "org-trail"
+account = "management"
+multi_region = true
+organization = true
+log_file_validation = true
+bucket = "collector-org-logs"
+[[trails]]
+name = "b-multi"
+account = "member-b"
+home_region = "eu-west-1"
+multi_region = true
+bucket = "collector-b-logs"
+[[trails]]
+name = "p-trail"
+account = "partial"
+bucket = "collector-p-logs"
+"#;
+
+#[test]
+fn organization_inventory_is_complete_deduplicated_and_fail_closed() {
+    let emu = shared().expect("emulator");
+    let scenario = Scenario::parse(SCENARIO, "collector.toml").unwrap();
+    let seeded = seed(&emu, &scenario);
+    let run = audit(
+        &emu,
+        &seeded,
+        "collector",
+        &["org", "--regions", "us-east-1,eu-west-1", "--exit-zero"],
+    );
+    assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
+    let s = run.snapshot();
+
+    // Every account, with its OU path.
+    assert_eq!(s.accounts.len(), 5);
+    let acct = |key: &str| s.account(seeded.id(key)).unwrap();
+    assert_eq!(acct("member-a").ou_path, "Root/Prod");
+    assert!(acct("management").is_management);
+
+    // Each trail once, though DescribeTrails lists multi-region copies in every region.
+    let mut names: Vec<&str> = s.trails.iter().map(|t| t.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, vec!["b-multi", "org-trail", "p-trail"]);
+    let b = acct("member-b");
+    for r in &b.regions {
+        let refs: Vec<(&str, bool)> = r
+            .trails
+            .iter()
+            .map(|t| (t.arn.rsplit('/').next().unwrap(), t.shadow))
+            .collect();
+        let expect_shadow = r.region != "eu-west-1";
+        assert_eq!(refs, vec![("b-multi", expect_shadow)], "{}", r.region);
+    }
+
+    // Trail details: once per trail, from its home region (moto answers only there).
+    assert_eq!(s.api_calls.get("cloudtrail:GetTrailStatus"), Some(&3));
+    assert_eq!(s.api_calls.get("cloudtrail:GetEventSelectors"), Some(&3));
+    let bm = s.trails.iter().find(|t| t.name == "b-multi").unwrap();
+    assert_eq!(bm.home_region, "eu-west-1");
+    assert!(
+        matches!(bm.status, Fact::Collected { .. }),
+        "{:?}",
+        bm.status
+    );
+    // DescribeTrails once per account-region; AssumeRole once per member.
+    assert_eq!(s.api_calls.get("cloudtrail:DescribeTrails"), Some(&(4 * 2)));
+    assert_eq!(s.api_calls.get("sts:AssumeRole"), Some(&4));
+
+    // The locked account is there, with the reason, and nothing about it is covered.
+    match &acct("locked").access {
+        Access::Failed { error } => assert_eq!(error.kind, ErrorKind::RoleNotAssumable),
+        other => panic!("locked account access: {other:?}"),
+    }
+    let coverage = run.csv("coverage.csv");
+    let locked_cells: Vec<_> = coverage
+        .iter()
+        .filter(|c| c["account_id"] == seeded.id("locked"))
+        .collect();
+    assert!(!locked_cells.is_empty());
+    assert!(locked_cells
+        .iter()
+        .all(|c| c["state"] == "unknown" && c["reason"].contains("could not be assumed")));
+
+    // The denied read is recorded, and the rest of that account is still collected.
+    let p = s.trails.iter().find(|t| t.name == "p-trail").unwrap();
+    match &p.status {
+        Fact::Failed { error } => assert_eq!(error.kind, ErrorKind::AccessDenied),
+        other => panic!("p-trail status should be denied: {other:?}"),
+    }
+    assert!(matches!(p.selectors, Fact::Collected { .. }));
+    assert!(acct("partial")
+        .regions
+        .iter()
+        .all(|r| r.status == RegionStatus::Collected));
+    assert!(s
+        .errors
+        .iter()
+        .any(|e| e.account_id.as_deref() == Some(seeded.id("partial"))
+            && e.error.operation == "cloudtrail:GetTrailStatus"
+            && e.error.kind == ErrorKind::AccessDenied));
+
+    // member-a has no trail of its own and is covered by the organization trail.
+    let a_cells: Vec<_> = coverage
+        .iter()
+        .filter(|c| c["account_id"] == seeded.id("member-a"))
+        .collect();
+    for class in ["management_write", "management_read", "global_service"] {
+        let c = a_cells.iter().find(|c| c["event_class"] == class).unwrap();
+        assert_eq!(c["state"], "covered", "{class}: {c:?}");
+        assert_eq!(c["trails"], "org-trail");
+    }
+    assert!(
+        acct("member-a").regions.iter().all(|r| r.trails.is_empty()),
+        "the emulator does not propagate organization trails"
+    );
+
+    // Re-analysing the stored snapshot gives the same reports, with no AWS call.
+    let again = crate::out_dir("collector-again");
+    let (code, _, stderr) = audit_offline(&[
+        "org",
+        "--from-snapshot",
+        run.out_dir.join("snapshot.json").to_str().unwrap(),
+        "--out-dir",
+        again.to_str().unwrap(),
+        "--exit-zero",
+        "-q",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    for f in ["coverage.csv", "findings.csv", "report.md"] {
+        assert_eq!(
+            std::fs::read_to_string(run.out_dir.join(f)).unwrap(),
+            std::fs::read_to_string(again.join(f)).unwrap(),
+            "{f} differs when re-analysed from the snapshot"
+        );
+    }
+}
+
+#[test]
+fn region_filters_accept_globs_and_reject_unknown_names() {
+    let emu = shared().expect("emulator");
+    let scenario = Scenario::parse(
+        "name = \"regions\"\n[[accounts]]\nkey = \"m\"\n",
+        "regions.toml",
+    )
+    .unwrap();
+    let seeded = seed(&emu, &scenario);
+    let run = audit(
+        &emu,
+        &seeded,
+        "regions",
+        &[
+            "org",
+            "--regions",
+            "eu-west-*,us-east-1",
+            "--exit-zero",
+            "-q",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let s = run.snapshot();
+    for a in &s.accounts {
+        let regions: Vec<&str> = a.regions.iter().map(|r| r.region.as_str()).collect();
+        assert_eq!(
+            regions,
+            vec!["eu-west-1", "eu-west-2", "eu-west-3", "us-east-1"],
+            "{}",
+            a.id
+        );
+    }
+    let (code, _, stderr) = audit_offline(&["org", "--regions", "us-east-1,moon-base-1"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("unknown region `moon-base-1`") && stderr.contains("valid regions are"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,58 @@
+//! Findings as OCSF Detection Finding events (class 2004, OCSF 1.3), for
+//! Security Hub or a SIEM.
+
+use serde_json::{json, Value};
+use trailaudit_checks::{Evaluation, Severity, Status};
+use trailaudit_model::Snapshot;
+
+fn severity_id(s: Severity) -> u8 {
+    match s {
+        Severity::Info => 1,
+        Severity::Low => 2,
+        Severity::Medium => 3,
+        Severity::High => 4,
+        Severity::Critical => 5,
+    }
+}
+
+/// One JSON array of Detection Finding events (fail, unknown and suppressed findings).
+pub fn render(s: &Snapshot, e: &Evaluation) -> String {
+    let time = e.as_of.timestamp_millis();
+    let events: Vec<Value> = e
+        .findings
+        .iter()
+        .filter(|f| f.status != Status::Info)
+        .map(|f| {
+            let uid = format!("trailaudit:{}:{}:{}:{}", f.check_id, f.account_id, f.region, f.resource);
+            json!({
+                "class_uid": 2004, "class_name": "Detection Finding",
+                "category_uid": 2, "category_name": "Findings",
+                "activity_id": 1, "activity_name": "Create",
+                "type_uid": 200401, "type_name": "Detection Finding: Create",
+                "severity_id": severity_id(f.severity), "severity": f.severity.as_str(),
+                "status_id": if f.status == Status::Suppressed { 3 } else { 1 },
+                "status": if f.status == Status::Suppressed { "Suppressed" } else { "New" },
+                "time": time,
+                "message": f.message,
+                "finding_info": {
+                    "uid": uid, "title": f.title, "desc": f.message,
+                    "types": [f.check_id, format!("trailaudit/{}", f.status.as_str())],
+                },
+                "metadata": {
+                    "version": "1.3.0",
+                    "product": { "name": "trailaudit", "vendor_name": "trailaudit", "version": s.tool_version },
+                },
+                "cloud": {
+                    "provider": "AWS",
+                    "region": f.region,
+                    "account": { "uid": f.account_id, "name": f.account_name, "type": "AWS Account" },
+                    "org": { "uid": s.organization_id().unwrap_or_default(), "ou_name": f.ou_path },
+                },
+                "resources": [{ "uid": f.resource, "region": f.region, "cloud_partition": "aws" }],
+                "remediation": { "desc": f.remediation, "references": f.compliance },
+                "unmapped": { "trailaudit_status": f.status.as_str(), "compliance": f.compliance },
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&events).expect("serializable") + "\n"
+}
