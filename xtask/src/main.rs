@@ -6,6 +6,8 @@
 //! - `ci`: formatting, clippy, every test (unit and emulator end-to-end), the
 //!   docs build. The one command CI runs.
 
+mod bench;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -18,13 +20,15 @@ fn main() -> ExitCode {
         Some("demo") => demo(&args[1..]),
         Some("ci") => ci(),
         Some("docs") => docs(false),
+        Some("bench") => bench::run(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask <task>\n\n\
                  tasks:\n  \
                  demo    audit the bundled demo organization on the emulator; reports in reports/demo/\n  \
                  ci      fmt, clippy, all tests (unit and end-to-end), docs\n  \
-                 docs    regenerate docs/checks.md from the check catalogue"
+                 docs    regenerate docs/checks.md from the check catalogue\n  \
+                 bench   [emulator|simulated|html] print performance figures (never fails on time)"
             );
             return ExitCode::from(2);
         }

@@ -143,7 +143,7 @@ pub struct AuditArgs {
     /// AWS calls in flight at once, across accounts and regions.
     #[arg(long, default_value_t = 32, value_name = "N")]
     pub concurrency: usize,
-    /// Directory for the snapshot and reports (default: reports/<UTC date>/).
+    /// Directory for the snapshot and reports (default: reports/YYYY-MM-DD/, the UTC date).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
     /// Also write the snapshot to this file.

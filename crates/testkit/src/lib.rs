@@ -1,10 +1,11 @@
 //! Test kit for trailaudit: the moto emulator harness ([`emulator`]), the
 //! declarative scenario format ([`scenario`]) and the seeder that applies a
-//! scenario to the emulator through the AWS SDK ([`seed`]).
+//! scenario to the emulator through the AWS SDK ([`mod@seed`]).
 //!
 //! Used by the end-to-end tests and by `cargo xtask`; never by the product.
 
 pub mod emulator;
+pub mod fake;
 pub mod scenario;
 pub mod seed;
 
