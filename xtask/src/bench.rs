@@ -24,7 +24,15 @@ pub fn run(args: &[String]) -> Result<()> {
         // Figures from a debug build would measure the debug build.
         let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .current_dir(workspace_root())
-            .args(["run", "--quiet", "--release", "--package", "xtask", "--", "bench"])
+            .args([
+                "run",
+                "--quiet",
+                "--release",
+                "--package",
+                "xtask",
+                "--",
+                "bench",
+            ])
             .args(args)
             .status()?;
         anyhow::ensure!(status.success(), "bench failed");
@@ -46,7 +54,11 @@ pub fn run(args: &[String]) -> Result<()> {
 fn peak_rss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
         .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         .unwrap_or(0)
 }
@@ -61,12 +73,19 @@ fn wait_with_rusage(child: std::process::Child) -> (i32, u64) {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     std::mem::forget(child);
-    let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
     (code, usage.ru_maxrss as u64)
 }
 
 fn emulator(members: usize) -> Result<()> {
-    println!("\n## 1. Emulator: {members} member accounts x {} regions", REGIONS4.len());
+    println!(
+        "\n## 1. Emulator: {members} member accounts x {} regions",
+        REGIONS4.len()
+    );
     let root = workspace_root();
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(&root)
@@ -85,7 +104,10 @@ fn emulator(members: usize) -> Result<()> {
     println!("seeded in {:.1} s", t.elapsed().as_secs_f64());
 
     // The emulator's raw rate: DescribeTrails as fast as it answers, 16 in flight.
-    let cfg = trailaudit_testkit::seed::emulator_config(&emu.endpoint(), trailaudit_testkit::seed::management_credentials());
+    let cfg = trailaudit_testkit::seed::emulator_config(
+        &emu.endpoint(),
+        trailaudit_testkit::seed::management_credentials(),
+    );
     let client = aws_sdk_cloudtrail::Client::new(&cfg);
     let n = 1000;
     let t = Instant::now();
@@ -103,7 +125,16 @@ fn emulator(members: usize) -> Result<()> {
     let _ = std::fs::remove_dir_all(&out);
     let t = Instant::now();
     let child = Command::new(root.join("target/release/audit"))
-        .args(["org", "--regions", &REGIONS4.join(","), "--exit-zero", "-q", "--concurrency", "32", "--endpoint-url"])
+        .args([
+            "org",
+            "--regions",
+            &REGIONS4.join(","),
+            "--exit-zero",
+            "-q",
+            "--concurrency",
+            "32",
+            "--endpoint-url",
+        ])
         .arg(emu.endpoint())
         .arg("--out-dir")
         .arg(&out)
@@ -113,24 +144,37 @@ fn emulator(members: usize) -> Result<()> {
     let (code, rss) = wait_with_rusage(child);
     let wall = t.elapsed().as_secs_f64();
     anyhow::ensure!(code == 0, "audit exited {code}");
-    let snap = trailaudit_model::Snapshot::from_json(&std::fs::read_to_string(out.join("snapshot.json"))?)?;
+    let snap = trailaudit_model::Snapshot::from_json(&std::fs::read_to_string(
+        out.join("snapshot.json"),
+    )?)?;
     let calls: u64 = snap.api_calls.values().sum();
     let units = snap.accounts.iter().map(|a| a.regions.len()).sum::<usize>();
     println!("audit org: {} accounts, {units} account-regions, {calls} API calls in {wall:.1} s (collection {:.1} s)",
         snap.accounts.len(), (snap.finished_at - snap.started_at).num_milliseconds() as f64 / 1000.0);
-    println!("API calls per account-region: {:.2}", calls as f64 / units as f64);
+    println!(
+        "API calls per account-region: {:.2}",
+        calls as f64 / units as f64
+    );
     for (op, n) in &snap.api_calls {
         println!("  {op}: {n}");
     }
-    let achieved = calls as f64 / ((snap.finished_at - snap.started_at).num_milliseconds() as f64 / 1000.0);
-    println!("achieved {achieved:.0} requests/s = {:.0}% of the emulator's raw rate", 100.0 * achieved / raw);
+    let achieved =
+        calls as f64 / ((snap.finished_at - snap.started_at).num_milliseconds() as f64 / 1000.0);
+    println!(
+        "achieved {achieved:.0} requests/s = {:.0}% of the emulator's raw rate",
+        100.0 * achieved / raw
+    );
     println!("audit peak memory: {:.1} MiB", rss as f64 / 1024.0);
     Ok(())
 }
 
 fn simulated(accounts: usize, latency_ms: u64, concurrency: usize) -> Result<()> {
     println!("\n## 2. Simulated: {accounts} accounts x 17 regions, {latency_ms} ms per call, concurrency {concurrency}");
-    let regions: Vec<&str> = trailaudit_model::regions::KNOWN_REGIONS.iter().filter(|r| !r.opt_in).map(|r| r.name).collect();
+    let regions: Vec<&str> = trailaudit_model::regions::KNOWN_REGIONS
+        .iter()
+        .filter(|r| !r.opt_in)
+        .map(|r| r.name)
+        .collect();
     let fake = FakeAws::builder(accounts - 1, &regions)
         .organization_trail(None)
         .latency(Duration::from_millis(latency_ms))
@@ -140,7 +184,9 @@ fn simulated(accounts: usize, latency_ms: u64, concurrency: usize) -> Result<()>
         concurrency,
         ..Default::default()
     };
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let before = peak_rss_kb();
     let t = Instant::now();
     let snap = rt.block_on(trailaudit_collect::collect(
@@ -154,19 +200,31 @@ fn simulated(accounts: usize, latency_ms: u64, concurrency: usize) -> Result<()>
     let calls = fake.calls().len();
     let units: usize = snap.accounts.iter().map(|a| a.regions.len()).sum();
     let bound = calls as f64 * latency_ms as f64 / 1000.0 / concurrency as f64;
-    let org_pages = fake.calls().iter().filter(|c| c.operation == "ListAccountsForParent").count();
+    let org_pages = fake
+        .calls()
+        .iter()
+        .filter(|c| c.operation == "ListAccountsForParent")
+        .count();
     println!("{} accounts, {units} account-regions, {calls} requests ({:.2} per account-region), {} errors",
         snap.accounts.len(), calls as f64 / units as f64, snap.errors.len());
     println!("wall {wall:.1} s; bound calls x latency / concurrency = {bound:.1} s ({:.0}% of wall); the organization walk alone is {org_pages} sequential pages = {:.1} s",
         100.0 * bound / wall, org_pages as f64 * latency_ms as f64 / 1000.0);
-    println!("peak memory of the process: {:.1} MiB (before: {:.1} MiB)", peak_rss_kb() as f64 / 1024.0, before as f64 / 1024.0);
+    println!(
+        "peak memory of the process: {:.1} MiB (before: {:.1} MiB)",
+        peak_rss_kb() as f64 / 1024.0,
+        before as f64 / 1024.0
+    );
     Ok(())
 }
 
 fn html(accounts: usize) -> Result<()> {
     use trailaudit_model::*;
     println!("\n## 3. Reports: synthetic {accounts} accounts x 17 regions");
-    let regions: Vec<&str> = regions::KNOWN_REGIONS.iter().filter(|r| !r.opt_in).map(|r| r.name).collect();
+    let regions: Vec<&str> = regions::KNOWN_REGIONS
+        .iter()
+        .filter(|r| !r.opt_in)
+        .map(|r| r.name)
+        .collect();
     let mgmt = "100000000000".to_string();
     let now = chrono::Utc::now();
     let org_trail = Trail {
@@ -186,8 +244,15 @@ fn html(accounts: usize) -> Result<()> {
         sns_topic_arn: None,
         has_custom_event_selectors: false,
         has_insight_selectors: false,
-        status: Fact::Collected { value: TrailStatus { is_logging: true, ..Default::default() } },
-        selectors: Fact::Collected { value: Selectors::Default },
+        status: Fact::Collected {
+            value: TrailStatus {
+                is_logging: true,
+                ..Default::default()
+            },
+        },
+        selectors: Fact::Collected {
+            value: Selectors::Default,
+        },
         insight_types: Fact::Collected { value: vec![] },
     };
     let mut trails = vec![org_trail.clone()];
@@ -204,7 +269,9 @@ fn html(accounts: usize) -> Result<()> {
                     is_multi_region: false,
                     is_organization_trail: false,
                     log_file_validation_enabled: false,
-                    status: Fact::Collected { value: TrailStatus::default() },
+                    status: Fact::Collected {
+                        value: TrailStatus::default(),
+                    },
                     ..org_trail.clone()
                 });
             }
@@ -216,11 +283,27 @@ fn html(accounts: usize) -> Result<()> {
                 ou_path: format!("Root/OU-{}", i % 7),
                 is_management: i == 0,
                 access: if failed {
-                    Access::Failed { error: ErrorInfo { kind: ErrorKind::RoleNotAssumable, operation: "sts:AssumeRole".into(), code: Some("AccessDenied".into()), message: "not authorized".into() } }
+                    Access::Failed {
+                        error: ErrorInfo {
+                            kind: ErrorKind::RoleNotAssumable,
+                            operation: "sts:AssumeRole".into(),
+                            code: Some("AccessDenied".into()),
+                            message: "not authorized".into(),
+                        },
+                    }
                 } else {
-                    Access::Assumed { role_arn: format!("arn:aws:iam::{id}:role/Audit") }
+                    Access::Assumed {
+                        role_arn: format!("arn:aws:iam::{id}:role/Audit"),
+                    }
                 },
-                regions: regions.iter().map(|r| AccountRegion { region: r.to_string(), status: RegionStatus::Collected, trails: vec![] }).collect(),
+                regions: regions
+                    .iter()
+                    .map(|r| AccountRegion {
+                        region: r.to_string(),
+                        status: RegionStatus::Collected,
+                        trails: vec![],
+                    })
+                    .collect(),
                 id,
             }
         })
@@ -230,12 +313,21 @@ fn html(accounts: usize) -> Result<()> {
         tool_version: "bench".into(),
         arguments: vec![],
         mode: Mode::Organization,
-        caller: CallerIdentity { account_id: mgmt.clone(), arn: "arn:aws:iam::100000000000:user/a".into() },
+        caller: CallerIdentity {
+            account_id: mgmt.clone(),
+            arn: "arn:aws:iam::100000000000:user/a".into(),
+        },
         started_at: now,
         finished_at: now,
         complete: true,
         region_selection: vec!["all".into()],
-        organization: Some(Organization { id: "o-bench".into(), arn: String::new(), management_account_id: mgmt, ous: vec![], delegated_administrators: Fact::Collected { value: vec![] } }),
+        organization: Some(Organization {
+            id: "o-bench".into(),
+            arn: String::new(),
+            management_account_id: mgmt,
+            ous: vec![],
+            delegated_administrators: Fact::Collected { value: vec![] },
+        }),
         accounts: accounts_v,
         trails,
         buckets: vec![],
@@ -249,7 +341,11 @@ fn html(accounts: usize) -> Result<()> {
     let t = Instant::now();
     let eval = trailaudit_checks::evaluate(&snap, &trailaudit_checks::Policy::default());
     let eval_time = t.elapsed().as_secs_f64();
-    let inputs = trailaudit_report::Inputs { snapshot: &snap, evaluation: &eval, changes: None };
+    let inputs = trailaudit_report::Inputs {
+        snapshot: &snap,
+        evaluation: &eval,
+        changes: None,
+    };
     let t = Instant::now();
     let files = trailaudit_report::render_all(&inputs);
     let render_time = t.elapsed().as_secs_f64();

@@ -104,6 +104,31 @@ fn rel(p: &Path) -> String {
         .to_string()
 }
 
+/// The HTML report test opens the page in Debian's Chromium; install it when missing.
+fn ensure_chromium() -> Result<()> {
+    let present = |c: &str| {
+        Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if present("chromium") || present("chromium-browser") {
+        return Ok(());
+    }
+    eprintln!("\n==> installing chromium (apt-get) for the HTML report test");
+    let ok = Command::new("sh")
+        .args([
+            "-c",
+            "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium",
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        bail!("Chromium is needed for the HTML report test: install it (Debian: `apt-get install chromium`) and re-run");
+    }
+    Ok(())
+}
+
 /// Generated documentation: (path, contents).
 fn generated() -> Vec<(PathBuf, String)> {
     vec![(
@@ -149,6 +174,7 @@ fn ci() -> Result<()> {
         ]),
     )?;
     eprintln!("\n==> emulator: {}", ensure_installed()?.display());
+    ensure_chromium()?;
     step(
         "cargo test",
         cargo().args(["test", "--workspace", "--all-targets"]),

@@ -20,16 +20,28 @@ fn opts() -> CollectOptions {
 }
 
 async fn run(fake: &FakeAws) -> Snapshot {
-    collect(&fake.sdk_config(), Guard::new(), &opts(), &Silent, Cancel::default())
-        .await
-        .expect("collection runs")
+    collect(
+        &fake.sdk_config(),
+        Guard::new(),
+        &opts(),
+        &Silent,
+        Cancel::default(),
+    )
+    .await
+    .expect("collection runs")
 }
 
 #[tokio::test]
 async fn organization_trail_seen_as_shadow_in_members_is_read_once_from_its_owner() {
-    let fake = FakeAws::builder(3, &["us-east-1", "eu-west-1"]).organization_trail(None).build();
+    let fake = FakeAws::builder(3, &["us-east-1", "eu-west-1"])
+        .organization_trail(None)
+        .build();
     let s = run(&fake).await;
-    assert_eq!(s.trails.len(), 1, "one trail, however many copies are listed");
+    assert_eq!(
+        s.trails.len(),
+        1,
+        "one trail, however many copies are listed"
+    );
     let t = &s.trails[0];
     assert!(t.is_organization_trail);
     assert!(matches!(t.status, Fact::Collected { .. }), "{:?}", t.status);
@@ -37,24 +49,38 @@ async fn organization_trail_seen_as_shadow_in_members_is_read_once_from_its_owne
         let a = s.account(m).unwrap();
         for r in &a.regions {
             assert_eq!(r.trails.len(), 1);
-            assert!(r.trails[0].shadow, "the organization trail is a shadow in member {m}");
+            assert!(
+                r.trails[0].shadow,
+                "the organization trail is a shadow in member {m}"
+            );
         }
     }
     let calls = fake.calls();
     let details: Vec<_> = calls
         .iter()
-        .filter(|c| matches!(c.operation.as_str(), "GetTrailStatus" | "GetEventSelectors" | "GetInsightSelectors"))
+        .filter(|c| {
+            matches!(
+                c.operation.as_str(),
+                "GetTrailStatus" | "GetEventSelectors" | "GetInsightSelectors"
+            )
+        })
         .collect();
     assert_eq!(details.len(), 3, "{details:#?}");
-    assert!(details.iter().all(|c| c.account == fake.management() && c.region == "us-east-1"),
-        "members never ask for the organization trail's details: {details:#?}");
+    assert!(
+        details
+            .iter()
+            .all(|c| c.account == fake.management() && c.region == "us-east-1"),
+        "members never ask for the organization trail's details: {details:#?}"
+    );
     let assumes = calls.iter().filter(|c| c.operation == "AssumeRole").count();
     assert_eq!(assumes, 3, "one AssumeRole per member");
 }
 
 #[tokio::test]
 async fn delivery_error_is_recorded() {
-    let fake = FakeAws::builder(1, &["us-east-1"]).organization_trail(Some("AccessDenied")).build();
+    let fake = FakeAws::builder(1, &["us-east-1"])
+        .organization_trail(Some("AccessDenied"))
+        .build();
     let s = run(&fake).await;
     let st = s.trails[0].status.value().expect("status collected");
     assert!(st.is_logging);
@@ -68,12 +94,26 @@ async fn an_api_answering_html_500_is_not_implemented_said_once_and_skipped() {
         .fault(|c| (c.operation == "ListEventDataStores").then(|| Reply::html(500)))
         .build();
     let s = run(&fake).await;
-    let lake: Vec<_> = s.errors.iter().filter(|e| e.error.operation == "cloudtrail:ListEventDataStores").collect();
+    let lake: Vec<_> = s
+        .errors
+        .iter()
+        .filter(|e| e.error.operation == "cloudtrail:ListEventDataStores")
+        .collect();
     assert_eq!(lake.len(), 1, "{lake:#?}");
     assert_eq!(lake[0].error.kind, ErrorKind::NotImplemented);
-    let asked: Vec<_> = fake.calls().into_iter().filter(|c| c.operation == "ListEventDataStores").collect();
-    assert!(asked.iter().all(|c| c.account == fake.management()), "probed once with the caller (plus retries): {asked:#?}");
-    assert!(s.accounts.iter().all(|a| a.regions.iter().all(|r| r.status == RegionStatus::Collected)));
+    let asked: Vec<_> = fake
+        .calls()
+        .into_iter()
+        .filter(|c| c.operation == "ListEventDataStores")
+        .collect();
+    assert!(
+        asked.iter().all(|c| c.account == fake.management()),
+        "probed once with the caller (plus retries): {asked:#?}"
+    );
+    assert!(s.accounts.iter().all(|a| a
+        .regions
+        .iter()
+        .all(|r| r.status == RegionStatus::Collected)));
 }
 
 #[tokio::test]
@@ -82,33 +122,62 @@ async fn throttling_then_success_leaves_no_trace_but_persistent_throttling_is_un
         .organization_trail(None)
         .fault(|c| {
             let throttled = c.operation == "DescribeTrails" && c.region == "eu-west-1";
-            (throttled && (c.account == "100000000001" && c.attempt <= 2 || c.account == "100000000002"))
+            (throttled
+                && (c.account == "100000000001" && c.attempt <= 2 || c.account == "100000000002"))
                 .then(|| Reply::json_error(400, "ThrottlingException", "Rate exceeded"))
         })
         .build();
     let s = run(&fake).await;
     let ok = s.account("100000000001").unwrap();
-    assert!(ok.regions.iter().all(|r| r.status == RegionStatus::Collected), "retried to success: {:?}", ok.regions);
+    assert!(
+        ok.regions
+            .iter()
+            .all(|r| r.status == RegionStatus::Collected),
+        "retried to success: {:?}",
+        ok.regions
+    );
     let bad = s.account("100000000002").unwrap();
-    let eu = bad.regions.iter().find(|r| r.region == "eu-west-1").unwrap();
+    let eu = bad
+        .regions
+        .iter()
+        .find(|r| r.region == "eu-west-1")
+        .unwrap();
     match &eu.status {
         RegionStatus::Failed { error } => assert_eq!(error.kind, ErrorKind::Throttled),
         other => panic!("expected throttled: {other:?}"),
     }
-    let attempts = fake.calls().iter().filter(|c| c.account == "100000000001" && c.operation == "DescribeTrails" && c.region == "eu-west-1").count();
+    let attempts = fake
+        .calls()
+        .iter()
+        .filter(|c| {
+            c.account == "100000000001"
+                && c.operation == "DescribeTrails"
+                && c.region == "eu-west-1"
+        })
+        .count();
     assert_eq!(attempts, 3);
-    assert!(s.errors.iter().all(|e| e.account_id.as_deref() != Some("100000000001")));
+    assert!(s
+        .errors
+        .iter()
+        .all(|e| e.account_id.as_deref() != Some("100000000001")));
 }
 
 #[tokio::test]
 async fn the_guard_refuses_writes_before_they_are_sent() {
-    let fake = FakeAws::builder(0, &["us-east-1"]).organization_trail(None).build();
+    let fake = FakeAws::builder(0, &["us-east-1"])
+        .organization_trail(None)
+        .build();
     let guard = Guard::new();
     let conf = aws_sdk_cloudtrail::config::Builder::from(&fake.sdk_config())
         .interceptor(guard.interceptor())
         .build();
     let client = aws_sdk_cloudtrail::Client::from_conf(conf);
-    let err = client.stop_logging().name("org-trail").send().await.expect_err("refused");
+    let err = client
+        .stop_logging()
+        .name("org-trail")
+        .send()
+        .await
+        .expect_err("refused");
     assert!(format!("{err:?}").contains("read-only"), "{err:?}");
     assert!(fake.calls().is_empty(), "nothing reached the wire");
     assert_eq!(guard.refused(), vec!["CloudTrail:StopLogging".to_string()]);

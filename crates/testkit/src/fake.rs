@@ -51,10 +51,18 @@ pub struct Reply {
 
 impl Reply {
     fn json(body: String) -> Reply {
-        Reply { status: 200, content_type: "application/x-amz-json-1.1", body }
+        Reply {
+            status: 200,
+            content_type: "application/x-amz-json-1.1",
+            body,
+        }
     }
     fn xml(body: String) -> Reply {
-        Reply { status: 200, content_type: "text/xml", body }
+        Reply {
+            status: 200,
+            content_type: "text/xml",
+            body,
+        }
     }
     /// A JSON-protocol error (`__type`).
     pub fn json_error(status: u16, code: &str, message: &str) -> Reply {
@@ -101,7 +109,10 @@ pub struct FakeTrail {
 
 impl FakeTrail {
     fn arn(&self) -> String {
-        format!("arn:aws:cloudtrail:{}:{}:trail/{}", self.home_region, self.account, self.name)
+        format!(
+            "arn:aws:cloudtrail:{}:{}:trail/{}",
+            self.home_region, self.account, self.name
+        )
     }
 }
 
@@ -127,7 +138,9 @@ struct Inner {
 
 impl std::fmt::Debug for FakeAws {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FakeAws").field("members", &self.inner.members.len()).finish()
+        f.debug_struct("FakeAws")
+            .field("members", &self.inner.members.len())
+            .finish()
     }
 }
 
@@ -147,7 +160,9 @@ impl FakeAws {
     pub fn builder(members: usize, regions: &[&str]) -> FakeAwsBuilder {
         FakeAwsBuilder {
             management: "100000000000".into(),
-            members: (1..=members).map(|i| format!("{:012}", 100_000_000_000u64 + i as u64)).collect(),
+            members: (1..=members)
+                .map(|i| format!("{:012}", 100_000_000_000u64 + i as u64))
+                .collect(),
             regions: regions.iter().map(|r| r.to_string()).collect(),
             trails: vec![],
             latency: Duration::ZERO,
@@ -176,11 +191,14 @@ impl FakeAws {
         aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(SharedCredentialsProvider::new(aws_credential_types::Credentials::new(
-                CALLER_KEY, "secret", None, None, "fake",
-            )))
+            .credentials_provider(SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new(CALLER_KEY, "secret", None, None, "fake"),
+            ))
             .http_client(self.clone())
-            .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_initial_backoff(Duration::from_millis(10)))
+            .retry_config(
+                aws_smithy_types::retry::RetryConfig::standard()
+                    .with_initial_backoff(Duration::from_millis(10)),
+            )
             .sleep_impl(aws_smithy_async::rt::sleep::default_async_sleep().expect("tokio sleep"))
             .build()
     }
@@ -189,11 +207,17 @@ impl FakeAws {
         if key == CALLER_KEY {
             return self.inner.management.clone();
         }
-        key.strip_prefix("ASIA").map(|k| k[..12].to_string()).unwrap_or_else(|| "999999999999".into())
+        key.strip_prefix("ASIA")
+            .map(|k| k[..12].to_string())
+            .unwrap_or_else(|| "999999999999".into())
     }
 
     fn reply(&self, req: &HttpRequest) -> Reply {
-        let auth = req.headers().get("authorization").unwrap_or_default().to_string();
+        let auth = req
+            .headers()
+            .get("authorization")
+            .unwrap_or_default()
+            .to_string();
         let scope: Vec<&str> = auth
             .split("Credential=")
             .nth(1)
@@ -201,10 +225,16 @@ impl FakeAws {
             .map(|c| c.split('/').collect())
             .unwrap_or_default();
         let (key, region, service) = match scope.as_slice() {
-            [key, _date, region, service, ..] => (key.to_string(), region.to_string(), service.to_string()),
+            [key, _date, region, service, ..] => {
+                (key.to_string(), region.to_string(), service.to_string())
+            }
             _ => return Reply::xml_error(403, "MissingAuthenticationToken", "unsigned"),
         };
-        let body = req.body().bytes().map(|b| String::from_utf8_lossy(b).to_string()).unwrap_or_default();
+        let body = req
+            .body()
+            .bytes()
+            .map(|b| String::from_utf8_lossy(b).to_string())
+            .unwrap_or_default();
         let operation = match req.headers().get("x-amz-target") {
             Some(t) => t.rsplit('.').next().unwrap_or_default().to_string(),
             None if service == "sts" => form(&body, "Action").unwrap_or_default(),
@@ -214,11 +244,19 @@ impl FakeAws {
         let account = self.account_of(&key);
         let attempt = {
             let mut a = self.inner.attempts.lock().expect("attempts");
-            let n = a.entry((account.clone(), region.clone(), operation.clone())).or_default();
+            let n = a
+                .entry((account.clone(), region.clone(), operation.clone()))
+                .or_default();
             *n += 1;
             *n
         };
-        let call = Call { account, region, service, operation, attempt };
+        let call = Call {
+            account,
+            region,
+            service,
+            operation,
+            attempt,
+        };
         self.inner.calls.lock().expect("calls").push(call.clone());
         if let Some(f) = &self.inner.fault {
             if let Some(r) = f(&call) {
@@ -329,13 +367,26 @@ impl FakeAws {
 }
 
 fn s3_error(code: &str) -> Reply {
-    Reply { status: 404, content_type: "application/xml", body: format!("<Error><Code>{code}</Code><Message>none</Message></Error>") }
+    Reply {
+        status: 404,
+        content_type: "application/xml",
+        body: format!("<Error><Code>{code}</Code><Message>none</Message></Error>"),
+    }
 }
 
 fn s3_operation(method: &str, uri: &str) -> String {
     let query = uri.split_once('?').map(|(_, q)| q).unwrap_or("");
-    let has = |k: &str| query.split('&').any(|p| p == k || p.starts_with(&format!("{k}=")));
-    let path = uri.split('?').next().unwrap_or("").trim_start_matches("http://").trim_start_matches("https://");
+    let has = |k: &str| {
+        query
+            .split('&')
+            .any(|p| p == k || p.starts_with(&format!("{k}=")))
+    };
+    let path = uri
+        .split('?')
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("http://")
+        .trim_start_matches("https://");
     let path = path.split_once('/').map(|(_, p)| p).unwrap_or("");
     match method {
         "GET" if path.is_empty() => "ListBuckets",
@@ -423,15 +474,21 @@ impl HttpConnector for FakeAws {
                 reply.status.try_into().expect("valid status"),
                 SdkBody::from(reply.body),
             );
-            resp.headers_mut().insert("content-type", reply.content_type);
-            resp.headers_mut().insert("x-amzn-requestid", "fake-request");
+            resp.headers_mut()
+                .insert("content-type", reply.content_type);
+            resp.headers_mut()
+                .insert("x-amzn-requestid", "fake-request");
             Ok(resp)
         })
     }
 }
 
 impl HttpClient for FakeAws {
-    fn http_connector(&self, _settings: &HttpConnectorSettings, _components: &RuntimeComponents) -> SharedHttpConnector {
+    fn http_connector(
+        &self,
+        _settings: &HttpConnectorSettings,
+        _components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
         SharedHttpConnector::new(self.clone())
     }
 }
