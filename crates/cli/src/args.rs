@@ -61,6 +61,55 @@ pub enum Command {
     Report(ReportArgs),
     /// List every check with its id, severity and title.
     Checks(ChecksArgs),
+    /// Explain why an event cannot be found in the CloudTrail logs, and where
+    /// it should be. The global --region is the region the event happened in
+    /// (or where you looked for it).
+    Why(WhyArgs),
+}
+
+/// `audit why`.
+#[derive(Debug, Args)]
+pub struct WhyArgs {
+    /// The account the event happened in (12 digits).
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// The event name, such as CreateUser or GetObject.
+    #[arg(long, value_name = "NAME")]
+    pub event_name: Option<String>,
+    /// The event source, such as iam.amazonaws.com (inferred when omitted).
+    #[arg(long, value_name = "SOURCE")]
+    pub event_source: Option<String>,
+    /// When it happened: RFC 3339, UTC `Z` or an offset (2026-11-21T10:15:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub time: Option<String>,
+    /// The resource ARN (for data events: the object, function or table).
+    #[arg(long, value_name = "ARN")]
+    pub resource: Option<String>,
+    /// A CloudTrail record (JSON) or an AWS CLI error message to take the
+    /// event from; flags override what it says.
+    #[arg(long, value_name = "FILE")]
+    pub event_file: Option<PathBuf>,
+    /// Work offline from a stored snapshot (no probes).
+    #[arg(long, value_name = "FILE")]
+    pub from_snapshot: Option<PathBuf>,
+    /// The role to assume in the account (and in the log bucket's owner).
+    #[arg(
+        long,
+        default_value = "OrganizationAccountAccessRole",
+        value_name = "NAME"
+    )]
+    pub role_name: String,
+    /// External id required by the role's trust policy.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// Evaluate as if it were TIME (RFC 3339; default: now): how old the event
+    /// is decides delivery delay and lifecycle expiry. Reproduces an earlier
+    /// answer from --from-snapshot.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `audit report`.

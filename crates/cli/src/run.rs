@@ -23,6 +23,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Account(a) => audit(&cli.global, Mode::Account, a, None),
         Command::Report(r) => report(&cli.global, r),
         Command::Checks(c) => checks(c),
+        Command::Why(w) => crate::why::run(&cli.global, w),
     }
 }
 
@@ -229,7 +230,7 @@ fn checks(c: &ChecksArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn load_snapshot(p: &Path) -> Result<Snapshot> {
+pub(crate) fn load_snapshot(p: &Path) -> Result<Snapshot> {
     let text = std::fs::read_to_string(p).with_context(|| {
         format!(
             "cannot read the snapshot {}; give the path of a snapshot.json written by `audit org`",

@@ -194,9 +194,9 @@ pub const ALLOWED_OPERATIONS: &[AllowedOperation] = &[
     ),
     op(
         "S3",
-        "HeadObject",
+        "GetObject",
         "s3:GetObject",
-        "audit why: does the expected log object exist",
+        "audit why: read the log file that should hold the event",
     ),
     op("KMS", "DescribeKey", "kms:DescribeKey", "key state"),
     op(

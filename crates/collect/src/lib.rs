@@ -16,6 +16,7 @@ pub mod aws;
 mod convert;
 mod org;
 mod resources;
+mod why;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -56,6 +57,8 @@ pub struct CollectOptions {
     pub rate_per_account_region: u32,
     /// Look for the newest log and digest objects per account-region.
     pub probe_delivery: bool,
+    /// Read CloudTrail Lake event data stores (ListEventDataStores per account-region).
+    pub lake: bool,
     /// The command line, recorded in the snapshot.
     pub arguments: Vec<String>,
 }
@@ -74,6 +77,7 @@ impl Default for CollectOptions {
             concurrency: 32,
             rate_per_account_region: 10,
             probe_delivery: false,
+            lake: true,
             arguments: vec![],
         }
     }
@@ -138,6 +142,12 @@ pub(crate) struct Run<'a> {
     pub list_regions_unavailable: AtomicBool,
     /// CloudTrail Lake event data stores found.
     pub stores: Mutex<Vec<trailaudit_model::EventDataStore>>,
+    /// Every active account of the organization (also those filtered out),
+    /// whose role may be assumed on demand to read resources it owns.
+    pub org_accounts: Mutex<Vec<String>>,
+    /// On-demand role assumptions: one cell per account, so each role is
+    /// assumed at most once however many tasks ask at the same time.
+    pub on_demand: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Option<SdkConfig>>>>>,
 }
 
 impl Run<'_> {
@@ -177,6 +187,60 @@ impl Run<'_> {
             .expect("configs lock")
             .get(account)
             .cloned()
+    }
+
+    /// Credentials for an account: those of the run, or, for another account
+    /// of the organization (one that owns a log bucket, key or log group
+    /// outside the audited set), the audit role assumed now, at most once.
+    pub async fn config_or_assume(&self, account: &str) -> Option<SdkConfig> {
+        if let Some(c) = self.config_for(account) {
+            return Some(c);
+        }
+        if !self
+            .org_accounts
+            .lock()
+            .expect("org lock")
+            .iter()
+            .any(|a| a == account)
+        {
+            return None;
+        }
+        let cell = self
+            .on_demand
+            .lock()
+            .expect("on-demand lock")
+            .entry(account.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_init(|| async {
+            let role_arn = format!("arn:aws:iam::{account}:role/{}", self.opts.role_name);
+            let assumed = {
+                let _p = self.permit().await;
+                aws::AssumedRole::assume(
+                    self.sts(&self.base),
+                    role_arn.clone(),
+                    self.opts.session_name.clone(),
+                    self.opts.external_id.clone(),
+                )
+                .await
+            };
+            match assumed {
+                Ok(role) => {
+                    let cfg = aws::config_for_role(&self.base, role);
+                    self.configs
+                        .lock()
+                        .expect("configs lock")
+                        .insert(account.to_string(), cfg.clone());
+                    Some(cfg)
+                }
+                Err(e) => {
+                    self.record(Some(account), None, Some(&role_arn), &e);
+                    None
+                }
+            }
+        })
+        .await
+        .clone()
     }
 
     pub fn regional(&self, cfg: &SdkConfig, region: &str) -> SdkConfig {
@@ -260,6 +324,21 @@ pub async fn collect(
     reporter: &dyn Reporter,
     cancel: Cancel,
 ) -> Result<Snapshot, FatalError> {
+    collect_and_probe(cfg, guard, opts, reporter, cancel, |_| None)
+        .await
+        .map(|(s, _)| s)
+}
+
+/// Collects a snapshot, then, in the same run (same credentials, same guard),
+/// runs the probes `audit why` plans from it.
+pub async fn collect_and_probe(
+    cfg: &SdkConfig,
+    guard: Arc<Guard>,
+    opts: &CollectOptions,
+    reporter: &dyn Reporter,
+    cancel: Cancel,
+    plan: impl FnOnce(&Snapshot) -> Option<trailaudit_model::WhyPlan>,
+) -> Result<(Snapshot, Option<trailaudit_model::WhyProbes>), FatalError> {
     let started_at = chrono::Utc::now();
     let run = Run {
         base: cfg.clone(),
@@ -274,6 +353,8 @@ pub async fn collect(
         lake_unavailable: AtomicBool::new(false),
         list_regions_unavailable: AtomicBool::new(false),
         stores: Mutex::new(Vec::new()),
+        org_accounts: Mutex::new(Vec::new()),
+        on_demand: Mutex::new(HashMap::new()),
     };
 
     // 1. Who are we? Unusable credentials stop the run here.
@@ -318,6 +399,11 @@ pub async fn collect(
             }],
         ),
     };
+    *run.org_accounts.lock().expect("org lock") = accounts
+        .iter()
+        .filter(|a| a.status == AccountStatus::Active)
+        .map(|a| a.id.clone())
+        .collect();
     accounts.retain(|a| {
         (opts.accounts.is_empty() || opts.accounts.contains(&a.id))
             && !opts.exclude_accounts.contains(&a.id)
@@ -351,6 +437,27 @@ pub async fn collect(
     let mut accounts = collected;
     accounts.sort_by(|a, b| a.id.cmp(&b.id));
 
+    // Organization trails apply to every member: when the management account
+    // is not among the audited accounts (--accounts, --ou), list its
+    // organization trails anyway, so coverage never depends on members
+    // seeing the shadow copies.
+    if let Some(mgmt) = organization
+        .as_ref()
+        .map(|o| o.management_account_id.clone())
+    {
+        if !accounts.iter().any(|a| a.id == mgmt) && !run.cancel.is_cancelled() {
+            if let Some(cfg) = run.config_or_assume(&mgmt).await {
+                for region in run.opts.regions.known() {
+                    let (_, found) = describe_region(&run, &mgmt, &cfg, region).await;
+                    let mut map = trails.lock().expect("trails lock");
+                    for t in found.into_iter().filter(|t| t.is_organization_trail) {
+                        map.entry(t.arn.clone()).or_insert(t);
+                    }
+                }
+            }
+        }
+    }
+
     // Trails seen only as shadows whose owner was not audited: read their
     // details from the owner when we hold its credentials.
     let pending: Vec<Trail> = trails
@@ -361,9 +468,14 @@ pub async fn collect(
         .cloned()
         .collect();
     for t in pending {
-        let t = match run.config_for(&t.owner_account_id) {
-            Some(cfg) if !run.cancel.is_cancelled() => trail_details(&run, &cfg, t).await,
-            _ => not_in_scope(t),
+        let cfg = if run.cancel.is_cancelled() {
+            None
+        } else {
+            run.config_or_assume(&t.owner_account_id).await
+        };
+        let t = match cfg {
+            Some(cfg) => trail_details(&run, &cfg, t).await,
+            None => not_in_scope(t),
         };
         trails.lock().expect("trails lock").insert(t.arn.clone(), t);
     }
@@ -400,11 +512,16 @@ pub async fn collect(
         resources::probe_delivery(&run, &mut snapshot).await;
     }
 
+    let probes = match plan(&snapshot) {
+        Some(p) => Some(why::probe(&run, &p).await),
+        None => None,
+    };
+
     snapshot.complete = !run.cancel.is_cancelled();
     snapshot.errors = run.errors.into_inner().expect("errors lock");
     snapshot.api_calls = guard.calls();
     snapshot.finished_at = chrono::Utc::now();
-    Ok(snapshot)
+    Ok((snapshot, probes))
 }
 
 /// Asks the Account API and CloudTrail Lake once with the starting

@@ -100,46 +100,55 @@ async fn bucket_owners(
         v
     };
     let rest: Vec<String> = all.iter().filter(|a| !first.contains(a)).cloned().collect();
-    for batch in [first, rest] {
+    // Last, the organization's other accounts (outside --accounts/--ou), assumed on demand.
+    let others: Vec<String> = run
+        .org_accounts
+        .lock()
+        .expect("org lock")
+        .iter()
+        .filter(|a| !first.contains(a) && !rest.contains(a))
+        .cloned()
+        .collect();
+    for batch in [first, rest, others] {
         if wanted.iter().all(|w| found.iter().any(|(b, _)| b == w)) {
             break;
         }
         let lists: Vec<(String, Vec<String>)> =
-            stream::iter(batch.into_iter().filter_map(|acct| {
-                let cfg = run.config_for(&acct)?;
-                Some(async move {
-                    let region = cfg
-                        .region()
-                        .map(|r| r.to_string())
-                        .unwrap_or_else(|| "us-east-1".into());
-                    let _p = run.permit().await;
-                    let resp = run
-                        .s3(&cfg, &region)
-                        .list_buckets()
-                        .into_paginator()
-                        .send()
-                        .collect::<Result<Vec<_>, _>>()
-                        .await;
-                    match resp {
-                        Ok(pages) => (
-                            acct,
-                            pages
-                                .iter()
-                                .flat_map(|p| p.buckets())
-                                .filter_map(|b| b.name().map(str::to_string))
-                                .collect(),
-                        ),
-                        Err(e) => {
-                            run.record(
-                                Some(&acct),
-                                None,
-                                None,
-                                &aws::classify("s3:ListAllMyBuckets", &e),
-                            );
-                            (acct, vec![])
-                        }
+            stream::iter(batch.into_iter().map(|acct| async move {
+                let Some(cfg) = run.config_or_assume(&acct).await else {
+                    return (acct, vec![]);
+                };
+                let region = cfg
+                    .region()
+                    .map(|r| r.to_string())
+                    .unwrap_or_else(|| "us-east-1".into());
+                let _p = run.permit().await;
+                let resp = run
+                    .s3(&cfg, &region)
+                    .list_buckets()
+                    .into_paginator()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await;
+                match resp {
+                    Ok(pages) => (
+                        acct,
+                        pages
+                            .iter()
+                            .flat_map(|p| p.buckets())
+                            .filter_map(|b| b.name().map(str::to_string))
+                            .collect(),
+                    ),
+                    Err(e) => {
+                        run.record(
+                            Some(&acct),
+                            None,
+                            None,
+                            &aws::classify("s3:ListAllMyBuckets", &e),
+                        );
+                        (acct, vec![])
                     }
-                })
+                }
             }))
             .buffer_unordered(run.opts.concurrency.max(1))
             .collect()
@@ -175,7 +184,7 @@ async fn bucket(run: &Run<'_>, name: String, owner: Option<String>) -> Bucket {
             "no audited account owns this bucket (it is external to the audit, or does not exist)",
         );
     };
-    let Some(cfg) = run.config_for(&acct) else {
+    let Some(cfg) = run.config_or_assume(&acct).await else {
         return nc(NO_CREDS);
     };
     let home = cfg
@@ -336,7 +345,7 @@ async fn kms_key(run: &Run<'_>, arn: String) -> KmsKey {
         key.policy = Fact::not_collected(reason);
         return key;
     }
-    let Some(cfg) = run.config_for(&account) else {
+    let Some(cfg) = run.config_or_assume(&account).await else {
         return key;
     };
     let kms = run.kms(&cfg, &region);
@@ -414,7 +423,7 @@ async fn log_group(run: &Run<'_>, arn: String) -> LogGroup {
         region: region.clone(),
         retention_in_days: Fact::not_collected(NO_CREDS),
     };
-    let Some(cfg) = run.config_for(&account) else {
+    let Some(cfg) = run.config_or_assume(&account).await else {
         return g;
     };
     let _p = run.permit().await;
@@ -578,7 +587,10 @@ pub(crate) async fn probe_delivery(run: &Run<'_>, snap: &mut Snapshot) {
                 .map(|(_, r)| r.clone())
                 .unwrap_or_else(|| "us-east-1".into());
             async move {
-                let cfg = owner.as_deref().and_then(|o| run.config_for(o));
+                let cfg = match owner.as_deref() {
+                    Some(o) => run.config_or_assume(o).await,
+                    None => None,
+                };
                 let (newest_log, newest_digest) = match (&cfg, &owner) {
                     (Some(cfg), Some(owner)) => {
                         let s3 = run.s3(cfg, &bucket_region);

@@ -930,3 +930,58 @@ mod tests {
         assert_eq!(json, r#"{"state":"collected","value":3}"#);
     }
 }
+
+/// What `audit why` needs probed live, decided from the snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhyPlan {
+    /// The account whose event is looked for (its credentials test readability).
+    pub asking_account: String,
+    /// The bucket holding the logs.
+    pub bucket: String,
+    /// The bucket's owner, when an audited account.
+    pub bucket_owner: Option<String>,
+    /// The bucket's region.
+    pub bucket_region: String,
+    /// Day prefixes where the log file should be.
+    pub prefixes: Vec<String>,
+    /// Log files delivered in this window may hold the event.
+    pub delivered_from: DateTime<Utc>,
+    /// End of that window.
+    pub delivered_to: DateTime<Utc>,
+    /// Event time window for matching records.
+    pub event_from: DateTime<Utc>,
+    /// End of the event window.
+    pub event_to: DateTime<Utc>,
+    /// `eventName`.
+    pub event_name: String,
+    /// `eventSource`, when known.
+    pub event_source: Option<String>,
+    /// Region where `LookupEvents` should be asked (None: not a management event within 90 days).
+    pub lookup_region: Option<String>,
+}
+
+/// What the live probes of `audit why` found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhyProbes {
+    /// Keys under the prefixes, listed with the bucket owner's credentials.
+    pub owner_listing: Fact<Vec<String>>,
+    /// The same listing with the asking account's credentials.
+    pub account_listing: Fact<Vec<String>>,
+    /// The log file that holds the event, if one was found.
+    pub record_key: Fact<Option<String>>,
+    /// Whether `LookupEvents` returned the event.
+    pub lookup_found: Fact<bool>,
+}
+
+impl WhyProbes {
+    /// Nothing probed (offline, from a snapshot).
+    pub fn offline() -> WhyProbes {
+        let r = "not probed: working offline from a snapshot";
+        WhyProbes {
+            owner_listing: Fact::not_collected(r),
+            account_listing: Fact::not_collected(r),
+            record_key: Fact::not_collected(r),
+            lookup_found: Fact::not_collected(r),
+        }
+    }
+}

@@ -6,6 +6,7 @@
 mod collector;
 mod findings;
 mod foundation;
+mod why;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,0 +1,305 @@
+//! Unit tests on hand-made snapshots, for what the emulator cannot produce:
+//! delivery errors, an organization trail seen from a member account,
+//! LookupEvents answers, trails stopped after the event.
+
+use chrono::TimeZone;
+use trailaudit_model::*;
+
+use super::*;
+
+const MGMT: &str = "111111111111";
+const MEMBER: &str = "222222222222";
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap()
+}
+
+fn org_trail() -> Trail {
+    Trail {
+        arn: format!("arn:aws:cloudtrail:us-east-1:{MGMT}:trail/org"),
+        name: "org".into(),
+        owner_account_id: MGMT.into(),
+        home_region: "us-east-1".into(),
+        is_multi_region: true,
+        is_organization_trail: true,
+        include_global_service_events: true,
+        log_file_validation_enabled: true,
+        s3_bucket_name: Some("org-logs".into()),
+        s3_key_prefix: Some("org".into()),
+        kms_key_id: None,
+        cloud_watch_logs_log_group_arn: None,
+        cloud_watch_logs_role_arn: None,
+        sns_topic_arn: None,
+        has_custom_event_selectors: false,
+        has_insight_selectors: false,
+        status: Fact::Collected {
+            value: TrailStatus {
+                is_logging: true,
+                ..Default::default()
+            },
+        },
+        selectors: Fact::Collected {
+            value: Selectors::Default,
+        },
+        insight_types: Fact::Collected { value: vec![] },
+    }
+}
+
+fn snapshot() -> Snapshot {
+    let region = |r: &str, trails: Vec<TrailRef>| AccountRegion {
+        region: r.into(),
+        status: RegionStatus::Collected,
+        trails,
+    };
+    let account = |id: &str, trails: Vec<TrailRef>| Account {
+        id: id.into(),
+        name: id.into(),
+        email: None,
+        status: AccountStatus::Active,
+        ou_path: "Root".into(),
+        is_management: id == MGMT,
+        access: Access::Caller,
+        regions: vec![
+            region("us-east-1", trails.clone()),
+            region("eu-west-1", trails),
+        ],
+    };
+    // The member sees the organization trail as a shadow, as in AWS.
+    let shadow = vec![TrailRef {
+        arn: org_trail().arn,
+        shadow: true,
+    }];
+    Snapshot {
+        schema_version: SCHEMA_VERSION,
+        tool_version: "t".into(),
+        arguments: vec![],
+        mode: Mode::Organization,
+        caller: CallerIdentity { account_id: MGMT.into(), arn: "a".into() },
+        started_at: now(),
+        finished_at: now(),
+        complete: true,
+        region_selection: vec![],
+        organization: Some(Organization {
+            id: "o-abc".into(),
+            arn: String::new(),
+            management_account_id: MGMT.into(),
+            ous: vec![],
+            delegated_administrators: Fact::Collected { value: vec![] },
+        }),
+        accounts: vec![account(MGMT, vec![]), account(MEMBER, shadow)],
+        trails: vec![org_trail()],
+        buckets: vec![Bucket {
+            name: "org-logs".into(),
+            owner_account_id: Some(MGMT.into()),
+            external: false,
+            region: Fact::Collected { value: "us-east-1".into() },
+            policy: Fact::Collected { value: Some(r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":["s3:GetBucketAcl","s3:PutObject"],"Resource":["arn:aws:s3:::org-logs","arn:aws:s3:::org-logs/*"]}]}"#.into()) },
+            lifecycle_rules: Fact::Collected { value: vec![] },
+            versioning: Fact::Collected { value: Versioning::default() },
+            encryption: Fact::Collected { value: None },
+            public_access_block: Fact::Collected { value: None },
+            public_acl_grants: Fact::Collected { value: vec![] },
+            access_logging_target: Fact::Collected { value: None },
+            object_lock: Fact::Collected { value: None },
+        }],
+        kms_keys: vec![],
+        log_groups: vec![],
+        event_data_stores: vec![],
+        delivery_probes: vec![],
+        errors: vec![],
+        api_calls: Default::default(),
+    }
+}
+
+fn q(name: &str, region: &str, minutes_ago: i64) -> Question {
+    Question {
+        account: MEMBER.into(),
+        region: Some(region.into()),
+        event_name: name.into(),
+        event_source: None,
+        time: now() - Duration::minutes(minutes_ago),
+        resource: None,
+        now: now(),
+    }
+}
+
+fn result(e: &Explanation, cause: Cause) -> Outcome {
+    e.checklist
+        .iter()
+        .find(|c| c.cause == cause)
+        .map(|c| c.result)
+        .unwrap_or_else(|| panic!("no {cause:?} in {e:#?}"))
+}
+
+#[test]
+fn classification() {
+    let c = classify(&q("CreateUser", "eu-west-1", 60)).unwrap();
+    assert!(c.global && c.record_region == "us-east-1" && c.category == "management_write");
+    let c = classify(&q("GetObject", "eu-west-1", 60)).unwrap();
+    assert_eq!(
+        (c.category.as_str(), c.read_only, c.resource_type.as_deref()),
+        ("data", true, Some("AWS::S3::Object"))
+    );
+    let c = classify(&q("Invoke", "eu-west-1", 60)).unwrap();
+    assert_eq!(c.event_source.as_deref(), Some("lambda.amazonaws.com"));
+    let c = classify(&q("FrobnicateWidgets", "eu-west-1", 60)).unwrap();
+    assert!(!c.known && !c.warnings.is_empty() && c.category == "management_write");
+    let mut no_region = q("RunInstances", "x", 60);
+    no_region.region = None;
+    assert!(classify(&no_region).unwrap_err().contains("--region"));
+}
+
+#[test]
+fn organization_trail_seen_from_a_member_is_the_destination() {
+    let s = snapshot();
+    let plan = plan(&s, &q("RunInstances", "eu-west-1", 60)).unwrap();
+    assert_eq!(plan.bucket, "org-logs");
+    assert_eq!(
+        plan.prefixes,
+        vec![format!(
+            "org/AWSLogs/o-abc/{MEMBER}/CloudTrail/eu-west-1/2026/11/20/"
+        )]
+    );
+    assert_eq!(plan.lookup_region.as_deref(), Some("eu-west-1"));
+    let e = explain(
+        &s,
+        &q("RunInstances", "eu-west-1", 60),
+        &WhyProbes::offline(),
+    )
+    .unwrap();
+    assert_eq!(result(&e, Cause::NoTrail), Outcome::DoesNotHold);
+    assert_eq!(
+        e.locations,
+        vec![format!(
+            "s3://org-logs/org/AWSLogs/o-abc/{MEMBER}/CloudTrail/eu-west-1/2026/11/20/"
+        )]
+    );
+    assert_eq!(
+        e.verdict.cause,
+        Cause::Unknown,
+        "offline, nothing probed: {e:#?}"
+    );
+    assert_eq!(result(&e, Cause::OtherAccountBucket), Outcome::CannotTell);
+}
+
+#[test]
+fn delivery_error_is_the_cause() {
+    let mut s = snapshot();
+    s.trails[0].status = Fact::Collected {
+        value: TrailStatus {
+            is_logging: true,
+            latest_delivery_error: Some("NoSuchBucket".into()),
+            ..Default::default()
+        },
+    };
+    let e = explain(
+        &s,
+        &q("RunInstances", "eu-west-1", 60),
+        &WhyProbes::offline(),
+    )
+    .unwrap();
+    assert_eq!(e.verdict.cause, Cause::DeliveryFailing);
+    assert!(e.verdict.summary.contains("NoSuchBucket"));
+}
+
+#[test]
+fn trail_stopped_after_the_event_was_logging_then() {
+    let mut s = snapshot();
+    s.trails[0].status = Fact::Collected {
+        value: TrailStatus {
+            is_logging: false,
+            stop_logging_time: Some(now() - Duration::minutes(10)),
+            ..Default::default()
+        },
+    };
+    let e = explain(
+        &s,
+        &q("RunInstances", "eu-west-1", 60),
+        &WhyProbes::offline(),
+    )
+    .unwrap();
+    assert_eq!(result(&e, Cause::NotLogging), Outcome::DoesNotHold);
+    let e = explain(
+        &s,
+        &q("RunInstances", "eu-west-1", 5),
+        &WhyProbes::offline(),
+    )
+    .unwrap();
+    assert_eq!(e.verdict.cause, Cause::NotLogging);
+}
+
+#[test]
+fn lookup_events_and_found_records() {
+    let s = snapshot();
+    let probes = WhyProbes {
+        owner_listing: Fact::Collected {
+            value: vec!["k".into()],
+        },
+        account_listing: Fact::Collected {
+            value: vec!["k".into()],
+        },
+        record_key: Fact::Collected {
+            value: Some(
+                "org/AWSLogs/o-abc/222222222222/CloudTrail/eu-west-1/2026/11/20/x.json.gz".into(),
+            ),
+        },
+        lookup_found: Fact::Collected { value: true },
+    };
+    let e = explain(&s, &q("RunInstances", "eu-west-1", 60), &probes).unwrap();
+    assert_eq!(e.verdict.cause, Cause::Found);
+    assert!(e
+        .commands
+        .iter()
+        .any(|c| c.starts_with("aws cloudtrail lookup-events --region eu-west-1")));
+    assert!(e.commands.iter().any(|c| c.contains("gunzip")));
+}
+
+#[test]
+fn member_denied_on_another_accounts_bucket() {
+    let s = snapshot();
+    let probes = WhyProbes {
+        owner_listing: Fact::Collected { value: vec![] },
+        account_listing: Fact::Failed {
+            error: ErrorInfo {
+                kind: ErrorKind::AccessDenied,
+                operation: "s3:ListBucket".into(),
+                code: Some("AccessDenied".into()),
+                message: "denied".into(),
+            },
+        },
+        record_key: Fact::Collected { value: None },
+        lookup_found: Fact::Collected { value: false },
+    };
+    let e = explain(&s, &q("RunInstances", "eu-west-1", 60), &probes).unwrap();
+    assert_eq!(e.verdict.cause, Cause::OtherAccountBucket);
+}
+
+#[test]
+fn near_midnight_both_days_are_locations() {
+    let s = snapshot();
+    let mut question = q("RunInstances", "eu-west-1", 0);
+    question.time = Utc.with_ymd_and_hms(2026, 11, 19, 23, 55, 0).unwrap();
+    let p = plan(&s, &question).unwrap();
+    assert_eq!(p.prefixes.len(), 2);
+    assert!(p.prefixes[1].ends_with("2026/11/20/"));
+}
+
+#[test]
+fn event_files() {
+    let rec = r#"{"eventName":"GetObject","eventSource":"s3.amazonaws.com","awsRegion":"eu-west-1","eventTime":"2026-11-20T10:00:00Z","recipientAccountId":"222222222222","resources":[{"ARN":"arn:aws:s3:::b/k"}]}"#;
+    let f = parse_event_file(rec).unwrap();
+    assert_eq!(
+        (
+            f.event_name.as_str(),
+            f.account.as_deref(),
+            f.resource.as_deref()
+        ),
+        ("GetObject", Some("222222222222"), Some("arn:aws:s3:::b/k"))
+    );
+    let f = parse_event_file("An error occurred (AccessDenied) when calling the PutObject operation: Access Denied (Request ID: ABC)").unwrap();
+    assert_eq!(f.event_name, "PutObject");
+    assert!(parse_event_file("hello").is_err());
+    assert!(parse_event_file("{\"foo\": 1}")
+        .unwrap_err()
+        .contains("eventName"));
+}
