@@ -27,7 +27,7 @@ fn main() -> ExitCode {
                  tasks:\n  \
                  demo    audit the bundled demo organization on the emulator; reports in reports/demo/\n  \
                  ci      fmt, clippy, all tests (unit and end-to-end), docs\n  \
-                 docs    regenerate docs/checks.md from the check catalogue\n  \
+                 docs    regenerate docs/checks.md and docs/permissions.md from the code\n  \
                  bench   [emulator|simulated|html] print performance figures (never fails on time)"
             );
             return ExitCode::from(2);
@@ -131,10 +131,16 @@ fn ensure_chromium() -> Result<()> {
 
 /// Generated documentation: (path, contents).
 fn generated() -> Vec<(PathBuf, String)> {
-    vec![(
-        workspace_root().join("docs").join("checks.md"),
-        trailaudit_checks::checks::catalogue_markdown(),
-    )]
+    vec![
+        (
+            workspace_root().join("docs").join("checks.md"),
+            trailaudit_checks::checks::catalogue_markdown(),
+        ),
+        (
+            workspace_root().join("docs").join("permissions.md"),
+            trailaudit_collect::allowlist::permissions_markdown(),
+        ),
+    ]
 }
 
 fn docs(check_only: bool) -> Result<()> {

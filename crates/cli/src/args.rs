@@ -61,10 +61,31 @@ pub enum Command {
     Report(ReportArgs),
     /// List every check with its id, severity and title.
     Checks(ChecksArgs),
+    /// Print the least-privilege IAM policies the audit needs (derived from the
+    /// allowlist of operations the tool may send) and the audit role's trust policy.
+    Policy(PolicyArgs),
     /// Explain why an event cannot be found in the CloudTrail logs, and where
     /// it should be. The global --region is the region the event happened in
     /// (or where you looked for it).
     Why(WhyArgs),
+}
+
+/// `audit policy`.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// The audit role's name in member accounts.
+    #[arg(
+        long,
+        default_value = "OrganizationAccountAccessRole",
+        value_name = "NAME"
+    )]
+    pub role_name: String,
+    /// The account allowed to assume the audit role (management or delegated audit account).
+    #[arg(long, default_value = "MANAGEMENT_ACCOUNT_ID", value_name = "ID")]
+    pub trusted_account: String,
+    /// Require this external id in the trust policy.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
 }
 
 /// `audit why`.

@@ -24,6 +24,22 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report(r) => report(&cli.global, r),
         Command::Checks(c) => checks(c),
         Command::Why(w) => crate::why::run(&cli.global, w),
+        Command::Policy(p) => {
+            if p.trusted_account != "MANAGEMENT_ACCOUNT_ID" && !is_account_id(&p.trusted_account) {
+                bail!(
+                    "--trusted-account: `{}` is not an AWS account id (12 digits)",
+                    p.trusted_account
+                );
+            }
+            for (title, doc) in trailaudit_collect::allowlist::policy_documents(
+                &p.role_name,
+                &p.trusted_account,
+                p.external_id.as_deref(),
+            ) {
+                println!("# {title}\n{doc}\n");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -222,6 +222,7 @@ fn render(q: &Question, e: &Explanation) -> String {
             .unwrap_or_default();
         o.push_str(&format!("  {mark} {cause:<21} {}\n", ch.evidence));
     }
+    o.push_str(&format!("\nevent history: {}\n", e.event_history));
     if !e.locations.is_empty() {
         o.push_str("\nlook in:\n");
         for l in &e.locations {

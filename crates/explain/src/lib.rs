@@ -123,6 +123,8 @@ pub struct Explanation {
     pub checklist: Vec<Check>,
     /// Where the log file should be (`s3://BUCKET/.../YYYY/MM/DD/`).
     pub locations: Vec<String>,
+    /// What the 90-day event history (LookupEvents) says, for management events.
+    pub event_history: String,
     /// Commands that find the event or fix the cause.
     pub commands: Vec<String>,
 }
@@ -728,11 +730,33 @@ pub fn explain(s: &Snapshot, q: &Question, probes: &WhyProbes) -> Result<Explana
         found.as_deref(),
         bucket_name.as_deref(),
     );
+    let event_history = if c.category == "data" {
+        "data events are never in the event history".to_string()
+    } else if age >= Duration::days(90) {
+        "older than 90 days: no longer in the event history".to_string()
+    } else {
+        match &probes.lookup_found {
+            Fact::Collected { value: true } => format!(
+                "LookupEvents in {} finds it (90-day event history of account {})",
+                c.record_region, q.account
+            ),
+            Fact::Collected { value: false } => format!(
+                "LookupEvents in {} does not return it for that time",
+                c.record_region
+            ),
+            other => format!(
+                "LookupEvents in {} should have it (management events, 90 days, no trail needed); not checked: {}",
+                c.record_region,
+                other.unknown_reason().unwrap_or_default()
+            ),
+        }
+    };
     Ok(Explanation {
         verdict,
         event: c,
         checklist: checks,
         locations,
+        event_history,
         commands,
     })
 }

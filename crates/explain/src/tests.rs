@@ -247,6 +247,20 @@ fn lookup_events_and_found_records() {
     };
     let e = explain(&s, &q("RunInstances", "eu-west-1", 60), &probes).unwrap();
     assert_eq!(e.verdict.cause, Cause::Found);
+    assert_eq!(
+        e.event_history,
+        "LookupEvents in eu-west-1 finds it (90-day event history of account 222222222222)"
+    );
+    let none = WhyProbes {
+        lookup_found: Fact::Collected { value: false },
+        ..probes.clone()
+    };
+    let e2 = explain(&s, &q("RunInstances", "eu-west-1", 60), &none).unwrap();
+    assert!(e2.event_history.contains("does not return it"));
+    let old = explain(&s, &q("RunInstances", "eu-west-1", 60 * 24 * 100), &probes).unwrap();
+    assert!(old.event_history.contains("older than 90 days"));
+    let data = explain(&s, &q("GetObject", "eu-west-1", 60), &probes).unwrap();
+    assert!(data.event_history.contains("never"));
     assert!(e
         .commands
         .iter()
