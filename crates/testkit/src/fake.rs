@@ -239,7 +239,7 @@ impl FakeAws {
             Some(t) => t.rsplit('.').next().unwrap_or_default().to_string(),
             None if service == "sts" => form(&body, "Action").unwrap_or_default(),
             None if service == "account" => "ListRegions".into(),
-            None => s3_operation(req.method(), req.uri()),
+            None => s3_operation_name(req.method(), req.uri()),
         };
         let account = self.account_of(&key);
         let attempt = {
@@ -374,7 +374,8 @@ fn s3_error(code: &str) -> Reply {
     }
 }
 
-fn s3_operation(method: &str, uri: &str) -> String {
+/// The SDK operation name of an S3 request, from its method and query.
+pub fn s3_operation_name(method: &str, uri: &str) -> String {
     let query = uri.split_once('?').map(|(_, q)| q).unwrap_or("");
     let has = |k: &str| {
         query

@@ -6,6 +6,7 @@
 
 pub mod emulator;
 pub mod fake;
+pub mod proxy;
 pub mod scenario;
 pub mod seed;
 
