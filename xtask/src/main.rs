@@ -104,6 +104,26 @@ fn rel(p: &Path) -> String {
         .to_string()
 }
 
+/// PIDs of this workspace's moto servers still running (read from /proc).
+fn emulators_running() -> Vec<u32> {
+    let venv = trailaudit_testkit::emulator::venv_dir()
+        .join("bin")
+        .join("moto_server");
+    let needle = venv.to_string_lossy().to_string();
+    std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+                .filter(|pid| {
+                    std::fs::read(format!("/proc/{pid}/cmdline"))
+                        .map(|c| String::from_utf8_lossy(&c).contains(&needle))
+                        .unwrap_or(false)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The HTML report test opens the page in Debian's Chromium; install it when missing.
 fn ensure_chromium() -> Result<()> {
     let present = |c: &str| {
@@ -185,6 +205,11 @@ fn ci() -> Result<()> {
         "cargo test",
         cargo().args(["test", "--workspace", "--all-targets"]),
     )?;
+    let left = emulators_running();
+    if !left.is_empty() {
+        bail!("the tests left emulator processes running: PIDs {left:?}");
+    }
+    eprintln!("\n==> no emulator process left behind");
     step(
         "cargo doc",
         cargo()

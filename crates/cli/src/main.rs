@@ -50,7 +50,57 @@ fn init_tracing(verbose: u8, quiet: bool) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| Redacting(std::io::stderr()))
         .with_target(false)
         .try_init();
+}
+
+/// Log output with AWS access key ids masked. The SDK's debug output of a
+/// resolved identity shows `access_key_id` (it redacts secrets and session
+/// tokens itself); nothing that identifies a credential leaves through logs.
+struct Redacting<W: std::io::Write>(W);
+
+impl<W: std::io::Write> std::io::Write for Redacting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write_all(&redact(buf))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// Masks `AKIA`/`ASIA` + 16 upper-case letters or digits (an access key id).
+fn redact(buf: &[u8]) -> Vec<u8> {
+    let mut out = buf.to_vec();
+    let mut i = 0;
+    while i + 20 <= out.len() {
+        let prefix = &out[i..i + 4];
+        if (prefix == b"AKIA" || prefix == b"ASIA")
+            && out[i + 4..i + 20]
+                .iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        {
+            out[i + 4..i + 20].fill(b'*');
+            i += 20;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn access_key_ids_are_masked_in_logs() {
+        let line = b"Credentials { access_key_id: \"AKIARZPUZDIKHO3RXIV6\", secret: ** } ASIA1234";
+        let out = String::from_utf8(super::redact(line)).unwrap();
+        assert!(
+            out.contains("AKIA****************") && !out.contains("RZPUZ"),
+            "{out}"
+        );
+        assert!(out.ends_with("ASIA1234"), "short strings are left alone");
+    }
 }

@@ -88,6 +88,7 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
         concurrency: a.concurrency,
         probe_delivery: a.probe_delivery,
         arguments: std::env::args().collect(),
+        profile: global.profile.clone(),
         ..CollectOptions::default()
     };
     if let Some(o) = org {

@@ -146,6 +146,7 @@ fn collect(
             concurrency: 8,
             // Event data stores do not decide where a log file is.
             lake: false,
+            profile: global.profile.clone(),
             arguments: std::env::args().collect(),
             ..CollectOptions::default()
         };

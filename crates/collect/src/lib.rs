@@ -61,6 +61,8 @@ pub struct CollectOptions {
     pub lake: bool,
     /// The command line, recorded in the snapshot.
     pub arguments: Vec<String>,
+    /// The named profile in use, if any (named in credential errors).
+    pub profile: Option<String>,
 }
 
 impl Default for CollectOptions {
@@ -79,6 +81,7 @@ impl Default for CollectOptions {
             probe_delivery: false,
             lake: true,
             arguments: vec![],
+            profile: None,
         }
     }
 }
@@ -365,8 +368,12 @@ pub async fn collect_and_probe(
         .await
         .map_err(|e| {
             let info = aws::classify("sts:GetCallerIdentity", &e);
+            let which = match cfg_profile(opts) {
+                Some(p) => format!("profile `{p}` (from --profile or AWS_PROFILE): does it exist in ~/.aws/config or ~/.aws/credentials? "),
+                None => String::new(),
+            };
             FatalError::Credentials(format!(
-                "{}. Check the credentials in use (AWS_PROFILE/--profile, environment variables); for SSO profiles run `aws sso login --profile NAME`, for expired keys refresh them",
+                "{}. Check the credentials in use: {which}environment variables, AWS_PROFILE/--profile; for SSO profiles run `aws sso login --profile NAME`, for expired keys refresh them",
                 info.describe()
             ))
         })?;
@@ -519,6 +526,15 @@ pub async fn collect_and_probe(
 
     snapshot.complete = !run.cancel.is_cancelled();
     snapshot.errors = run.errors.into_inner().expect("errors lock");
+    // Concurrent collection records errors in any order; sort for stable snapshots.
+    snapshot.errors.sort_by(|a, b| {
+        (&a.account_id, &a.region, &a.error.operation, &a.resource).cmp(&(
+            &b.account_id,
+            &b.region,
+            &b.error.operation,
+            &b.resource,
+        ))
+    });
     snapshot.api_calls = guard.calls();
     snapshot.finished_at = chrono::Utc::now();
     Ok((snapshot, probes))
@@ -568,6 +584,10 @@ async fn probe_optional_apis(run: &Run<'_>, caller: &str) {
             run.record(Some(caller), Some(&region), None, &info);
         }
     }
+}
+
+fn cfg_profile(opts: &CollectOptions) -> Option<&str> {
+    opts.profile.as_deref()
 }
 
 fn not_in_scope(mut t: Trail) -> Trail {

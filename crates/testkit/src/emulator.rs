@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -244,28 +244,38 @@ pub fn process_alive(pid: u32) -> bool {
             .unwrap_or(true)
 }
 
-static SHARED: OnceLock<Mutex<Emulator>> = OnceLock::new();
+static SHARED: Mutex<Option<Emulator>> = Mutex::new(None);
 static SHARED_PID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
+/// Exclusive use of the process's shared emulator (see [`shared`]).
+pub struct Lease(MutexGuard<'static, Option<Emulator>>);
+
+impl std::ops::Deref for Lease {
+    type Target = Emulator;
+    fn deref(&self) -> &Emulator {
+        self.0
+            .as_ref()
+            .expect("started before the lease is handed out")
+    }
+}
+
 /// One emulator per test process, handed to one test at a time, reset first.
-/// It is stopped by its PID when the process exits.
-pub fn shared() -> Result<MutexGuard<'static, Emulator>> {
-    if SHARED.get().is_none() {
+/// It is started on first use, under the lock (so exactly one is ever
+/// started), and stopped by its PID when the process exits.
+pub fn shared() -> Result<Lease> {
+    let mut guard = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    if guard.is_none() {
         let emu = Emulator::start()?;
         if let Some(pid) = emu.pid() {
-            SHARED_PID.store(pid, std::sync::atomic::Ordering::SeqCst);
+            if SHARED_PID.swap(pid, std::sync::atomic::Ordering::SeqCst) == 0 {
+                register_exit_hook();
+            }
         }
-        if SHARED.set(Mutex::new(emu)).is_ok() {
-            register_exit_hook();
-        }
+        *guard = Some(emu);
     }
-    let guard = SHARED
-        .get()
-        .expect("initialized above")
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    guard.reset()?;
-    Ok(guard)
+    let lease = Lease(guard);
+    lease.reset()?;
+    Ok(lease)
 }
 
 extern "C" fn stop_shared_at_exit() {

@@ -389,6 +389,10 @@ pub fn s3_operation_name(method: &str, uri: &str) -> String {
         .trim_start_matches("http://")
         .trim_start_matches("https://");
     let path = path.split_once('/').map(|(_, p)| p).unwrap_or("");
+    // The SDK names most S3 operations in the query itself.
+    if let Some(op) = query.split('&').find_map(|p| p.strip_prefix("x-id=")) {
+        return op.to_string();
+    }
     match method {
         "GET" if path.is_empty() => "ListBuckets",
         "GET" if has("location") => "GetBucketLocation",
@@ -401,6 +405,9 @@ pub fn s3_operation_name(method: &str, uri: &str) -> String {
         "GET" if has("publicAccessBlock") => "GetPublicAccessBlock",
         "GET" if has("object-lock") => "GetObjectLockConfiguration",
         "GET" if has("list-type") => "ListObjectsV2",
+        "GET" if path.contains('/') => "GetObject",
+        "HEAD" if path.contains('/') => "HeadObject",
+        "HEAD" => "HeadBucket",
         _ => "Unknown",
     }
     .to_string()

@@ -31,6 +31,8 @@ pub struct Seen {
     pub access_key: String,
     /// Session token sent with the request, if any.
     pub session_token: Option<String>,
+    /// The SDK's attempt number (`amz-sdk-request: attempt=N`), 1 when absent.
+    pub attempt: u32,
 }
 
 /// What to do with a request.
@@ -61,21 +63,30 @@ pub struct Proxy {
 impl Proxy {
     /// Starts a proxy to `upstream_port` on 127.0.0.1 with a fault plan.
     pub fn start(upstream_port: u16, plan: Plan) -> Result<Proxy> {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
         let seen = Arc::new(Mutex::new(Vec::new()));
         let listener = runtime.block_on(TcpListener::bind(("127.0.0.1", 0)))?;
         let port = listener.local_addr()?.port();
         let seen2 = seen.clone();
         runtime.spawn(async move {
             loop {
-                let Ok((client, _)) = listener.accept().await else { break };
+                let Ok((client, _)) = listener.accept().await else {
+                    break;
+                };
                 let (plan, seen) = (plan.clone(), seen2.clone());
                 tokio::spawn(async move {
                     let _ = handle(client, upstream_port, plan, seen).await;
                 });
             }
         });
-        Ok(Proxy { port, seen, runtime: Some(runtime) })
+        Ok(Proxy {
+            port,
+            seen,
+            runtime: Some(runtime),
+        })
     }
 
     /// A proxy that forwards everything (to record what is sent).
@@ -116,7 +127,9 @@ async fn read_request(client: &mut TcpStream) -> Result<Vec<u8>> {
         }
     };
     let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-    let len = header(&head, "content-length").and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+    let len = header(&head, "content-length")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
     while buf.len() < head_end + len {
         let n = client.read(&mut chunk).await?;
         if n == 0 {
@@ -130,7 +143,9 @@ async fn read_request(client: &mut TcpStream) -> Result<Vec<u8>> {
 fn header(head: &str, name: &str) -> Option<String> {
     head.lines().skip(1).find_map(|l| {
         let (k, v) = l.split_once(':')?;
-        k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+        k.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_string())
     })
 }
 
@@ -138,9 +153,16 @@ fn describe(request: &[u8], index: usize) -> Seen {
     let text = String::from_utf8_lossy(request).to_string();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut first = head.lines().next().unwrap_or_default().split_whitespace();
-    let (method, target) = (first.next().unwrap_or_default(), first.next().unwrap_or_default());
+    let (method, target) = (
+        first.next().unwrap_or_default(),
+        first.next().unwrap_or_default(),
+    );
     let scope: Vec<String> = header(head, "authorization")
-        .and_then(|a| a.split("Credential=").nth(1).map(|c| c.split(',').next().unwrap_or_default().to_string()))
+        .and_then(|a| {
+            a.split("Credential=")
+                .nth(1)
+                .map(|c| c.split(',').next().unwrap_or_default().to_string())
+        })
         .map(|c| c.split('/').map(str::to_string).collect())
         .unwrap_or_default();
     let (access_key, region, service) = match scope.as_slice() {
@@ -155,12 +177,35 @@ fn describe(request: &[u8], index: usize) -> Seen {
         a.to_string()
     } else {
         // REST-JSON: the Account API's POST /listRegions and friends.
-        let path = target.split('?').next().unwrap_or_default().trim_start_matches('/');
+        let path = target
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches('/');
         let mut c = path.chars();
-        c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+        c.next()
+            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+            .unwrap_or_default()
     };
     let session_token = header(head, "x-amz-security-token");
-    Seen { index, service, operation, region, access_key, session_token }
+    let attempt = header(head, "amz-sdk-request")
+        .and_then(|v| {
+            v.split(';').find_map(|p| {
+                p.trim()
+                    .strip_prefix("attempt=")
+                    .and_then(|n| n.parse().ok())
+            })
+        })
+        .unwrap_or(1);
+    Seen {
+        index,
+        service,
+        operation,
+        region,
+        access_key,
+        session_token,
+        attempt,
+    }
 }
 
 fn fault_response(service: &str, fault: Fault) -> Vec<u8> {
@@ -178,7 +223,12 @@ fn fault_response(service: &str, fault: Fault) -> Vec<u8> {
     .into_bytes()
 }
 
-async fn handle(mut client: TcpStream, upstream: u16, plan: Plan, seen: Arc<Mutex<Vec<Seen>>>) -> Result<()> {
+async fn handle(
+    mut client: TcpStream,
+    upstream: u16,
+    plan: Plan,
+    seen: Arc<Mutex<Vec<Seen>>>,
+) -> Result<()> {
     let request = read_request(&mut client).await?;
     let s = {
         let mut log = seen.lock().expect("seen");

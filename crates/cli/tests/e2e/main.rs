@@ -6,6 +6,7 @@
 mod collector;
 mod findings;
 mod foundation;
+mod prove;
 mod why;
 
 use std::path::PathBuf;
