@@ -228,22 +228,11 @@ fn html(accounts: usize) -> Result<()> {
     let mgmt = "100000000000".to_string();
     let now = chrono::Utc::now();
     let org_trail = Trail {
-        arn: format!("arn:aws:cloudtrail:us-east-1:{mgmt}:trail/org"),
-        name: "org".into(),
-        owner_account_id: mgmt.clone(),
-        home_region: "us-east-1".into(),
         is_multi_region: true,
         is_organization_trail: true,
         include_global_service_events: true,
         log_file_validation_enabled: true,
         s3_bucket_name: Some("org-logs".into()),
-        s3_key_prefix: None,
-        kms_key_id: None,
-        cloud_watch_logs_log_group_arn: None,
-        cloud_watch_logs_role_arn: None,
-        sns_topic_arn: None,
-        has_custom_event_selectors: false,
-        has_insight_selectors: false,
         status: Fact::Collected {
             value: TrailStatus {
                 is_logging: true,
@@ -254,6 +243,8 @@ fn html(accounts: usize) -> Result<()> {
             value: Selectors::Default,
         },
         insight_types: Fact::Collected { value: vec![] },
+        ..Trail::from_arn(&format!("arn:aws:cloudtrail:us-east-1:{mgmt}:trail/org"))
+            .expect("trail arn")
     };
     let mut trails = vec![org_trail.clone()];
     let accounts_v: Vec<Account> = (0..accounts)

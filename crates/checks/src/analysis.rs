@@ -197,12 +197,8 @@ pub fn key_allows_cloudtrail(policy: &str, trail_arn: &str) -> Tri {
     if sts.is_empty() {
         return Tri::Maybe;
     }
-    let trail = Trail {
-        arn: trail_arn.to_string(),
-        owner_account_id: trailaudit_model::parse_trail_arn(trail_arn)
-            .map(|(_, a, _)| a.to_string())
-            .unwrap_or_default(),
-        ..placeholder_trail()
+    let Some(trail) = Trail::from_arn(trail_arn) else {
+        return Tri::Maybe;
     };
     let mut allow = Tri::No;
     for st in &sts {
@@ -219,30 +215,6 @@ pub fn key_allows_cloudtrail(policy: &str, trail_arn: &str) -> Tri {
         }
     }
     allow
-}
-
-fn placeholder_trail() -> Trail {
-    Trail {
-        arn: String::new(),
-        name: String::new(),
-        owner_account_id: String::new(),
-        home_region: String::new(),
-        is_multi_region: false,
-        is_organization_trail: false,
-        include_global_service_events: false,
-        log_file_validation_enabled: false,
-        s3_bucket_name: None,
-        s3_key_prefix: None,
-        kms_key_id: None,
-        cloud_watch_logs_log_group_arn: None,
-        cloud_watch_logs_role_arn: None,
-        sns_topic_arn: None,
-        has_custom_event_selectors: false,
-        has_insight_selectors: false,
-        status: Fact::not_collected(""),
-        selectors: Fact::not_collected(""),
-        insight_types: Fact::not_collected(""),
-    }
 }
 
 /// Why a bucket is public, if it is. `Err` when it cannot be told.
@@ -306,12 +278,7 @@ mod tests {
     use super::*;
 
     fn trail() -> Trail {
-        Trail {
-            arn: "arn:aws:cloudtrail:us-east-1:111111111111:trail/org".into(),
-            owner_account_id: "111111111111".into(),
-            name: "org".into(),
-            ..placeholder_trail()
-        }
+        Trail::from_arn("arn:aws:cloudtrail:us-east-1:111111111111:trail/org").unwrap()
     }
 
     const GOOD: &str = r#"{"Version":"2012-10-17","Statement":[
@@ -352,10 +319,8 @@ mod tests {
             Tri::No
         );
         // A SourceArn naming another trail breaks delivery.
-        let other = Trail {
-            arn: "arn:aws:cloudtrail:us-east-1:111111111111:trail/other".into(),
-            ..trail()
-        };
+        let other =
+            Trail::from_arn("arn:aws:cloudtrail:us-east-1:111111111111:trail/other").unwrap();
         assert_eq!(
             delivery_allowed(
                 Some(GOOD),

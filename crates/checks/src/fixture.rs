@@ -108,27 +108,18 @@ pub fn denied<T>(op: &str) -> Fact<T> {
 
 pub fn org_trail() -> Trail {
     Trail {
-        arn: ORG_TRAIL.into(),
-        name: "org".into(),
-        owner_account_id: MGMT.into(),
-        home_region: "us-east-1".into(),
         is_multi_region: true,
         is_organization_trail: true,
         include_global_service_events: true,
         log_file_validation_enabled: true,
         s3_bucket_name: Some("org-logs".into()),
-        s3_key_prefix: None,
         kms_key_id: Some(ORG_KEY.into()),
-        cloud_watch_logs_log_group_arn: None,
-        cloud_watch_logs_role_arn: None,
-        sns_topic_arn: None,
-        has_custom_event_selectors: false,
-        has_insight_selectors: false,
         status: logging(true),
         selectors: Fact::Collected {
             value: Selectors::Default,
         },
         insight_types: Fact::Collected { value: vec![] },
+        ..Trail::from_arn(ORG_TRAIL).unwrap()
     }
 }
 

@@ -70,6 +70,21 @@ pub enum Command {
     Why(WhyArgs),
 }
 
+/// The role assumed in member accounts.
+#[derive(Debug, Args)]
+pub struct RoleArgs {
+    /// The role to assume in member accounts (and in the owners of log buckets, keys and log groups).
+    #[arg(
+        long,
+        default_value = "OrganizationAccountAccessRole",
+        value_name = "NAME"
+    )]
+    pub role_name: String,
+    /// External id required by the role's trust policy.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+}
+
 /// `audit policy`.
 #[derive(Debug, Args)]
 pub struct PolicyArgs {
@@ -113,16 +128,9 @@ pub struct WhyArgs {
     /// Work offline from a stored snapshot (no probes).
     #[arg(long, value_name = "FILE")]
     pub from_snapshot: Option<PathBuf>,
-    /// The role to assume in the account (and in the log bucket's owner).
-    #[arg(
-        long,
-        default_value = "OrganizationAccountAccessRole",
-        value_name = "NAME"
-    )]
-    pub role_name: String,
-    /// External id required by the role's trust policy.
-    #[arg(long, value_name = "ID")]
-    pub external_id: Option<String>,
+    /// The audit role.
+    #[command(flatten)]
+    pub role: RoleArgs,
     /// Evaluate as if it were TIME (RFC 3339; default: now): how old the event
     /// is decides delivery delay and lifecycle expiry. Reproduces an earlier
     /// answer from --from-snapshot.
@@ -188,16 +196,9 @@ pub struct OrgArgs {
     /// Only accounts under these OUs (ids `ou-...`, names, or paths `Root/Prod`; comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "OUS")]
     pub ou: Vec<String>,
-    /// The role to assume in each member account.
-    #[arg(
-        long,
-        default_value = "OrganizationAccountAccessRole",
-        value_name = "NAME"
-    )]
-    pub role_name: String,
-    /// External id required by the role's trust policy.
-    #[arg(long, value_name = "ID")]
-    pub external_id: Option<String>,
+    /// The audit role.
+    #[command(flatten)]
+    pub role: RoleArgs,
     /// Role session name, visible in the members' CloudTrail.
     #[arg(long, default_value = "trailaudit", value_name = "NAME")]
     pub session_name: String,

@@ -100,14 +100,14 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
                 bail!("{flag}: `{bad}` is not an AWS account id (12 digits, for example 123456789012)");
             }
         }
-        if o.role_name.trim().is_empty() || o.role_name.contains(['/', ':']) {
-            bail!("--role-name: `{}` is not a role name (give the name only, for example OrganizationAccountAccessRole)", o.role_name);
+        if o.role.role_name.trim().is_empty() || o.role.role_name.contains(['/', ':']) {
+            bail!("--role-name: `{}` is not a role name (give the name only, for example OrganizationAccountAccessRole)", o.role.role_name);
         }
         opts.accounts = o.accounts.clone();
         opts.exclude_accounts = o.exclude_accounts.clone();
         opts.ous = o.ou.clone();
-        opts.role_name = o.role_name.clone();
-        opts.external_id = o.external_id.clone();
+        opts.role_name = o.role.role_name.clone();
+        opts.external_id = o.role.external_id.clone();
         opts.session_name = o.session_name.clone();
     }
     let stored = match &a.from_snapshot {

@@ -141,8 +141,8 @@ fn collect(
             mode: Mode::Organization,
             regions: RegionSelection::List(regions.to_vec()),
             accounts: vec![q.account.clone()],
-            role_name: w.role_name.clone(),
-            external_id: w.external_id.clone(),
+            role_name: w.role.role_name.clone(),
+            external_id: w.role.external_id.clone(),
             concurrency: 8,
             // Event data stores do not decide where a log file is.
             lake: false,

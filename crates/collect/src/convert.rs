@@ -11,15 +11,14 @@ pub fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<DateTime<Utc>> {
 }
 
 /// A `DescribeTrails` entry; details (status, selectors) start as not collected.
-pub fn trail(t: &ct::Trail, asked_region: &str) -> Option<m::Trail> {
-    let arn = t.trail_arn()?.to_string();
-    let (arn_region, owner, arn_name) = m::parse_trail_arn(&arn)?;
-    let home = t.home_region().unwrap_or(arn_region).to_string();
-    let _ = asked_region;
+pub fn trail(t: &ct::Trail) -> Option<m::Trail> {
+    let base = m::Trail::from_arn(t.trail_arn()?)?;
     Some(m::Trail {
-        name: t.name().unwrap_or(arn_name).to_string(),
-        owner_account_id: owner.to_string(),
-        home_region: home,
+        name: t.name().map(str::to_string).unwrap_or(base.name.clone()),
+        home_region: t
+            .home_region()
+            .map(str::to_string)
+            .unwrap_or(base.home_region.clone()),
         is_multi_region: t.is_multi_region_trail().unwrap_or(false),
         is_organization_trail: t.is_organization_trail().unwrap_or(false),
         include_global_service_events: t.include_global_service_events().unwrap_or(false),
@@ -35,10 +34,7 @@ pub fn trail(t: &ct::Trail, asked_region: &str) -> Option<m::Trail> {
         sns_topic_arn: t.sns_topic_arn().map(str::to_string),
         has_custom_event_selectors: t.has_custom_event_selectors().unwrap_or(false),
         has_insight_selectors: t.has_insight_selectors().unwrap_or(false),
-        status: m::Fact::not_collected("not read yet"),
-        selectors: m::Fact::not_collected("not read yet"),
-        insight_types: m::Fact::not_collected("not read yet"),
-        arn,
+        ..base
     })
 }
 

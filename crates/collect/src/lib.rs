@@ -794,7 +794,7 @@ async fn describe_region(
             RegionStatus::Collected,
             out.trail_list()
                 .iter()
-                .filter_map(|t| convert::trail(t, &region))
+                .filter_map(convert::trail)
                 .collect::<Vec<_>>(),
         ),
         Err(e) => {

@@ -16,22 +16,12 @@ fn now() -> DateTime<Utc> {
 
 fn org_trail() -> Trail {
     Trail {
-        arn: format!("arn:aws:cloudtrail:us-east-1:{MGMT}:trail/org"),
-        name: "org".into(),
-        owner_account_id: MGMT.into(),
-        home_region: "us-east-1".into(),
         is_multi_region: true,
         is_organization_trail: true,
         include_global_service_events: true,
         log_file_validation_enabled: true,
         s3_bucket_name: Some("org-logs".into()),
         s3_key_prefix: Some("org".into()),
-        kms_key_id: None,
-        cloud_watch_logs_log_group_arn: None,
-        cloud_watch_logs_role_arn: None,
-        sns_topic_arn: None,
-        has_custom_event_selectors: false,
-        has_insight_selectors: false,
         status: Fact::Collected {
             value: TrailStatus {
                 is_logging: true,
@@ -42,6 +32,7 @@ fn org_trail() -> Trail {
             value: Selectors::Default,
         },
         insight_types: Fact::Collected { value: vec![] },
+        ..Trail::from_arn(&format!("arn:aws:cloudtrail:us-east-1:{MGMT}:trail/org")).unwrap()
     }
 }
 

@@ -388,6 +388,36 @@ pub struct Trail {
     pub insight_types: Fact<Vec<String>>,
 }
 
+impl Trail {
+    /// A trail known only by its ARN: owner, home region and name from the
+    /// ARN, every flag off, every detail not collected yet. `None` when the
+    /// ARN is not a trail ARN.
+    pub fn from_arn(arn: &str) -> Option<Trail> {
+        let (region, account, name) = parse_trail_arn(arn)?;
+        Some(Trail {
+            arn: arn.to_string(),
+            name: name.to_string(),
+            owner_account_id: account.to_string(),
+            home_region: region.to_string(),
+            is_multi_region: false,
+            is_organization_trail: false,
+            include_global_service_events: false,
+            log_file_validation_enabled: false,
+            s3_bucket_name: None,
+            s3_key_prefix: None,
+            kms_key_id: None,
+            cloud_watch_logs_log_group_arn: None,
+            cloud_watch_logs_role_arn: None,
+            sns_topic_arn: None,
+            has_custom_event_selectors: false,
+            has_insight_selectors: false,
+            status: Fact::not_collected("not read yet"),
+            selectors: Fact::not_collected("not read yet"),
+            insight_types: Fact::not_collected("not read yet"),
+        })
+    }
+}
+
 /// `GetTrailStatus`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrailStatus {
