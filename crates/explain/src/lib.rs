@@ -806,6 +806,9 @@ fn commands(
             "aws cloudtrail create-trail --name org-trail --s3-bucket-name LOG_BUCKET --is-multi-region-trail --include-global-service-events --enable-log-file-validation".into(),
             "aws cloudtrail start-logging --name org-trail".into(),
         ],
+        // Logging now (it started after the event): nothing to start; only the
+        // event history can still have a management event.
+        Cause::NotLogging if t.and_then(|t| t.status.value()).is_some_and(|st| st.is_logging) => vec![],
         Cause::NotLogging => vec![format!("aws cloudtrail start-logging --name {trail} --region {home}")],
         Cause::NotSelected if c.category == "data" => vec![format!(
             "aws cloudtrail put-event-selectors --trail-name {trail} --region {home} --advanced-event-selectors '[{{\"Name\":\"data\",\"FieldSelectors\":[{{\"Field\":\"eventCategory\",\"Equals\":[\"Data\"]}},{{\"Field\":\"resources.type\",\"Equals\":[\"{}\"]}}]}},{{\"Name\":\"management\",\"FieldSelectors\":[{{\"Field\":\"eventCategory\",\"Equals\":[\"Management\"]}}]}}]'",
