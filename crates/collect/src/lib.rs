@@ -148,6 +148,8 @@ pub(crate) struct Run<'a> {
     /// Every active account of the organization (also those filtered out),
     /// whose role may be assumed on demand to read resources it owns.
     pub org_accounts: Mutex<Vec<String>>,
+    /// One STS client (starting credentials) for every role assumption.
+    pub sts_base: aws_sdk_sts::Client,
     /// On-demand role assumptions: one cell per account, so each role is
     /// assumed at most once however many tasks ask at the same time.
     pub on_demand: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Option<SdkConfig>>>>>,
@@ -220,7 +222,7 @@ impl Run<'_> {
             let assumed = {
                 let _p = self.permit().await;
                 aws::AssumedRole::assume(
-                    self.sts(&self.base),
+                    self.sts_base.clone(),
                     role_arn.clone(),
                     self.opts.session_name.clone(),
                     self.opts.external_id.clone(),
@@ -282,10 +284,7 @@ impl Run<'_> {
     }
 
     pub fn sts(&self, cfg: &SdkConfig) -> aws_sdk_sts::Client {
-        let conf = aws_sdk_sts::config::Builder::from(cfg)
-            .interceptor(self.guard.interceptor())
-            .build();
-        aws_sdk_sts::Client::from_conf(conf)
+        sts_client(cfg, &self.guard)
     }
 
     pub fn organizations(&self) -> aws_sdk_organizations::Client {
@@ -316,6 +315,13 @@ impl Run<'_> {
             .await
             .expect("semaphore never closed")
     }
+}
+
+fn sts_client(cfg: &SdkConfig, guard: &Arc<Guard>) -> aws_sdk_sts::Client {
+    let conf = aws_sdk_sts::config::Builder::from(cfg)
+        .interceptor(guard.interceptor())
+        .build();
+    aws_sdk_sts::Client::from_conf(conf)
 }
 
 /// Collects a snapshot. `cfg` carries the starting credentials (see
@@ -358,6 +364,7 @@ pub async fn collect_and_probe(
         stores: Mutex::new(Vec::new()),
         org_accounts: Mutex::new(Vec::new()),
         on_demand: Mutex::new(HashMap::new()),
+        sts_base: sts_client(cfg, &guard),
     };
 
     // 1. Who are we? Unusable credentials stop the run here.
@@ -648,7 +655,7 @@ async fn collect_account(
         let assumed = {
             let _permit = run.permit().await;
             aws::AssumedRole::assume(
-                run.sts(&run.base),
+                run.sts_base.clone(),
                 role_arn.clone(),
                 run.opts.session_name.clone(),
                 run.opts.external_id.clone(),
