@@ -5,7 +5,16 @@ use trailaudit_model::{
     Access, Account, AccountStatus, DelegatedAdministrator, Fact, Organization, OrganizationalUnit,
 };
 
+use futures::stream::{self, StreamExt};
+
 use crate::{aws, FatalError, Run};
+
+/// One parent's listing: its path, its accounts, its child OUs (id, name).
+type ParentListing = (
+    String,
+    Vec<aws_sdk_organizations::types::Account>,
+    Vec<(String, String)>,
+);
 
 /// Reads the organization and every account in it.
 pub(crate) async fn walk(run: &Run<'_>) -> Result<(Organization, Vec<Account>), FatalError> {
@@ -121,35 +130,65 @@ async fn tree(
             path: path.clone(),
         });
     }
-    while let Some((parent, path)) = queue.pop() {
-        let pages = client
-            .list_accounts_for_parent()
-            .parent_id(&parent)
-            .into_paginator()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|e| aws::classify("organizations:ListAccountsForParent", &e))?;
-        for a in pages.iter().flat_map(|p| p.accounts()) {
-            accounts.push(account(a, &path, management));
-        }
-        let pages = client
-            .list_organizational_units_for_parent()
-            .parent_id(&parent)
-            .into_paginator()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|e| aws::classify("organizations:ListOrganizationalUnitsForParent", &e))?;
-        for ou in pages.iter().flat_map(|p| p.organizational_units()) {
-            let name = ou.name().unwrap_or_default().to_string();
-            let child = format!("{path}/{name}");
-            ous.push(OrganizationalUnit {
-                id: ou.id().unwrap_or_default().to_string(),
-                name,
-                path: child.clone(),
-            });
-            queue.push((ou.id().unwrap_or_default().to_string(), child));
+    // One level of the tree at a time, a few parents in flight: Organizations
+    // has low request quotas, and pages within one parent are sequential.
+    while !queue.is_empty() {
+        let level: Vec<ParentListing> = stream::iter(std::mem::take(&mut queue).into_iter().map(
+            |(parent, path)| async move {
+                let account_pages = client
+                    .list_accounts_for_parent()
+                    .parent_id(&parent)
+                    .into_paginator()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(|e| aws::classify("organizations:ListAccountsForParent", &e))?;
+                let ou_pages = client
+                    .list_organizational_units_for_parent()
+                    .parent_id(&parent)
+                    .into_paginator()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(|e| {
+                        aws::classify("organizations:ListOrganizationalUnitsForParent", &e)
+                    })?;
+                let accts: Vec<aws_sdk_organizations::types::Account> = account_pages
+                    .iter()
+                    .flat_map(|p| p.accounts())
+                    .cloned()
+                    .collect();
+                let children: Vec<(String, String)> = ou_pages
+                    .iter()
+                    .flat_map(|p| p.organizational_units())
+                    .map(|ou| {
+                        (
+                            ou.id().unwrap_or_default().to_string(),
+                            ou.name().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect();
+                Ok::<_, trailaudit_model::ErrorInfo>((path, accts, children))
+            },
+        ))
+        .buffer_unordered(4)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+        for (path, accts, children) in level {
+            for a in &accts {
+                accounts.push(account(a, &path, management));
+            }
+            for (id, name) in children {
+                let child = format!("{path}/{name}");
+                ous.push(OrganizationalUnit {
+                    id: id.clone(),
+                    name,
+                    path: child.clone(),
+                });
+                queue.push((id, child));
+            }
         }
     }
     ous.sort_by(|a, b| a.path.cmp(&b.path));

@@ -10,9 +10,15 @@ const SCENARIO: &str = r#"
 name = "collector"
 [[ous]]
 name = "Prod"
+[[ous]]
+name = "Team"
+parent = "Root/Prod"
 [[accounts]]
 key = "member-a"          # no trail of its own: covered by the organization trail
 ou = "Root/Prod"
+[[accounts]]
+key = "nested"            # two levels down the OU tree
+ou = "Root/Prod/Team"
 [[accounts]]
 key = "member-b"          # its own multi-region trail, homed in eu-west-1
 ou = "Root/Prod"
@@ -68,9 +74,19 @@ fn organization_inventory_is_complete_deduplicated_and_fail_closed() {
     let s = run.snapshot();
 
     // Every account, with its OU path.
-    assert_eq!(s.accounts.len(), 5);
+    assert_eq!(s.accounts.len(), 6);
     let acct = |key: &str| s.account(seeded.id(key)).unwrap();
     assert_eq!(acct("member-a").ou_path, "Root/Prod");
+    assert_eq!(acct("nested").ou_path, "Root/Prod/Team");
+    let ous: Vec<&str> = s
+        .organization
+        .as_ref()
+        .unwrap()
+        .ous
+        .iter()
+        .map(|o| o.path.as_str())
+        .collect();
+    assert_eq!(ous, vec!["Root", "Root/Prod", "Root/Prod/Team"]);
     assert!(acct("management").is_management);
 
     // Each trail once, though DescribeTrails lists multi-region copies in every region.
@@ -99,8 +115,8 @@ fn organization_inventory_is_complete_deduplicated_and_fail_closed() {
         bm.status
     );
     // DescribeTrails once per account-region; AssumeRole once per member.
-    assert_eq!(s.api_calls.get("cloudtrail:DescribeTrails"), Some(&(4 * 2)));
-    assert_eq!(s.api_calls.get("sts:AssumeRole"), Some(&4));
+    assert_eq!(s.api_calls.get("cloudtrail:DescribeTrails"), Some(&(5 * 2)));
+    assert_eq!(s.api_calls.get("sts:AssumeRole"), Some(&5));
 
     // The locked account is there, with the reason, and nothing about it is covered.
     match &acct("locked").access {
