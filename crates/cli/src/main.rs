@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = match args::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -29,6 +30,17 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// `audit checks | head` should end quietly, as Unix tools do, not panic on
+/// a closed pipe: restore the default SIGPIPE disposition Rust overrides.
+#[allow(unsafe_code)]
+fn restore_sigpipe() {
+    // SAFETY: called first thing in main, before any thread is spawned;
+    // setting a signal disposition to its default has no other effect.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
