@@ -313,10 +313,10 @@ where
             info(kind, None, chain(err))
         }
         _ => {
+            // Construction failures: no usable credentials, or the read-only
+            // guard refused the operation.
             let text = chain(err);
-            let kind = if text.contains("refused") && text.contains("read-only") {
-                ErrorKind::Other
-            } else if text.contains("credentials") || text.contains("Credentials") {
+            let kind = if text.contains("credential") || text.contains("Credential") {
                 ErrorKind::AccessDenied
             } else {
                 ErrorKind::Other

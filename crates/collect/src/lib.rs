@@ -127,6 +127,9 @@ impl Cancel {
     }
 }
 
+/// One account's role assumption: credentials or the error, decided once.
+type Assumption = tokio::sync::OnceCell<Result<SdkConfig, ErrorInfo>>;
+
 /// Shared state of one run.
 pub(crate) struct Run<'a> {
     pub base: SdkConfig,
@@ -150,9 +153,9 @@ pub(crate) struct Run<'a> {
     pub org_accounts: Mutex<Vec<String>>,
     /// One STS client (starting credentials) for every role assumption.
     pub sts_base: aws_sdk_sts::Client,
-    /// On-demand role assumptions: one cell per account, so each role is
-    /// assumed at most once however many tasks ask at the same time.
-    pub on_demand: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Option<SdkConfig>>>>>,
+    /// Role assumptions, one cell per account: each role is assumed at most
+    /// once per run (also when it fails), however many tasks ask.
+    pub assumed: Mutex<HashMap<String, Arc<Assumption>>>,
 }
 
 impl Run<'_> {
@@ -194,26 +197,13 @@ impl Run<'_> {
             .cloned()
     }
 
-    /// Credentials for an account: those of the run, or, for another account
-    /// of the organization (one that owns a log bucket, key or log group
-    /// outside the audited set), the audit role assumed now, at most once.
-    pub async fn config_or_assume(&self, account: &str) -> Option<SdkConfig> {
-        if let Some(c) = self.config_for(account) {
-            return Some(c);
-        }
-        if !self
-            .org_accounts
-            .lock()
-            .expect("org lock")
-            .iter()
-            .any(|a| a == account)
-        {
-            return None;
-        }
+    /// Assumes the audit role in `account`, once per run: later calls get
+    /// the same credentials, or the same error (recorded once).
+    pub async fn assume_once(&self, account: &str) -> Result<SdkConfig, ErrorInfo> {
         let cell = self
-            .on_demand
+            .assumed
             .lock()
-            .expect("on-demand lock")
+            .expect("assumed lock")
             .entry(account.to_string())
             .or_default()
             .clone();
@@ -236,16 +226,35 @@ impl Run<'_> {
                         .lock()
                         .expect("configs lock")
                         .insert(account.to_string(), cfg.clone());
-                    Some(cfg)
+                    Ok(cfg)
                 }
                 Err(e) => {
                     self.record(Some(account), None, Some(&role_arn), &e);
-                    None
+                    Err(e)
                 }
             }
         })
         .await
         .clone()
+    }
+
+    /// Credentials for an account: the caller's own, or, for an account of
+    /// the organization (audited, or owning a log bucket, key or log group
+    /// outside the audited set), the audit role assumed at most once.
+    pub async fn config_or_assume(&self, account: &str) -> Option<SdkConfig> {
+        if let Some(c) = self.config_for(account) {
+            return Some(c);
+        }
+        if !self
+            .org_accounts
+            .lock()
+            .expect("org lock")
+            .iter()
+            .any(|a| a == account)
+        {
+            return None;
+        }
+        self.assume_once(account).await.ok()
     }
 
     pub fn regional(&self, cfg: &SdkConfig, region: &str) -> SdkConfig {
@@ -363,7 +372,7 @@ pub async fn collect_and_probe(
         list_regions_unavailable: AtomicBool::new(false),
         stores: Mutex::new(Vec::new()),
         org_accounts: Mutex::new(Vec::new()),
-        on_demand: Mutex::new(HashMap::new()),
+        assumed: Mutex::new(HashMap::new()),
         sts_base: sts_client(cfg, &guard),
     };
 
@@ -396,7 +405,7 @@ pub async fn collect_and_probe(
     // 2. Which accounts.
     let (organization, mut accounts) = match opts.mode {
         Mode::Organization => {
-            let (o, a) = org::walk(&run).await?;
+            let (o, a) = org::walk(&run, &caller.account_id).await?;
             (Some(o), a)
         }
         Mode::Account => (
@@ -652,23 +661,12 @@ async fn collect_account(
         run.base.clone()
     } else {
         let role_arn = format!("arn:aws:iam::{}:role/{}", account.id, run.opts.role_name);
-        let assumed = {
-            let _permit = run.permit().await;
-            aws::AssumedRole::assume(
-                run.sts_base.clone(),
-                role_arn.clone(),
-                run.opts.session_name.clone(),
-                run.opts.external_id.clone(),
-            )
-            .await
-        };
-        match assumed {
-            Ok(role) => {
+        match run.assume_once(&account.id).await {
+            Ok(cfg) => {
                 account.access = Access::Assumed { role_arn };
-                aws::config_for_role(&run.base, role)
+                cfg
             }
             Err(error) => {
-                run.record(Some(&account.id), None, Some(&role_arn), &error);
                 let reason = format!("role {role_arn} could not be assumed: {}", error.message);
                 account.access = Access::Failed { error };
                 skip(&mut account, &reason);
@@ -676,11 +674,6 @@ async fn collect_account(
             }
         }
     };
-    run.configs
-        .lock()
-        .expect("configs lock")
-        .insert(account.id.clone(), cfg.clone());
-
     // Regions.
     let regions = regions_for(run, &account.id, &cfg).await;
 

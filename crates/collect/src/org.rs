@@ -17,7 +17,10 @@ type ParentListing = (
 );
 
 /// Reads the organization and every account in it.
-pub(crate) async fn walk(run: &Run<'_>) -> Result<(Organization, Vec<Account>), FatalError> {
+pub(crate) async fn walk(
+    run: &Run<'_>,
+    caller: &str,
+) -> Result<(Organization, Vec<Account>), FatalError> {
     let client = run.organizations();
     let desc = client.describe_organization().send().await.map_err(|e| {
         let info = aws::classify("organizations:DescribeOrganization", &e);
@@ -37,7 +40,7 @@ pub(crate) async fn walk(run: &Run<'_>) -> Result<(Organization, Vec<Account>), 
         Ok(()) => {}
         Err(info) => {
             // The OU tree is not readable: fall back to the flat account list.
-            run.record(Some(&run_caller(run)), None, None, &info);
+            run.record(Some(caller), None, None, &info);
             ous.clear();
             accounts.clear();
             let pages = client
@@ -76,7 +79,7 @@ pub(crate) async fn walk(run: &Run<'_>) -> Result<(Organization, Vec<Account>), 
         },
         Err(e) => {
             let info = aws::classify("organizations:ListDelegatedAdministrators", &e);
-            run.record(Some(&run_caller(run)), None, None, &info);
+            run.record(Some(caller), None, None, &info);
             Fact::Failed { error: info }
         }
     };
@@ -93,16 +96,6 @@ pub(crate) async fn walk(run: &Run<'_>) -> Result<(Organization, Vec<Account>), 
         },
         accounts,
     ))
-}
-
-fn run_caller(run: &Run<'_>) -> String {
-    run.configs
-        .lock()
-        .expect("configs lock")
-        .keys()
-        .next()
-        .cloned()
-        .unwrap_or_default()
 }
 
 async fn tree(

@@ -183,3 +183,47 @@ async fn the_guard_refuses_writes_before_they_are_sent() {
     assert_eq!(guard.refused(), vec!["CloudTrail:StopLogging".to_string()]);
     let _ = Arc::strong_count(&guard);
 }
+
+#[tokio::test]
+async fn a_role_that_cannot_be_assumed_is_tried_once_per_run() {
+    // The log bucket is found in no account, so the owner search scans every
+    // account of the organization, the unassumable one included.
+    let denied = "100000000002";
+    let fake = FakeAws::builder(2, &["us-east-1"])
+        .organization_trail(None)
+        .fault(move |c| match c.operation.as_str() {
+            "ListBuckets" => Some(Reply {
+                status: 200,
+                content_type: "text/xml",
+                body: "<ListAllMyBucketsResult><Buckets></Buckets><Owner><ID>x</ID></Owner></ListAllMyBucketsResult>".into(),
+            }),
+            _ => None,
+        })
+        .deny_assume(denied)
+        .build();
+    let s = run(&fake).await;
+    assert!(matches!(
+        s.account(denied).unwrap().access,
+        trailaudit_model::Access::Failed { .. }
+    ));
+    let assumes: Vec<_> = fake
+        .calls()
+        .into_iter()
+        .filter(|c| c.operation == "AssumeRole")
+        .collect();
+    assert_eq!(
+        assumes.len(),
+        2,
+        "one AssumeRole per member, the failing one included: {assumes:#?}"
+    );
+    let recorded = s
+        .errors
+        .iter()
+        .filter(|e| e.error.operation == "sts:AssumeRole")
+        .count();
+    assert_eq!(recorded, 1, "the failure is recorded once");
+    assert!(
+        s.buckets.iter().all(|b| b.external),
+        "no audited account owns the bucket"
+    );
+}

@@ -547,7 +547,7 @@ pub fn explain(s: &Snapshot, q: &Question, probes: &WhyProbes) -> Result<Explana
         .and_then(|t| t.s3_bucket_name.as_deref())
         .and_then(|b| s.bucket(b));
     let locs = target.map(|t| prefixes(s, q, &c, t)).unwrap_or_default();
-    if let (Some(t), Some(b)) = (target, bucket) {
+    if let (Some(_), Some(b)) = (target, bucket) {
         let prefix = locs.first().cloned().unwrap_or_default();
         match &b.lifecycle_rules {
             Fact::Collected { value } => {
@@ -593,7 +593,6 @@ pub fn explain(s: &Snapshot, q: &Question, probes: &WhyProbes) -> Result<Explana
                 push(Cause::Archived, Outcome::CannotTell, why);
             }
         }
-        let _ = t;
     }
 
     // 9-10. Another account's bucket; access denied.

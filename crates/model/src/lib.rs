@@ -860,6 +860,14 @@ pub fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// `[PREFIX/]AWSLogs/`: the root of every log and digest file of a trail.
+pub fn logs_root(key_prefix: Option<&str>) -> String {
+    match key_prefix.filter(|k| !k.is_empty()) {
+        Some(k) => format!("{}/AWSLogs/", k.trim_end_matches('/')),
+        None => "AWSLogs/".to_string(),
+    }
+}
+
 /// The S3 prefix under which CloudTrail writes one account-region's log files:
 /// `[PREFIX/]AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/`.
 pub fn log_prefix(
@@ -868,12 +876,7 @@ pub fn log_prefix(
     account: &str,
     region: &str,
 ) -> String {
-    let mut p = String::new();
-    if let Some(k) = key_prefix.filter(|k| !k.is_empty()) {
-        p.push_str(k.trim_end_matches('/'));
-        p.push('/');
-    }
-    p.push_str("AWSLogs/");
+    let mut p = logs_root(key_prefix);
     if let Some(o) = org_id {
         p.push_str(o);
         p.push('/');

@@ -132,6 +132,7 @@ struct Inner {
     trails: Vec<FakeTrail>,
     latency: Duration,
     fault: Option<FaultHook>,
+    deny_assume: Vec<String>,
     calls: Mutex<Vec<Call>>,
     attempts: Mutex<HashMap<(String, String, String), usize>>,
 }
@@ -152,6 +153,7 @@ pub struct FakeAwsBuilder {
     trails: Vec<FakeTrail>,
     latency: Duration,
     fault: Option<FaultHook>,
+    deny_assume: Vec<String>,
 }
 
 impl FakeAws {
@@ -167,6 +169,7 @@ impl FakeAws {
             trails: vec![],
             latency: Duration::ZERO,
             fault: None,
+            deny_assume: vec![],
         }
     }
 
@@ -277,6 +280,9 @@ impl FakeAws {
             ("sts", "AssumeRole") => {
                 let arn = form(body, "RoleArn").unwrap_or_default();
                 let target = arn.split(':').nth(4).unwrap_or_default().to_string();
+                if i.deny_assume.contains(&target) {
+                    return Reply::xml_error(403, "AccessDenied", &format!("not authorized to perform: sts:AssumeRole on {arn}"));
+                }
                 Reply::xml(format!(
                     "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIA{target}FAKE</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>{arn}</Arn><AssumedRoleId>AROA:x</AssumedRoleId></AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>"
                 ))
@@ -443,6 +449,11 @@ impl FakeAwsBuilder {
             delivery_error: delivery_error.map(str::to_string),
         })
     }
+    /// The audit role in this account refuses AssumeRole.
+    pub fn deny_assume(mut self, account: &str) -> Self {
+        self.deny_assume.push(account.to_string());
+        self
+    }
     /// Fixed latency per call.
     pub fn latency(mut self, d: Duration) -> Self {
         self.latency = d;
@@ -463,6 +474,7 @@ impl FakeAwsBuilder {
                 trails: self.trails,
                 latency: self.latency,
                 fault: self.fault,
+                deny_assume: self.deny_assume,
                 calls: Mutex::new(Vec::new()),
                 attempts: Mutex::new(HashMap::new()),
             }),

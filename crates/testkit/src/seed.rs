@@ -90,7 +90,6 @@ pub fn management_credentials() -> Credentials {
 }
 
 struct Ctx {
-    endpoint: String,
     configs: BTreeMap<String, SdkConfig>,
     ids: BTreeMap<String, String>,
     org_id: String,
@@ -166,7 +165,6 @@ pub async fn seed(emu: &Emulator, scenario: &Scenario) -> Result<Seeded> {
 
     // Accounts.
     let mut ctx = Ctx {
-        endpoint: endpoint.clone(),
         configs: BTreeMap::from([(MANAGEMENT.to_string(), mgmt.clone())]),
         ids: BTreeMap::from([(MANAGEMENT.to_string(), MANAGEMENT_ACCOUNT_ID.to_string())]),
         org_id: org_id.clone(),
@@ -661,7 +659,6 @@ pub async fn seed(emu: &Emulator, scenario: &Scenario) -> Result<Seeded> {
         }
         emu.set_iam_enforcement(true)?;
     }
-    let _ = &ctx.endpoint;
     Ok(Seeded {
         accounts: ctx.ids.clone(),
         organization_id: org_id,

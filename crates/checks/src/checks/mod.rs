@@ -147,12 +147,7 @@ impl Ctx<'_> {
             let Some(b) = t.s3_bucket_name.as_deref() else {
                 continue;
             };
-            let root = trailaudit_model::log_prefix(t.s3_key_prefix.as_deref(), None, "", "")
-                .split("AWSLogs/")
-                .next()
-                .unwrap_or_default()
-                .to_string()
-                + "AWSLogs/";
+            let root = trailaudit_model::logs_root(t.s3_key_prefix.as_deref());
             match out.iter_mut().find(|(ob, op, _)| *ob == b && *op == root) {
                 Some((_, _, ts)) => ts.push(t),
                 None => out.push((b, root, vec![t])),
