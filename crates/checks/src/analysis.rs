@@ -4,9 +4,9 @@
 //! the log prefix.
 
 use serde_json::Value;
-use trailaudit_model::regions::glob_match;
 use trailaudit_model::{Bucket, Fact, LifecycleRule, Snapshot, Trail};
 
+use crate::iam::{evaluate, Caller, Context, Decision, Request};
 use crate::selectors::Tri;
 
 /// Whether a trail records and delivers for one account.
@@ -20,7 +20,19 @@ pub enum Health {
     Unknown(String),
 }
 
+/// How long ago a delivery still counts as evidence that logs arrive.
+pub const DELIVERY_EVIDENCE_HOURS: i64 = 24;
+
 /// The health of `t` for `account`'s logs.
+///
+/// - not logging, a delivery error, a key that is not `Enabled`, or a bucket
+///   or key policy that denies CloudTrail's request: not recording;
+/// - a policy statement that may deny it (a condition on a key whose value
+///   cannot be known): unknown, naming the statement;
+/// - a bucket, key or policy that could not be read: recording only with
+///   delivery evidence (`LatestDeliveryTime` within
+///   [`DELIVERY_EVIDENCE_HOURS`] of the snapshot's end and no delivery
+///   error), otherwise unknown.
 pub fn trail_health(s: &Snapshot, t: &Trail, account: &str) -> Health {
     let status = match &t.status {
         Fact::Collected { value } => value,
@@ -38,47 +50,315 @@ pub fn trail_health(s: &Snapshot, t: &Trail, account: &str) -> Health {
     if let Some(e) = &status.latest_delivery_error {
         return Health::NotRecording(format!("trail {} fails to deliver: {e}", t.name));
     }
+    let mut unread: Vec<String> = Vec::new();
     if let Some(arn) = &t.kms_key_id {
-        if let Some(key) = s.kms_key(arn) {
-            if let Some(state) = key.key_state.value() {
-                if state != "Enabled" {
-                    return Health::NotRecording(format!(
-                        "trail {}'s KMS key is {state}: CloudTrail cannot encrypt log files",
-                        t.name
-                    ));
+        match s.kms_key(arn) {
+            None => unread.push(format!("KMS key {arn} was not read")),
+            Some(key) => {
+                match &key.key_state {
+                    Fact::Collected { value } if value != "Enabled" => {
+                        return Health::NotRecording(format!(
+                            "trail {}'s KMS key is {value}: CloudTrail cannot encrypt log files",
+                            t.name
+                        ))
+                    }
+                    Fact::Collected { .. } => {}
+                    other => unread.push(format!(
+                        "state of KMS key {arn} unknown: {}",
+                        other.unknown_reason().unwrap_or_default()
+                    )),
                 }
-            }
-            if let Some(policy) = key.policy.value() {
-                if key_allows_cloudtrail(policy, &t.arn) == Tri::No {
-                    return Health::NotRecording(format!(
-                        "trail {}'s KMS key policy does not let CloudTrail use the key",
-                        t.name
-                    ));
+                match &key.policy {
+                    Fact::Collected { value } => {
+                        let d = key_decision(s, t, arn, value);
+                        match d.allowed {
+                            Tri::No => {
+                                return Health::NotRecording(format!(
+                                    "trail {}'s KMS key policy does not let CloudTrail use the key: {}",
+                                    t.name, d.reason
+                                ))
+                            }
+                            Tri::Maybe => {
+                                return Health::Unknown(format!(
+                                    "cannot tell whether trail {}'s KMS key policy lets CloudTrail use the key: {}",
+                                    t.name, d.reason
+                                ))
+                            }
+                            Tri::Yes => {}
+                        }
+                    }
+                    other => unread.push(format!(
+                        "policy of KMS key {arn} unknown: {}",
+                        other.unknown_reason().unwrap_or_default()
+                    )),
                 }
             }
         }
     }
-    if let Some(b) = t.s3_bucket_name.as_deref().and_then(|b| s.bucket(b)) {
-        if let Fact::Collected { value: policy } = &b.policy {
-            let org = t
-                .is_organization_trail
-                .then(|| s.organization_id())
-                .flatten();
-            let prefix = trailaudit_model::log_prefix(
-                t.s3_key_prefix.as_deref(),
-                org,
-                account,
-                &t.home_region,
-            );
-            if delivery_allowed(policy.as_deref(), &b.name, &prefix, t) == Tri::No {
-                return Health::NotRecording(format!(
-                    "bucket {}'s policy does not let CloudTrail write {}",
-                    b.name, prefix
-                ));
-            }
+    if let Some(name) = t.s3_bucket_name.as_deref() {
+        match s.bucket(name) {
+            None => unread.push(format!("bucket {name} was not read")),
+            Some(b) => match &b.policy {
+                Fact::Collected { value: policy } => {
+                    let d = delivery_decision(s, t, b, policy.as_deref(), account);
+                    match d.allowed {
+                        Tri::No => {
+                            return Health::NotRecording(format!(
+                                "bucket {name}'s policy does not let CloudTrail deliver for trail {}: {}",
+                                t.name, d.reason
+                            ))
+                        }
+                        Tri::Maybe => {
+                            return Health::Unknown(format!(
+                                "cannot tell whether bucket {name}'s policy lets CloudTrail deliver for trail {}: {}",
+                                t.name, d.reason
+                            ))
+                        }
+                        Tri::Yes => {}
+                    }
+                }
+                other => unread.push(format!(
+                    "policy of bucket {name} unknown: {}",
+                    other.unknown_reason().unwrap_or_default()
+                )),
+            },
         }
     }
-    Health::Recording
+    if unread.is_empty() {
+        return Health::Recording;
+    }
+    let recent = status.latest_delivery_time.is_some_and(|d| {
+        s.finished_at - d <= chrono::Duration::hours(DELIVERY_EVIDENCE_HOURS)
+    });
+    if recent {
+        Health::Recording
+    } else {
+        Health::Unknown(format!(
+            "{}; and trail {} shows no delivery in the last {DELIVERY_EVIDENCE_HOURS} hours",
+            unread.join("; "),
+            t.name
+        ))
+    }
+}
+
+/// CloudTrail's legacy per-region AWS accounts, which bucket policies written
+/// before service principals name as `arn:aws:iam::ACCOUNT:root`; still
+/// accepted for the regions listed (CloudTrail User Guide, "CloudTrail
+/// supported Regions"; regions launched later only accept the service
+/// principal).
+pub const LEGACY_CLOUDTRAIL_ACCOUNTS: [(&str, &str); 23] = [
+    ("us-east-1", "086441151436"),
+    ("us-east-2", "475085895292"),
+    ("us-west-1", "388731089494"),
+    ("us-west-2", "113285607260"),
+    ("ca-central-1", "819402241893"),
+    ("sa-east-1", "814480443879"),
+    ("eu-west-1", "859597730677"),
+    ("eu-west-2", "282025262664"),
+    ("eu-west-3", "262312530599"),
+    ("eu-central-1", "035351147821"),
+    ("eu-north-1", "829690693026"),
+    ("eu-south-1", "669305197877"),
+    ("ap-south-1", "977081816279"),
+    ("ap-northeast-1", "216624486486"),
+    ("ap-northeast-2", "492519147666"),
+    ("ap-northeast-3", "765225791966"),
+    ("ap-southeast-1", "903692715234"),
+    ("ap-southeast-2", "284668455005"),
+    ("me-south-1", "034638983726"),
+    ("cn-north-1", "193415116832"),
+    ("cn-northwest-1", "681348832753"),
+    ("us-gov-east-1", "608710470296"),
+    ("us-gov-west-1", "608710470296"),
+];
+
+/// CloudTrail as the sender of requests from `region`.
+pub fn cloudtrail_caller(region: &str) -> Caller {
+    Caller {
+        service: "cloudtrail.amazonaws.com".into(),
+        accounts: LEGACY_CLOUDTRAIL_ACCOUNTS
+            .iter()
+            .filter(|(r, _)| *r == region)
+            .map(|(_, a)| a.to_string())
+            .collect(),
+    }
+}
+
+/// The request context of any request CloudTrail sends for trail `t`, as the
+/// IAM User Guide's "AWS global condition context keys" describe a service
+/// principal's request: the source keys are present, principal keys absent.
+/// `aws:SourceOrgID` is known when the trail's owner is in the audited
+/// organization; keys not set here cannot be known.
+pub fn cloudtrail_context(s: &Snapshot, t: &Trail) -> Context {
+    let mut c = Context::default();
+    c.set("aws:SourceArn", t.arn.clone())
+        .set("aws:SourceAccount", t.owner_account_id.clone())
+        .set("aws:PrincipalIsAWSService", "true")
+        .set("aws:PrincipalServiceName", "cloudtrail.amazonaws.com")
+        .set_many("aws:PrincipalServiceNamesList", &["cloudtrail.amazonaws.com"])
+        .set("aws:SecureTransport", "true")
+        .set("aws:ViaAWSService", "false")
+        .absent(&[
+            "aws:PrincipalOrgID",
+            "aws:PrincipalAccount",
+            "aws:PrincipalArn",
+            "aws:PrincipalOrgPaths",
+            "aws:PrincipalTag/",
+            "aws:userid",
+            "aws:username",
+            "aws:SourceVpc",
+            "aws:SourceVpce",
+            "aws:VpcSourceIp",
+            "aws:SourceIdentity",
+            "aws:FederatedProvider",
+            "aws:MultiFactorAuthPresent",
+            "aws:MultiFactorAuthAge",
+            "aws:TokenIssueTime",
+            "aws:CalledVia",
+            "aws:CalledViaFirst",
+            "aws:CalledViaLast",
+        ]);
+    if let Some(org) = &s.organization {
+        let member = t.owner_account_id == org.management_account_id
+            || s.account(&t.owner_account_id).is_some();
+        if member {
+            c.set("aws:SourceOrgID", org.id.clone());
+        }
+    }
+    c
+}
+
+fn combine(decisions: Vec<Decision>) -> Decision {
+    if let Some(d) = decisions.iter().find(|d| d.allowed == Tri::No) {
+        return d.clone();
+    }
+    if let Some(d) = decisions.iter().find(|d| d.allowed == Tri::Maybe) {
+        return d.clone();
+    }
+    Decision {
+        allowed: Tri::Yes,
+        reason: decisions
+            .iter()
+            .map(|d| d.reason.clone())
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
+}
+
+/// Whether bucket `b`'s policy (`None`: the bucket has none) lets CloudTrail
+/// deliver trail `t`'s log files for `account`: `s3:GetBucketAcl` on the
+/// bucket and `s3:PutObject` of a log file under the account's prefix
+/// (`[PREFIX/]AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/`).
+pub fn delivery_decision(
+    s: &Snapshot,
+    t: &Trail,
+    b: &Bucket,
+    policy: Option<&str>,
+    account: &str,
+) -> Decision {
+    let Some(policy) = policy else {
+        return Decision {
+            allowed: Tri::No,
+            reason: format!("bucket {} has no bucket policy", b.name),
+        };
+    };
+    let org = t
+        .is_organization_trail
+        .then(|| s.organization_id())
+        .flatten();
+    let region = &t.home_region;
+    let prefix = trailaudit_model::log_prefix(t.s3_key_prefix.as_deref(), org, account, region);
+    let when = s.finished_at;
+    let object = format!(
+        "arn:aws:s3:::{}/{prefix}{}/{account}_CloudTrail_{region}_{}_0123456789abcdef.json.gz",
+        b.name,
+        when.format("%Y/%m/%d"),
+        when.format("%Y%m%dT%H%MZ")
+    );
+    let bucket_arn = format!("arn:aws:s3:::{}", b.name);
+    let caller = cloudtrail_caller(region);
+    let mut ctx = cloudtrail_context(s, t);
+    match &b.owner_account_id {
+        Some(owner) => {
+            ctx.set("aws:ResourceAccount", owner.clone());
+            if let Some(o) = &s.organization {
+                ctx.set("aws:ResourceOrgID", o.id.clone());
+            }
+        }
+        None => {
+            ctx.unknown("aws:ResourceAccount");
+        }
+    }
+    let acl = evaluate(
+        policy,
+        &Request {
+            caller: &caller,
+            action: "s3:GetBucketAcl",
+            resource: &bucket_arn,
+            context: &ctx,
+        },
+    );
+    ctx.set("s3:x-amz-acl", "bucket-owner-full-control");
+    match &t.kms_key_id {
+        Some(k) => {
+            ctx.set("s3:x-amz-server-side-encryption", "aws:kms");
+            if k.starts_with("arn:") && k.contains(":key/") {
+                ctx.set("s3:x-amz-server-side-encryption-aws-kms-key-id", k.clone());
+            }
+        }
+        None => {
+            ctx.absent(&[
+                "s3:x-amz-server-side-encryption",
+                "s3:x-amz-server-side-encryption-aws-kms-key-id",
+            ]);
+        }
+    }
+    let put = evaluate(
+        policy,
+        &Request {
+            caller: &caller,
+            action: "s3:PutObject",
+            resource: &object,
+            context: &ctx,
+        },
+    );
+    combine(vec![acl, put])
+}
+
+/// Whether key `key_arn`'s policy lets CloudTrail use it for trail `t`:
+/// `kms:GenerateDataKey` with the trail's encryption context, and
+/// `kms:DescribeKey`.
+pub fn key_decision(s: &Snapshot, t: &Trail, key_arn: &str, policy: &str) -> Decision {
+    let caller = cloudtrail_caller(&t.home_region);
+    let mut ctx = cloudtrail_context(s, t);
+    ctx.absent(&[
+        "kms:EncryptionContext:aws:cloudtrail:arn",
+        "kms:EncryptionContextKeys",
+    ]);
+    let describe = evaluate(
+        policy,
+        &Request {
+            caller: &caller,
+            action: "kms:DescribeKey",
+            resource: key_arn,
+            context: &ctx,
+        },
+    );
+    ctx.set("kms:EncryptionContext:aws:cloudtrail:arn", t.arn.clone())
+        .set_many(
+            "kms:EncryptionContextKeys",
+            &["aws:cloudtrail:arn", "aws:s3:arn"],
+        );
+    let generate = evaluate(
+        policy,
+        &Request {
+            caller: &caller,
+            action: "kms:GenerateDataKey",
+            resource: key_arn,
+            context: &ctx,
+        },
+    );
+    combine(vec![generate, describe])
 }
 
 fn statements(policy: &str) -> Vec<Value> {
@@ -110,111 +390,6 @@ fn principal_anyone(st: &Value) -> bool {
         Some(Value::Object(o)) => strings(o.get("AWS")).iter().any(|a| a == "*"),
         _ => false,
     }
-}
-
-fn principal_service(st: &Value, service: &str) -> bool {
-    principal_anyone(st)
-        || matches!(st.get("Principal"), Some(Value::Object(o)) if strings(o.get("Service")).iter().any(|s| s == service))
-}
-
-fn action_matches(st: &Value, action: &str) -> bool {
-    strings(st.get("Action"))
-        .iter()
-        .any(|a| glob_match(&a.to_ascii_lowercase(), &action.to_ascii_lowercase()))
-}
-
-fn resource_matches(st: &Value, arn: &str) -> bool {
-    strings(st.get("Resource"))
-        .iter()
-        .any(|r| glob_match(r, arn))
-}
-
-/// Evaluates the condition block for a CloudTrail request from `t`.
-fn conditions_hold(st: &Value, t: &Trail) -> Tri {
-    let Some(Value::Object(ops)) = st.get("Condition") else {
-        return Tri::Yes;
-    };
-    let mut result = Tri::Yes;
-    for (_op, keys) in ops {
-        let Value::Object(keys) = keys else { continue };
-        for (key, values) in keys {
-            let vals = strings(Some(values));
-            let t_key = key.to_ascii_lowercase();
-            let r = if t_key == "aws:sourcearn" {
-                Tri::from_bool(vals.iter().any(|v| glob_match(v, &t.arn)))
-            } else if t_key == "aws:sourceaccount" {
-                Tri::from_bool(vals.iter().any(|v| v == &t.owner_account_id))
-            } else if t_key == "s3:x-amz-acl" {
-                Tri::from_bool(vals.iter().any(|v| v == "bucket-owner-full-control"))
-            } else if t_key.starts_with("kms:encryptioncontext:aws:cloudtrail:arn") {
-                Tri::from_bool(vals.iter().any(|v| glob_match(v, &t.arn)))
-            } else {
-                Tri::Maybe
-            };
-            result = result.min(r);
-        }
-    }
-    result
-}
-
-/// Whether the bucket policy lets CloudTrail (for trail `t`) read the bucket
-/// ACL and write objects under `prefix`. `None` policy: no.
-pub fn delivery_allowed(policy: Option<&str>, bucket: &str, prefix: &str, t: &Trail) -> Tri {
-    let Some(policy) = policy else {
-        return Tri::No;
-    };
-    let sts = statements(policy);
-    if sts.is_empty() {
-        return Tri::Maybe; // unreadable policy JSON: cannot tell
-    }
-    let object = format!("arn:aws:s3:::{bucket}/{prefix}trailaudit-probe.json.gz");
-    let bucket_arn = format!("arn:aws:s3:::{bucket}");
-    let check = |action: &str, resource: &str| {
-        let mut allow = Tri::No;
-        for st in &sts {
-            let effect = st.get("Effect").and_then(Value::as_str).unwrap_or("");
-            if !principal_service(st, "cloudtrail.amazonaws.com")
-                || !action_matches(st, action)
-                || !resource_matches(st, resource)
-            {
-                continue;
-            }
-            let cond = conditions_hold(st, t);
-            match effect {
-                "Deny" if cond == Tri::Yes => return Tri::No,
-                "Allow" => allow = allow.max(cond),
-                _ => {}
-            }
-        }
-        allow
-    };
-    check("s3:PutObject", &object).min(check("s3:GetBucketAcl", &bucket_arn))
-}
-
-/// Whether a KMS key policy lets CloudTrail generate data keys for trail `t`.
-pub fn key_allows_cloudtrail(policy: &str, trail_arn: &str) -> Tri {
-    let sts = statements(policy);
-    if sts.is_empty() {
-        return Tri::Maybe;
-    }
-    let Some(trail) = Trail::from_arn(trail_arn) else {
-        return Tri::Maybe;
-    };
-    let mut allow = Tri::No;
-    for st in &sts {
-        if !principal_service(st, "cloudtrail.amazonaws.com")
-            || !action_matches(st, "kms:GenerateDataKey")
-        {
-            continue;
-        }
-        let cond = conditions_hold(st, &trail);
-        match st.get("Effect").and_then(Value::as_str) {
-            Some("Deny") if cond == Tri::Yes => return Tri::No,
-            Some("Allow") => allow = allow.max(cond),
-            _ => {}
-        }
-    }
-    allow
 }
 
 /// Why a bucket is public, if it is. `Err` when it cannot be told.
@@ -276,101 +451,6 @@ pub fn needs_restore(storage_class: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn trail() -> Trail {
-        Trail::from_arn("arn:aws:cloudtrail:us-east-1:111111111111:trail/org").unwrap()
-    }
-
-    const GOOD: &str = r#"{"Version":"2012-10-17","Statement":[
-      {"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:GetBucketAcl","Resource":"arn:aws:s3:::logs"},
-      {"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject",
-       "Resource":["arn:aws:s3:::logs/AWSLogs/111111111111/*","arn:aws:s3:::logs/AWSLogs/o-abc/*"],
-       "Condition":{"StringEquals":{"s3:x-amz-acl":"bucket-owner-full-control","aws:SourceArn":"arn:aws:cloudtrail:us-east-1:111111111111:trail/org"}}}]}"#;
-
-    #[test]
-    fn delivery_policy_evaluation() {
-        let t = trail();
-        assert_eq!(
-            delivery_allowed(
-                Some(GOOD),
-                "logs",
-                "AWSLogs/111111111111/CloudTrail/us-east-1/",
-                &t
-            ),
-            Tri::Yes
-        );
-        assert_eq!(
-            delivery_allowed(
-                Some(GOOD),
-                "logs",
-                "AWSLogs/o-abc/222222222222/CloudTrail/eu-west-1/",
-                &t
-            ),
-            Tri::Yes
-        );
-        // Another account's prefix is not granted.
-        assert_eq!(
-            delivery_allowed(
-                Some(GOOD),
-                "logs",
-                "AWSLogs/333333333333/CloudTrail/us-east-1/",
-                &t
-            ),
-            Tri::No
-        );
-        // A SourceArn naming another trail breaks delivery.
-        let other =
-            Trail::from_arn("arn:aws:cloudtrail:us-east-1:111111111111:trail/other").unwrap();
-        assert_eq!(
-            delivery_allowed(
-                Some(GOOD),
-                "logs",
-                "AWSLogs/111111111111/CloudTrail/us-east-1/",
-                &other
-            ),
-            Tri::No
-        );
-        // No policy at all.
-        assert_eq!(
-            delivery_allowed(None, "logs", "AWSLogs/111111111111/", &t),
-            Tri::No
-        );
-        // An explicit deny wins.
-        let denied = GOOD.replace(
-            "]}",
-            r#",{"Effect":"Deny","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::logs/*"}]}"#,
-        );
-        assert_eq!(
-            delivery_allowed(
-                Some(&denied),
-                "logs",
-                "AWSLogs/111111111111/CloudTrail/us-east-1/",
-                &t
-            ),
-            Tri::No
-        );
-    }
-
-    #[test]
-    fn key_policy_evaluation() {
-        let ok = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":["kms:GenerateDataKey*","kms:DescribeKey"],"Resource":"*","Condition":{"StringLike":{"kms:EncryptionContext:aws:cloudtrail:arn":"arn:aws:cloudtrail:*:111111111111:trail/*"}}}]}"#;
-        assert_eq!(
-            key_allows_cloudtrail(ok, "arn:aws:cloudtrail:us-east-1:111111111111:trail/org"),
-            Tri::Yes
-        );
-        assert_eq!(
-            key_allows_cloudtrail(ok, "arn:aws:cloudtrail:us-east-1:999999999999:trail/x"),
-            Tri::No
-        );
-        let root_only = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:*","Resource":"*"}]}"#;
-        assert_eq!(
-            key_allows_cloudtrail(
-                root_only,
-                "arn:aws:cloudtrail:us-east-1:111111111111:trail/org"
-            ),
-            Tri::No
-        );
-    }
 
     #[test]
     fn lifecycle_rules_touch_matching_prefixes_only() {

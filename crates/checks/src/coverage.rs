@@ -545,6 +545,53 @@ mod tests {
     }
 
     #[test]
+    fn unreadable_bucket_or_key_policy_is_covered_only_with_delivery_evidence() {
+        // The trail logs, its bucket policy could not be read.
+        let mut s = healthy();
+        s.buckets[0].policy = denied("s3:GetBucketPolicy");
+        // With a delivery five minutes ago: covered.
+        assert_eq!(
+            state(&s, MEMBER, "eu-west-1", EventClass::ManagementWrite).0,
+            State::Covered
+        );
+        // Without delivery evidence: unknown, saying why.
+        for t in &mut s.trails {
+            if let Fact::Collected { value } = &mut t.status {
+                value.latest_delivery_time = Some(now() - chrono::Duration::hours(30));
+            }
+        }
+        let (st, why) = state(&s, MEMBER, "eu-west-1", EventClass::ManagementWrite);
+        assert_eq!(st, State::Unknown);
+        assert!(why.contains("s3:GetBucketPolicy"), "{why}");
+        assert!(why.contains("no delivery in the last 24 hours"), "{why}");
+        // The same for an unreadable key policy.
+        let mut s = healthy();
+        s.kms_keys[0].policy = denied("kms:GetKeyPolicy");
+        for t in &mut s.trails {
+            if let Fact::Collected { value } = &mut t.status {
+                value.latest_delivery_time = None;
+            }
+        }
+        assert_eq!(
+            state(&s, MEMBER, "eu-west-1", EventClass::ManagementWrite).0,
+            State::Unknown
+        );
+        // A bucket policy statement that may deny (unknowable key): unknown, named.
+        let mut s = healthy();
+        let policy = s.buckets[0].policy.value().cloned().flatten().unwrap();
+        let maybe = policy.replacen(
+            "\"Statement\":[",
+            "\"Statement\":[{\"Sid\":\"CorpOnly\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":\"*\",\"Condition\":{\"NotIpAddress\":{\"aws:SourceIp\":\"10.0.0.0/8\"}}},",
+            1,
+        );
+        assert_ne!(maybe, policy);
+        s.buckets[0].policy = Fact::Collected { value: Some(maybe) };
+        let (st, why) = state(&s, MEMBER, "eu-west-1", EventClass::ManagementWrite);
+        assert_eq!(st, State::Unknown);
+        assert!(why.contains("CorpOnly"), "{why}");
+    }
+
+    #[test]
     fn partial_selections() {
         let mut s = snapshot();
         let mut t = local_trail(MEMBER, "eu-west-1");

@@ -86,6 +86,8 @@ pub fn logging(on: bool) -> Fact<TrailStatus> {
     Fact::Collected {
         value: TrailStatus {
             is_logging: on,
+            // Delivery evidence: a file delivered five minutes before the snapshot ended.
+            latest_delivery_time: on.then(|| now() - chrono::Duration::minutes(5)),
             ..Default::default()
         },
     }

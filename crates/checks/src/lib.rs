@@ -13,11 +13,14 @@ pub mod analysis;
 pub mod checks;
 pub mod compliance;
 pub mod coverage;
+pub mod iam;
 pub mod policy;
 pub mod selectors;
 
 #[cfg(test)]
 pub(crate) mod fixture;
+#[cfg(test)]
+mod published_policies;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
 //! The log bucket's policy does not let CloudTrail deliver for this trail.
 
 use super::*;
-use crate::analysis::delivery_allowed;
+use crate::analysis::delivery_decision;
 use crate::selectors::Tri;
 use trailaudit_model::Fact;
 
@@ -44,51 +44,61 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
                 continue;
             }
         };
-        // The prefixes CloudTrail writes for this trail: the owner's, and for an
-        // organization trail the organization's (checked with one member).
-        let org = t
-            .is_organization_trail
-            .then(|| s.organization_id())
-            .flatten();
-        let mut prefixes = vec![trailaudit_model::log_prefix(
-            t.s3_key_prefix.as_deref(),
-            org,
-            &t.owner_account_id,
-            &t.home_region,
-        )];
-        if org.is_some() {
+        // The accounts CloudTrail writes for: the owner, and for an
+        // organization trail one member too (its prefix is under o-ORGID/).
+        let mut accounts = vec![t.owner_account_id.as_str()];
+        if t.is_organization_trail && s.organization_id().is_some() {
             if let Some(m) = s.accounts.iter().find(|a| a.id != t.owner_account_id) {
-                prefixes.push(trailaudit_model::log_prefix(
-                    t.s3_key_prefix.as_deref(),
-                    org,
-                    &m.id,
-                    &t.home_region,
-                ));
+                accounts.push(&m.id);
             }
         }
-        let blocked: Vec<&String> = prefixes
+        let decisions: Vec<(String, crate::iam::Decision)> = accounts
             .iter()
-            .filter(|p| delivery_allowed(policy, name, p, t) == Tri::No)
+            .map(|a| {
+                let org = t
+                    .is_organization_trail
+                    .then(|| s.organization_id())
+                    .flatten();
+                let prefix = trailaudit_model::log_prefix(
+                    t.s3_key_prefix.as_deref(),
+                    org,
+                    a,
+                    &t.home_region,
+                );
+                (prefix, delivery_decision(s, t, b, policy, a))
+            })
             .collect();
+        let blocked: Vec<&(String, crate::iam::Decision)> = decisions
+            .iter()
+            .filter(|(_, d)| d.allowed == Tri::No)
+            .collect();
+        let maybe = decisions.iter().find(|(_, d)| d.allowed == Tri::Maybe);
         if !blocked.is_empty() {
-            let why = if policy.is_none() {
-                "the bucket has no policy"
-            } else {
-                "the policy does not grant (or denies) it"
-            };
             out.push(
                 Status::Fail,
                 &account,
                 "",
                 name,
                 format!(
-                    "CloudTrail cannot write {} for trail {}: {why}",
+                    "CloudTrail cannot write {} for trail {}: {}",
                     blocked
                         .iter()
-                        .map(|p| format!("s3://{name}/{p}"))
+                        .map(|(p, _)| format!("s3://{name}/{p}"))
                         .collect::<Vec<_>>()
                         .join(" and "),
-                    t.name
+                    t.name,
+                    blocked[0].1.reason
+                ),
+            );
+        } else if let Some((p, d)) = maybe {
+            out.push(
+                Status::Unknown,
+                &account,
+                "",
+                name,
+                format!(
+                    "cannot tell whether CloudTrail may write s3://{name}/{p} for trail {}: {}",
+                    t.name, d.reason
                 ),
             );
         }
@@ -122,7 +132,7 @@ mod tests {
         s.buckets[0].policy = Fact::Collected { value: None };
         assert!(run_one("bucket_policy_blocks_delivery", &s)[0]
             .message
-            .contains("no policy"));
+            .contains("no bucket policy"));
         s.buckets[0].policy = denied("s3:GetBucketPolicy");
         assert_eq!(
             run_one("bucket_policy_blocks_delivery", &s)[0].status,

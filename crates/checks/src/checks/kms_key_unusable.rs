@@ -1,7 +1,7 @@
 //! The trail's KMS key is disabled, pending deletion, or closed to CloudTrail.
 
 use super::*;
-use crate::analysis::key_allows_cloudtrail;
+use crate::analysis::key_decision;
 use crate::selectors::Tri;
 use trailaudit_model::Fact;
 
@@ -36,8 +36,17 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
         }
         match &k.policy {
             Fact::Collected { value } => {
-                if key_allows_cloudtrail(value, &t.arn) == Tri::No {
-                    problems.push("the key policy does not let cloudtrail.amazonaws.com generate data keys for this trail".into());
+                let d = key_decision(ctx.snapshot, t, arn, value);
+                match d.allowed {
+                    Tri::No => problems.push(format!(
+                        "the key policy does not let cloudtrail.amazonaws.com use the key for this trail: {}",
+                        d.reason
+                    )),
+                    Tri::Maybe => unknown.push(format!(
+                        "cannot tell whether the key policy lets cloudtrail.amazonaws.com use the key: {}",
+                        d.reason
+                    )),
+                    Tri::Yes => {}
                 }
             }
             other => unknown.push(format!(
