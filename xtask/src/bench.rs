@@ -293,6 +293,7 @@ fn html(accounts: usize) -> Result<()> {
                         region: r.to_string(),
                         status: RegionStatus::Collected,
                         trails: vec![],
+                        event_data_stores: Fact::Collected { value: vec![] },
                     })
                     .collect(),
                 id,
@@ -318,6 +319,7 @@ fn html(accounts: usize) -> Result<()> {
             management_account_id: mgmt,
             ous: vec![],
             delegated_administrators: Fact::Collected { value: vec![] },
+            cloudtrail_trusted_access: Fact::Collected { value: true },
         }),
         accounts: accounts_v,
         trails,

@@ -20,10 +20,11 @@
 
 use serde::{Deserialize, Serialize};
 use trailaudit_model::regions::GLOBAL_EVENTS_REGION;
-use trailaudit_model::{Access, AccountStatus, Fact, Mode, RegionStatus, Selectors, Snapshot};
+use trailaudit_model::{Access, AccountStatus, Fact, RegionStatus, Selectors, Snapshot};
 
-use crate::analysis::{trail_health, Health};
+use crate::analysis::Health;
 use crate::selectors::{extent, Category, Event, Extent};
+use crate::sources::sources;
 
 /// The event classes of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -111,16 +112,6 @@ pub struct Cell {
     pub trails: Vec<String>,
     /// Why (for partial, gap and unknown), empty when covered.
     pub reason: String,
-}
-
-/// Where events can be recorded: a trail or an event data store.
-struct Source<'a> {
-    arn: &'a str,
-    name: &'a str,
-    health: Health,
-    selectors: std::borrow::Cow<'a, Fact<Selectors>>,
-    global_events: bool,
-    insight_types: Option<&'a Fact<Vec<String>>>,
 }
 
 const MGMT_SOURCES: [&str; 8] = [
@@ -269,64 +260,11 @@ pub fn matrix(s: &Snapshot) -> Vec<Cell> {
                     continue;
                 }
                 let (state, trails, reason) = evaluate_cell(s, &a.id, &r.region, class);
-                let listing_unknown = match &r.status {
-                    RegionStatus::Failed { error } => Some(format!(
-                        "trails in this region could not be listed: {}",
-                        error.describe()
-                    )),
-                    RegionStatus::NotCollected { reason } => {
-                        Some(format!("trails in this region were not listed: {reason}"))
-                    }
-                    _ => None,
-                };
-                match listing_unknown {
-                    Some(why) if state != State::Covered => {
-                        cells.push(cell(State::Unknown, trails, why));
-                    }
-                    _ => cells.push(cell(state, trails, reason)),
-                }
+                cells.push(cell(state, trails, reason));
             }
         }
     }
     cells
-}
-
-fn sources<'a>(s: &'a Snapshot, account: &str, region: &str) -> Vec<Source<'a>> {
-    let mut out: Vec<Source<'a>> = s
-        .trails_applying(account, region)
-        .into_iter()
-        .map(|t| Source {
-            arn: &t.arn,
-            name: &t.name,
-            health: trail_health(s, t, account),
-            selectors: std::borrow::Cow::Borrowed(&t.selectors),
-            global_events: t.include_global_service_events,
-            insight_types: Some(&t.insight_types),
-        })
-        .collect();
-    let member = s.mode == Mode::Organization && s.account(account).is_some();
-    for e in &s.event_data_stores {
-        let applies = (e.account_id == account || (e.organization_enabled && member))
-            && (e.multi_region || e.region == region);
-        if !applies {
-            continue;
-        }
-        out.push(Source {
-            arn: &e.arn,
-            name: &e.name,
-            health: if e.status == "ENABLED" {
-                Health::Recording
-            } else {
-                Health::NotRecording(format!("event data store {} is {}", e.name, e.status))
-            },
-            selectors: std::borrow::Cow::Owned(Fact::Collected {
-                value: Selectors::Advanced(e.selectors.clone()),
-            }),
-            global_events: true,
-            insight_types: None,
-        });
-    }
-    out
 }
 
 /// One cell from the sources that apply.
@@ -336,20 +274,19 @@ fn evaluate_cell(
     region: &str,
     class: EventClass,
 ) -> (State, Vec<String>, String) {
-    let srcs = sources(s, account, region);
-    if srcs.is_empty() {
-        return (
-            State::Gap,
-            vec![],
-            "no trail or event data store records this account-region".into(),
-        );
+    let found = sources(s, account, region);
+    let srcs = &found.sources;
+    if srcs.is_empty() && found.unknown.is_empty() {
+        let mut why = vec!["no trail or event data store records this account-region".to_string()];
+        why.extend(found.excluded.iter().cloned());
+        return (State::Gap, vec![], why.join("; "));
     }
     let (probes, open) = probes(class);
     let mut covered = Vec::new();
     let mut partial = Vec::new();
-    let mut unknown: Vec<String> = Vec::new();
-    let mut notes: Vec<String> = Vec::new();
-    for src in &srcs {
+    let mut unknown: Vec<String> = found.unknown.clone();
+    let mut notes: Vec<String> = found.excluded.clone();
+    for src in srcs {
         match &src.health {
             Health::Recording => {}
             Health::NotRecording(why) => {
@@ -589,6 +526,79 @@ mod tests {
         let (st, why) = state(&s, MEMBER, "eu-west-1", EventClass::ManagementWrite);
         assert_eq!(st, State::Unknown);
         assert!(why.contains("CorpOnly"), "{why}");
+    }
+
+    fn lake_store(account: &str, org: bool) -> trailaudit_model::EventDataStore {
+        trailaudit_model::EventDataStore {
+            arn: format!("arn:aws:cloudtrail:eu-west-1:{account}:eventdatastore/lake"),
+            name: "lake".into(),
+            account_id: account.into(),
+            region: "eu-west-1".into(),
+            status: "ENABLED".into(),
+            multi_region: true,
+            organization_enabled: org,
+            retention_days: Some(2557),
+            selectors: vec![trailaudit_model::AdvancedSelector {
+                name: None,
+                field_selectors: vec![trailaudit_model::FieldSelector {
+                    field: "eventCategory".into(),
+                    equals: vec!["Management".into()],
+                    ..Default::default()
+                }],
+            }],
+        }
+    }
+
+    #[test]
+    fn event_data_stores_are_facts_per_account_region() {
+        // A Lake store is the only source: covered.
+        let mut s = snapshot();
+        s.event_data_stores.push(lake_store(MEMBER, false));
+        s.accounts[1].regions[1].event_data_stores = Fact::Collected {
+            value: vec![s.event_data_stores[0].arn.clone()],
+        };
+        let (st, _) = state(&s, MEMBER, "us-east-1", EventClass::ManagementWrite);
+        assert_eq!(st, State::Covered);
+        // Nothing anywhere, every listing read: gap.
+        let s = snapshot();
+        assert_eq!(
+            state(&s, MEMBER, "eu-west-1", EventClass::ManagementWrite).0,
+            State::Gap
+        );
+        // One AccessDenied on ListEventDataStores in the member: its cells
+        // that nothing else covers are unknown, with the reason...
+        let mut s = snapshot();
+        s.accounts[1].regions[0].event_data_stores = denied("cloudtrail:ListEventDataStores");
+        let (st, why) = state(&s, MEMBER, "eu-west-1", EventClass::ManagementWrite);
+        assert_eq!(st, State::Unknown);
+        assert!(why.contains("ListEventDataStores"), "{why}");
+        // ...the other accounts are not affected...
+        assert_eq!(
+            state(&s, MGMT, "eu-west-1", EventClass::ManagementWrite).0,
+            State::Gap
+        );
+        // ...and a covering trail still covers.
+        s.trails.push(org_trail());
+        assert_eq!(
+            state(&s, MEMBER, "eu-west-1", EventClass::ManagementWrite).0,
+            State::Covered
+        );
+        // A store listed but whose details could not be read: unknown.
+        let mut s = snapshot();
+        s.accounts[1].regions[1].event_data_stores = Fact::Collected {
+            value: vec!["arn:aws:cloudtrail:eu-west-1:222222222222:eventdatastore/x".into()],
+        };
+        assert_eq!(
+            state(&s, MEMBER, "eu-west-1", EventClass::ManagementWrite).0,
+            State::Unknown
+        );
+        // An organization store of the management account covers members.
+        let mut s = snapshot();
+        s.event_data_stores.push(lake_store(MGMT, true));
+        assert_eq!(
+            state(&s, MEMBER, "us-east-1", EventClass::ManagementRead).0,
+            State::Covered
+        );
     }
 
     #[test]

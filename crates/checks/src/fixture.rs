@@ -19,6 +19,7 @@ fn region(r: &str) -> AccountRegion {
         region: r.into(),
         status: RegionStatus::Collected,
         trails: vec![],
+        event_data_stores: Fact::Collected { value: vec![] },
     }
 }
 
@@ -59,6 +60,7 @@ pub fn snapshot() -> Snapshot {
             management_account_id: MGMT.into(),
             ous: vec![],
             delegated_administrators: Fact::Collected { value: vec![] },
+            cloudtrail_trusted_access: Fact::Collected { value: true },
         }),
         accounts: vec![
             account(MGMT, "management", Access::Caller, true),

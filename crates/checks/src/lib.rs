@@ -16,6 +16,7 @@ pub mod coverage;
 pub mod iam;
 pub mod policy;
 pub mod selectors;
+pub mod sources;
 
 #[cfg(test)]
 pub(crate) mod fixture;

@@ -81,7 +81,13 @@ pub const ALLOWED_OPERATIONS: &[AllowedOperation] = &[
         "Organizations",
         "ListDelegatedAdministrators",
         "organizations:ListDelegatedAdministrators",
-        "delegated administrators",
+        "CloudTrail's delegated administrators",
+    ),
+    op(
+        "Organizations",
+        "ListAWSServiceAccessForOrganization",
+        "organizations:ListAWSServiceAccessForOrganization",
+        "whether trusted access for CloudTrail is enabled (organization trails reach members only then)",
     ),
     op(
         "Account",

@@ -592,10 +592,10 @@ async fn probe_optional_apis(run: &Run<'_>, caller: &str) {
     };
     if let Err(e) = resp {
         let info = aws::classify("cloudtrail:ListEventDataStores", &e);
-        if matches!(
-            info.kind,
-            ErrorKind::NotImplemented | ErrorKind::AccessDenied
-        ) {
+        // Only an endpoint without CloudTrail Lake switches it off for the
+        // run; a permission error is the caller's own, recorded per
+        // account-region where it happens.
+        if info.kind == ErrorKind::NotImplemented {
             run.lake_unavailable.store(true, Ordering::SeqCst);
             run.record(Some(caller), Some(&region), None, &info);
         }
@@ -635,6 +635,7 @@ async fn collect_account(
                     reason: reason.to_string(),
                 },
                 trails: vec![],
+                event_data_stores: Fact::not_collected(reason),
             })
             .collect();
     };
@@ -776,6 +777,7 @@ async fn describe_region(
                     reason: "run interrupted".into(),
                 },
                 trails: vec![],
+                event_data_stores: Fact::not_collected("run interrupted"),
             },
             vec![],
         );
@@ -816,14 +818,17 @@ async fn describe_region(
             });
         }
     }
-    if status == RegionStatus::Collected {
-        resources::event_data_stores(run, account, cfg, &region).await;
-    }
+    let event_data_stores = match &status {
+        RegionStatus::Collected => resources::event_data_stores(run, account, cfg, &region).await,
+        RegionStatus::NotEnabled => Fact::Collected { value: vec![] },
+        _ => Fact::not_collected("the region's trails could not be listed"),
+    };
     (
         AccountRegion {
             region,
             status,
             trails: refs,
+            event_data_stores,
         },
         found,
     )

@@ -62,6 +62,7 @@ pub(crate) async fn walk(
 
     let delegated = match client
         .list_delegated_administrators()
+        .service_principal(CLOUDTRAIL)
         .into_paginator()
         .send()
         .collect::<Result<Vec<_>, _>>()
@@ -84,6 +85,26 @@ pub(crate) async fn walk(
         }
     };
 
+    let trusted = match client
+        .list_aws_service_access_for_organization()
+        .into_paginator()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+    {
+        Ok(pages) => Fact::Collected {
+            value: pages
+                .iter()
+                .flat_map(|p| p.enabled_service_principals())
+                .any(|p| p.service_principal() == Some(CLOUDTRAIL)),
+        },
+        Err(e) => {
+            let info = aws::classify("organizations:ListAWSServiceAccessForOrganization", &e);
+            run.record(Some(caller), None, None, &info);
+            Fact::Failed { error: info }
+        }
+    };
+
     accounts.sort_by(|a, b| a.id.cmp(&b.id));
     accounts.dedup_by(|a, b| a.id == b.id);
     Ok((
@@ -93,10 +114,13 @@ pub(crate) async fn walk(
             management_account_id: management,
             ous,
             delegated_administrators: delegated,
+            cloudtrail_trusted_access: trusted,
         },
         accounts,
     ))
 }
+
+const CLOUDTRAIL: &str = "cloudtrail.amazonaws.com";
 
 async fn tree(
     client: &aws_sdk_organizations::Client,

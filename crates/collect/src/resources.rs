@@ -464,10 +464,17 @@ async fn log_group(run: &Run<'_>, arn: String) -> LogGroup {
     g
 }
 
-/// CloudTrail Lake event data stores of one account-region, where the API answers.
-pub(crate) async fn event_data_stores(run: &Run<'_>, account: &str, cfg: &SdkConfig, region: &str) {
+/// CloudTrail Lake event data stores of one account-region: their ARNs (the
+/// details go to the run's store list), or why they are unknown. An endpoint
+/// that does not implement CloudTrail Lake has none (said once in the errors).
+pub(crate) async fn event_data_stores(
+    run: &Run<'_>,
+    account: &str,
+    cfg: &SdkConfig,
+    region: &str,
+) -> Fact<Vec<String>> {
     if run.lake_unavailable.load(Ordering::SeqCst) {
-        return;
+        return Fact::Collected { value: vec![] };
     }
     let client = run.cloudtrail(cfg, region);
     let resp = {
@@ -478,24 +485,23 @@ pub(crate) async fn event_data_stores(run: &Run<'_>, account: &str, cfg: &SdkCon
         Ok(o) => o,
         Err(e) => {
             let info = aws::classify("cloudtrail:ListEventDataStores", &e);
-            if matches!(
-                info.kind,
-                ErrorKind::NotImplemented | ErrorKind::AccessDenied
-            ) {
+            if info.kind == ErrorKind::NotImplemented {
                 // Said once; CloudTrail Lake is then left out of the whole run.
                 if !run.lake_unavailable.swap(true, Ordering::SeqCst) {
                     run.record(Some(account), Some(region), None, &info);
                 }
-            } else {
-                run.record(Some(account), Some(region), None, &info);
+                return Fact::Collected { value: vec![] };
             }
-            return;
+            run.record(Some(account), Some(region), None, &info);
+            return Fact::Failed { error: info };
         }
     };
+    let mut arns = Vec::new();
     for s in list.event_data_stores() {
         let Some(arn) = s.event_data_store_arn() else {
             continue;
         };
+        arns.push(arn.to_string());
         let _p = run.slot(account, region).await;
         match client
             .get_event_data_store()
@@ -529,6 +535,7 @@ pub(crate) async fn event_data_stores(run: &Run<'_>, account: &str, cfg: &SdkCon
             ),
         }
     }
+    Fact::Collected { value: arns }
 }
 
 /// `--probe-delivery`: newest log and digest object per account-region, from

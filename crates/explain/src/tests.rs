@@ -41,6 +41,7 @@ fn snapshot() -> Snapshot {
         region: r.into(),
         status: RegionStatus::Collected,
         trails,
+        event_data_stores: Fact::Collected { value: vec![] },
     };
     let account = |id: &str, trails: Vec<TrailRef>| Account {
         id: id.into(),
@@ -76,6 +77,7 @@ fn snapshot() -> Snapshot {
             management_account_id: MGMT.into(),
             ous: vec![],
             delegated_administrators: Fact::Collected { value: vec![] },
+            cloudtrail_trusted_access: Fact::Collected { value: true },
         }),
         accounts: vec![account(MGMT, vec![]), account(MEMBER, shadow)],
         trails: vec![org_trail()],

@@ -225,8 +225,18 @@ pub struct Organization {
     pub management_account_id: String,
     /// Organizational units with their paths.
     pub ous: Vec<OrganizationalUnit>,
-    /// Delegated administrators (service principal -> accounts), where readable.
+    /// CloudTrail's delegated administrators (`ListDelegatedAdministrators`
+    /// for `cloudtrail.amazonaws.com`), where readable.
     pub delegated_administrators: Fact<Vec<DelegatedAdministrator>>,
+    /// Whether Organizations has trusted access enabled for CloudTrail
+    /// (`ListAWSServiceAccessForOrganization` lists `cloudtrail.amazonaws.com`).
+    /// Without it an organization trail records only the management account.
+    #[serde(default = "not_read")]
+    pub cloudtrail_trusted_access: Fact<bool>,
+}
+
+fn not_read<T>() -> Fact<T> {
+    Fact::not_collected("not read by the version of trailaudit that wrote this snapshot")
 }
 
 /// An organizational unit.
@@ -312,8 +322,33 @@ pub struct AccountRegion {
     pub region: String,
     /// Whether DescribeTrails answered.
     pub status: RegionStatus,
-    /// Trails `DescribeTrails` returned there (own, multi-region shadows, organization trails).
+    /// Trails `DescribeTrails` returned there (own, multi-region shadows,
+    /// organization trails). Meaningful only when `status` is `Collected`:
+    /// read it through [`AccountRegion::listed_trails`].
     pub trails: Vec<TrailRef>,
+    /// ARNs of the CloudTrail Lake event data stores `ListEventDataStores`
+    /// returned in this account-region (details in
+    /// [`Snapshot::event_data_stores`]). `Failed` when the listing failed:
+    /// a store there might record the account.
+    #[serde(default = "not_read")]
+    pub event_data_stores: Fact<Vec<String>>,
+}
+
+impl AccountRegion {
+    /// The trails listed here, or why the list is unknown (or the region not enabled).
+    pub fn listed_trails(&self) -> Result<&[TrailRef], String> {
+        match &self.status {
+            RegionStatus::Collected => Ok(&self.trails),
+            RegionStatus::NotEnabled => Err("region not enabled for the account".into()),
+            RegionStatus::Failed { error } => Err(format!(
+                "trails in this region could not be listed: {}",
+                error.describe()
+            )),
+            RegionStatus::NotCollected { reason } => {
+                Err(format!("trails in this region were not listed: {reason}"))
+            }
+        }
+    }
 }
 
 /// Whether a region's trail list is known.
@@ -758,15 +793,21 @@ impl Snapshot {
     /// the trails `DescribeTrails` listed there (own, multi-region shadows and
     /// organization trails), the account's own multi-region trails, and the
     /// organization's organization trails, which apply to every member account
-    /// whether or not the member can see them.
+    /// whether or not the member can see them, while Organizations' trusted
+    /// access for CloudTrail is known to be enabled (disabled, they record
+    /// only their owner; unread, whether they reach members is unknown: see
+    /// [`Snapshot::organization_trails_reach_members`]).
     pub fn trails_applying(&self, account: &str, region: &str) -> Vec<&Trail> {
         let in_region = |t: &Trail| t.is_multi_region || t.home_region == region;
         let listed: Vec<&str> = self
             .account(account)
             .and_then(|a| a.regions.iter().find(|r| r.region == region))
-            .map(|r| r.trails.iter().map(|t| t.arn.as_str()).collect())
+            .and_then(|r| r.listed_trails().ok())
+            .map(|l| l.iter().map(|t| t.arn.as_str()).collect())
             .unwrap_or_default();
-        let org_member = self.mode == Mode::Organization && self.account(account).is_some();
+        let org_member = self.mode == Mode::Organization
+            && self.account(account).is_some()
+            && self.organization_trails_reach_members() == Some(true);
         let mut out: Vec<&Trail> = Vec::new();
         for t in &self.trails {
             let applies = listed.contains(&t.arn.as_str())
@@ -777,6 +818,15 @@ impl Snapshot {
             }
         }
         out
+    }
+
+    /// Whether organization trails (and organization event data stores)
+    /// reach member accounts: Organizations' trusted access for CloudTrail.
+    /// `None` when it could not be read.
+    pub fn organization_trails_reach_members(&self) -> Option<bool> {
+        self.organization
+            .as_ref()
+            .and_then(|o| o.cloudtrail_trusted_access.value().copied())
     }
 
     /// Parses a snapshot, refusing unknown schema versions with a clear message.

@@ -33,6 +33,7 @@ mod logs_need_restore;
 mod management_events_incomplete;
 mod no_multi_region_trail;
 mod not_kms_encrypted;
+mod org_trail_not_reaching_members;
 mod permission_gap;
 mod region_not_logged;
 mod retention_short;
@@ -74,6 +75,7 @@ macro_rules! catalogue {
 
 catalogue!(
     region_not_logged,
+    org_trail_not_reaching_members,
     no_multi_region_trail,
     global_events_not_captured,
     trail_not_logging,

@@ -1,0 +1,270 @@
+//! The one source model: which sources (trails and CloudTrail Lake event data
+//! stores) record an account-region, with their health and selectors, and
+//! what could make the list incomplete. The coverage matrix and `audit why`
+//! both call [`sources`] and [`answer`], so they cannot disagree.
+
+use std::borrow::Cow;
+
+use trailaudit_model::{EventDataStore, Fact, Mode, Selectors, Snapshot, Trail};
+
+use crate::analysis::{trail_health, Health};
+use crate::selectors::{selects, Event, Tri};
+
+/// What a source is.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind<'a> {
+    /// A trail.
+    Trail(&'a Trail),
+    /// A CloudTrail Lake event data store.
+    Store(&'a EventDataStore),
+}
+
+/// A trail or event data store that applies to an account-region.
+#[derive(Debug, Clone)]
+pub struct Source<'a> {
+    /// Trail or store.
+    pub kind: Kind<'a>,
+    /// ARN.
+    pub arn: &'a str,
+    /// Name.
+    pub name: &'a str,
+    /// Whether it records and delivers for the account.
+    pub health: Health,
+    /// Its selectors (a store's advanced selectors, as collected).
+    pub selectors: Cow<'a, Fact<Selectors>>,
+    /// Records global service events (a trail's `IncludeGlobalServiceEvents`; stores: yes).
+    pub global_events: bool,
+    /// Insight types (trails only).
+    pub insight_types: Option<&'a Fact<Vec<String>>>,
+}
+
+/// The sources of one account-region.
+#[derive(Debug, Clone, Default)]
+pub struct Sources<'a> {
+    /// The sources that apply.
+    pub sources: Vec<Source<'a>>,
+    /// Why a source might be missing from the list (a listing that failed,
+    /// trusted access that could not be read...): when not empty, nothing
+    /// short of a covering source may be reported.
+    pub unknown: Vec<String>,
+    /// Sources that do not apply, and why (an organization trail that does
+    /// not reach members...).
+    pub excluded: Vec<String>,
+}
+
+/// The sources that record `account` in `region`.
+pub fn sources<'a>(s: &'a Snapshot, account: &str, region: &str) -> Sources<'a> {
+    let mut out = Sources::default();
+    let acct = s.account(account);
+    let ar = acct.and_then(|a| a.regions.iter().find(|r| r.region == region));
+    if let Some(Err(why)) = ar.map(|r| r.listed_trails()) {
+        out.unknown.push(why);
+    }
+    for t in s.trails_applying(account, region) {
+        out.sources.push(Source {
+            kind: Kind::Trail(t),
+            arn: &t.arn,
+            name: &t.name,
+            health: trail_health(s, t, account),
+            selectors: Cow::Borrowed(&t.selectors),
+            global_events: t.include_global_service_events,
+            insight_types: Some(&t.insight_types),
+        });
+    }
+    let member = s.mode == Mode::Organization && acct.is_some();
+    let reach = s.organization_trails_reach_members();
+    let org_sources_elsewhere = |owner: &str| member && owner != account;
+    for t in &s.trails {
+        let in_region = t.is_multi_region || t.home_region == region;
+        if !(t.is_organization_trail && in_region && org_sources_elsewhere(&t.owner_account_id)) {
+            continue;
+        }
+        if reach == Some(true) || out.sources.iter().any(|x| x.arn == t.arn) {
+            continue;
+        }
+        match reach {
+            Some(false) => out.excluded.push(format!(
+                "organization trail {} does not reach this account: trusted access for CloudTrail is disabled in AWS Organizations",
+                t.name
+            )),
+            _ => out.unknown.push(format!(
+                "whether organization trail {} reaches this account is unknown: {}",
+                t.name,
+                trusted_access_reason(s)
+            )),
+        }
+    }
+    // Event data stores.
+    for e in &s.event_data_stores {
+        let in_region = e.multi_region || e.region == region;
+        let own = e.account_id == account;
+        let org = e.organization_enabled && org_sources_elsewhere(&e.account_id);
+        if !in_region || !(own || org) {
+            continue;
+        }
+        if org && !own && reach != Some(true) {
+            match reach {
+                Some(false) => out.excluded.push(format!(
+                    "organization event data store {} does not reach this account: trusted access for CloudTrail is disabled",
+                    e.name
+                )),
+                _ => out.unknown.push(format!(
+                    "whether organization event data store {} reaches this account is unknown: {}",
+                    e.name,
+                    trusted_access_reason(s)
+                )),
+            }
+            continue;
+        }
+        out.sources.push(Source {
+            kind: Kind::Store(e),
+            arn: &e.arn,
+            name: &e.name,
+            health: if e.status == "ENABLED" {
+                Health::Recording
+            } else {
+                Health::NotRecording(format!("event data store {} is {}", e.name, e.status))
+            },
+            selectors: Cow::Owned(Fact::Collected {
+                value: Selectors::Advanced(e.selectors.clone()),
+            }),
+            global_events: true,
+            insight_types: None,
+        });
+    }
+    // Event data store listings that failed where a store recording this
+    // account could live: the account's own regions (its multi-region stores
+    // are listed in their home region only), and the organization store
+    // owners' (management account, CloudTrail delegated administrators).
+    let mut owners: Vec<&str> = vec![account];
+    if member {
+        if let Some(o) = &s.organization {
+            owners.push(&o.management_account_id);
+            if let Some(d) = o.delegated_administrators.value() {
+                owners.extend(d.iter().map(|d| d.account_id.as_str()));
+            }
+        }
+    }
+    owners.sort();
+    owners.dedup();
+    for owner in owners {
+        let Some(a) = s.account(owner) else { continue };
+        for r in &a.regions {
+            if r.listed_trails().is_err() && r.region != region {
+                continue; // not enabled or unreadable region: said by its own cells
+            }
+            match &r.event_data_stores {
+                Fact::Collected { value } => {
+                    for arn in value {
+                        if !s.event_data_stores.iter().any(|e| &e.arn == arn) {
+                            out.unknown.push(format!(
+                                "details of event data store {arn} could not be read"
+                            ));
+                        }
+                    }
+                }
+                other => {
+                    if r.status == trailaudit_model::RegionStatus::NotEnabled {
+                        continue;
+                    }
+                    out.unknown.push(format!(
+                        "event data stores of account {owner} in {} unknown: {}",
+                        r.region,
+                        other.unknown_reason().unwrap_or_default()
+                    ));
+                }
+            }
+        }
+    }
+    out.unknown.dedup();
+    out
+}
+
+fn trusted_access_reason(s: &Snapshot) -> String {
+    match s.organization.as_ref().map(|o| &o.cloudtrail_trusted_access) {
+        Some(f) => format!(
+            "trusted access for CloudTrail could not be read ({})",
+            f.unknown_reason().unwrap_or_default()
+        ),
+        None => "no organization".into(),
+    }
+}
+
+/// Whether one concrete event is recorded, by which sources, and why not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// Yes: recorded; No: not recorded; Maybe: cannot tell.
+    pub recorded: Tri,
+    /// ARNs of the sources that record it (Yes) or may (Maybe).
+    pub by: Vec<String>,
+    /// Why not (or why it cannot be told).
+    pub reason: String,
+}
+
+/// Whether `event` in `account`/`region` is recorded, from [`sources`]: by a
+/// healthy source whose selectors select it (global service events need a
+/// source that includes them).
+pub fn answer(srcs: &Sources, event: &Event, global: bool) -> Answer {
+    let mut yes = Vec::new();
+    let mut maybe = Vec::new();
+    let mut notes = srcs.excluded.clone();
+    let mut unknown = srcs.unknown.clone();
+    for src in &srcs.sources {
+        match &src.health {
+            Health::Recording => {}
+            Health::NotRecording(why) => {
+                notes.push(why.clone());
+                continue;
+            }
+            Health::Unknown(why) => {
+                unknown.push(why.clone());
+                maybe.push(src.arn.to_string());
+                continue;
+            }
+        }
+        if global && !src.global_events {
+            notes.push(format!("{} excludes global service events", src.name));
+            continue;
+        }
+        match src.selectors.as_ref() {
+            Fact::Collected { value } => match selects(value, event) {
+                Tri::Yes => yes.push(src.arn.to_string()),
+                Tri::Maybe => {
+                    maybe.push(src.arn.to_string());
+                    unknown.push(format!("{} selects it only for some resources or values", src.name));
+                }
+                Tri::No => notes.push(format!("{} does not select it", src.name)),
+            },
+            other => {
+                maybe.push(src.arn.to_string());
+                unknown.push(format!(
+                    "event selectors of {} unknown: {}",
+                    src.name,
+                    other.unknown_reason().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    if !yes.is_empty() {
+        return Answer {
+            recorded: Tri::Yes,
+            by: yes,
+            reason: String::new(),
+        };
+    }
+    if !unknown.is_empty() {
+        return Answer {
+            recorded: Tri::Maybe,
+            by: maybe,
+            reason: unknown.join("; "),
+        };
+    }
+    if srcs.sources.is_empty() && notes.is_empty() {
+        notes.push("no trail or event data store records this account-region".into());
+    }
+    Answer {
+        recorded: Tri::No,
+        by: vec![],
+        reason: notes.join("; "),
+    }
+}
