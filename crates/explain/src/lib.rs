@@ -11,10 +11,10 @@
 //!    that holds.
 
 pub mod catalogue;
+pub mod causes;
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 use serde::Serialize;
-use trailaudit_checks::analysis::{needs_restore, rules_touching, trail_health, Health};
 use trailaudit_checks::selectors::{selects, Category, Event, Tri};
 use trailaudit_model::regions::GLOBAL_EVENTS_REGION;
 use trailaudit_model::{Fact, Snapshot, Trail, WhyPlan, WhyProbes};
@@ -44,6 +44,9 @@ pub struct Question {
 pub enum Cause {
     /// No trail records the account and region.
     NoTrail,
+    /// No trail records the event, but a CloudTrail Lake event data store
+    /// does: it is in Lake, not in S3.
+    EventDataStore,
     /// The trail was not logging at that time.
     NotLogging,
     /// The selectors do not select the event.
@@ -210,7 +213,7 @@ pub fn classify(q: &Question) -> Result<Classification, String> {
     })
 }
 
-fn event<'a>(c: &'a Classification, q: &'a Question) -> Event<'a> {
+pub(crate) fn event<'a>(c: &'a Classification, q: &'a Question) -> Event<'a> {
     Event {
         category: if c.category == "data" {
             Category::Data
@@ -226,7 +229,7 @@ fn event<'a>(c: &'a Classification, q: &'a Question) -> Event<'a> {
 }
 
 /// Whether a trail was logging at `t`: Yes, No, or Maybe (status unknown).
-fn logging_at(t: &Trail, at: DateTime<Utc>) -> (Tri, String) {
+pub(crate) fn logging_at(t: &Trail, at: DateTime<Utc>) -> (Tri, String) {
     match &t.status {
         Fact::Collected { value: st } => {
             if st.is_logging {
@@ -275,7 +278,7 @@ fn logging_at(t: &Trail, at: DateTime<Utc>) -> (Tri, String) {
 }
 
 /// The trail whose destination should hold the event (the best candidate).
-fn chosen<'a>(s: &'a Snapshot, q: &Question, c: &Classification) -> Option<&'a Trail> {
+pub(crate) fn chosen<'a>(s: &'a Snapshot, q: &Question, c: &Classification) -> Option<&'a Trail> {
     let e = event(c, q);
     let trails = s.trails_applying(&q.account, &c.record_region);
     let score = |t: &&Trail| {
@@ -294,7 +297,7 @@ fn chosen<'a>(s: &'a Snapshot, q: &Question, c: &Classification) -> Option<&'a T
 
 /// The day prefixes of the trail's destination for the event (the next UTC
 /// day too when delivery can cross midnight).
-fn prefixes(s: &Snapshot, q: &Question, c: &Classification, t: &Trail) -> Vec<String> {
+pub(crate) fn prefixes(s: &Snapshot, q: &Question, c: &Classification, t: &Trail) -> Vec<String> {
     let org = t
         .is_organization_trail
         .then(|| s.organization_id())
@@ -342,358 +345,23 @@ pub fn plan(s: &Snapshot, q: &Question) -> Option<WhyPlan> {
     })
 }
 
-/// Walks the causes and gives the verdict.
+/// Walks the causes of [`causes::CAUSES`] in order and gives the verdict:
+/// the first cause that holds, else `found` when the log file holds the
+/// event, else `unknown`.
 pub fn explain(s: &Snapshot, q: &Question, probes: &WhyProbes) -> Result<Explanation, String> {
     let c = classify(q)?;
-    let e = event(&c, q);
-    let mut checks: Vec<Check> = Vec::new();
-    let mut push = |cause, result, evidence: String| {
-        checks.push(Check {
-            cause,
-            result,
-            evidence,
-        })
-    };
-    let trails = s.trails_applying(&q.account, &c.record_region);
-    let region_listed = s
-        .account(&q.account)
-        .and_then(|a| a.regions.iter().find(|r| r.region == c.record_region))
-        .map(|r| r.status == trailaudit_model::RegionStatus::Collected)
-        .unwrap_or(false);
-    let age = q.now - q.time;
-
-    // 1. No trail.
-    if trails.is_empty() {
-        let tell = if region_listed {
-            Outcome::Holds
-        } else {
-            Outcome::CannotTell
-        };
-        push(
-            Cause::NoTrail,
-            tell,
-            format!(
-                "no trail records account {} in {}{}; {}",
-                q.account,
-                c.record_region,
-                if region_listed {
-                    ""
-                } else {
-                    " (its trails could not be listed)"
-                },
-                if c.category == "data" {
-                    "data events are never in event history"
-                } else {
-                    "only the 90-day event history has management events"
-                }
-            ),
-        );
-    } else {
-        let names: Vec<&str> = trails.iter().map(|t| t.name.as_str()).collect();
-        push(
-            Cause::NoTrail,
-            Outcome::DoesNotHold,
-            format!(
-                "trails recording {} in {}: {}",
-                q.account,
-                c.record_region,
-                names.join(", ")
-            ),
-        );
-    }
-
-    // 2. Not logging at that time.
-    let states: Vec<(&Trail, Tri, String)> = trails
+    let w = causes::Walk::new(s, q, &c, probes);
+    let mut checks: Vec<Check> = causes::CAUSES
         .iter()
-        .map(|t| {
-            let (l, why) = logging_at(t, q.time);
-            (*t, l, why)
-        })
+        .flat_map(|def| (def.evaluate)(&w))
         .collect();
-    let logging: Vec<&Trail> = states
-        .iter()
-        .filter(|(_, l, _)| *l == Tri::Yes)
-        .map(|(t, _, _)| *t)
-        .collect();
-    if !trails.is_empty() {
-        let evidence = states
-            .iter()
-            .map(|(_, _, w)| w.clone())
-            .collect::<Vec<_>>()
-            .join("; ");
-        let result = if !logging.is_empty() {
-            Outcome::DoesNotHold
-        } else if states.iter().any(|(_, l, _)| *l == Tri::Maybe) {
-            Outcome::CannotTell
-        } else {
-            Outcome::Holds
-        };
-        push(Cause::NotLogging, result, evidence);
-    }
-
-    // 3. Not selected.
-    if !logging.is_empty() {
-        let sel: Vec<(&Trail, Tri, String)> = logging
-            .iter()
-            .map(|t| match &t.selectors {
-                Fact::Collected { value } => {
-                    let r = selects(value, &e);
-                    let why = match r {
-                        Tri::Yes => format!("{} selects it", t.name),
-                        Tri::No => format!("{} does not select it ({})", t.name, describe_miss(&c)),
-                        Tri::Maybe => format!(
-                            "{} selects it only for some resources or principals{}",
-                            t.name,
-                            if q.resource.is_none() && c.category == "data" {
-                                "; give --resource to decide"
-                            } else {
-                                ""
-                            }
-                        ),
-                    };
-                    (*t, r, why)
-                }
-                other => (
-                    *t,
-                    Tri::Maybe,
-                    format!(
-                        "selectors of {} unknown: {}",
-                        t.name,
-                        other.unknown_reason().unwrap_or_default()
-                    ),
-                ),
-            })
-            .collect();
-        let result = if sel.iter().any(|(_, r, _)| *r == Tri::Yes) {
-            Outcome::DoesNotHold
-        } else if sel.iter().any(|(_, r, _)| *r == Tri::Maybe) {
-            Outcome::CannotTell
-        } else {
-            Outcome::Holds
-        };
-        push(
-            Cause::NotSelected,
-            result,
-            sel.iter()
-                .map(|(_, _, w)| w.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
-        );
-    }
-
-    // 4. Wrong region.
-    match &q.region {
-        Some(r) if *r != c.record_region => push(
-            Cause::WrongRegion,
-            Outcome::Holds,
-            format!(
-                "{} is a global service event, recorded in {} only; it will never be found in {r}",
-                q.event_name, c.record_region
-            ),
-        ),
-        _ => push(
-            Cause::WrongRegion,
-            Outcome::DoesNotHold,
-            format!("the event is recorded in {}", c.record_region),
-        ),
-    }
-
-    // 5. Too recent.
-    let fresh_org_trail = trails.iter().find(|t| {
-        t.is_organization_trail
-            && t.status
-                .value()
-                .and_then(|s| s.start_logging_time)
-                .is_some_and(|start| q.time - start < Duration::hours(24) && q.time >= start)
-    });
-    if age < Duration::minutes(15) {
-        push(
-            Cause::TooRecent,
-            Outcome::Holds,
-            format!(
-                "the event is {} minutes old; delivery takes about 5 and up to 15 minutes",
-                age.num_minutes().max(0)
-            ),
-        );
-    } else if let Some(t) = fresh_org_trail {
-        push(Cause::TooRecent, Outcome::Holds, format!("organization trail {} started logging less than 24 hours before the event; it can take 24 hours to reach every account", t.name));
-    } else {
-        push(
-            Cause::TooRecent,
-            Outcome::DoesNotHold,
-            format!("the event is {} hours old", age.num_hours()),
-        );
-    }
-
-    let target = chosen(s, q, &c);
-    // 6. Delivery failing.
-    if let Some(t) = target {
-        match trail_health(s, t, &q.account) {
-            Health::Recording => push(
-                Cause::DeliveryFailing,
-                Outcome::DoesNotHold,
-                format!("{} reports no delivery error", t.name),
-            ),
-            Health::NotRecording(why) if why.contains("not logging") => {
-                push(Cause::DeliveryFailing, Outcome::DoesNotHold, why)
-            }
-            Health::NotRecording(why) => push(Cause::DeliveryFailing, Outcome::Holds, why),
-            Health::Unknown(why) => push(Cause::DeliveryFailing, Outcome::CannotTell, why),
-        }
-    }
-
-    // 7-8. Expired or archived by a lifecycle rule.
-    let bucket = target
-        .and_then(|t| t.s3_bucket_name.as_deref())
-        .and_then(|b| s.bucket(b));
-    let locs = target.map(|t| prefixes(s, q, &c, t)).unwrap_or_default();
-    if let (Some(_), Some(b)) = (target, bucket) {
-        let prefix = locs.first().cloned().unwrap_or_default();
-        match &b.lifecycle_rules {
-            Fact::Collected { value } => {
-                let rules = rules_touching(value, &prefix);
-                let expired = rules.iter().find_map(|r| {
-                    let by_days = r.expiration_days.filter(|d| age > Duration::days(i64::from(*d))).map(|d| format!("rule {} deletes log files after {d} days; the event is {} days old", r.id.as_deref().unwrap_or("(no id)"), age.num_days()));
-                    let by_date = r.expiration_date.filter(|d| *d < q.now).map(|d| format!("rule {} deleted log files on {}", r.id.as_deref().unwrap_or("(no id)"), d.date_naive()));
-                    by_days.or(by_date)
-                });
-                match expired {
-                    Some(why) => push(Cause::Expired, Outcome::Holds, why),
-                    None => push(
-                        Cause::Expired,
-                        Outcome::DoesNotHold,
-                        format!(
-                            "no lifecycle rule of {} deletes log files of this age",
-                            b.name
-                        ),
-                    ),
-                }
-                let archived = rules.iter().find_map(|r| {
-                    r.transitions.iter().find(|tr| needs_restore(&tr.storage_class) && tr.days.is_some_and(|d| age > Duration::days(i64::from(d)))).map(|tr| format!(
-                        "rule {} moved log files older than {} days to {}: restore needed to read them",
-                        r.id.as_deref().unwrap_or("(no id)"), tr.days.unwrap_or(0), tr.storage_class
-                    ))
-                });
-                match archived {
-                    Some(why) => push(Cause::Archived, Outcome::Holds, why),
-                    None => push(
-                        Cause::Archived,
-                        Outcome::DoesNotHold,
-                        "not moved to Glacier-class storage".into(),
-                    ),
-                }
-            }
-            other => {
-                let why = format!(
-                    "lifecycle of {} unknown: {}",
-                    b.name,
-                    other.unknown_reason().unwrap_or_default()
-                );
-                push(Cause::Expired, Outcome::CannotTell, why.clone());
-                push(Cause::Archived, Outcome::CannotTell, why);
-            }
-        }
-    }
-
-    // 9-10. Another account's bucket; access denied.
-    if let Some(t) = target {
-        let owner = bucket.and_then(|b| b.owner_account_id.clone());
-        let other =
-            owner.as_deref().is_some_and(|o| o != q.account) || bucket.is_some_and(|b| b.external);
-        let denied = matches!(&probes.account_listing, Fact::Failed { error } if error.kind == trailaudit_model::ErrorKind::AccessDenied);
-        let bucket_name = t.s3_bucket_name.clone().unwrap_or_default();
-        let owner_txt = owner
-            .clone()
-            .unwrap_or_else(|| "outside the organization".into());
-        match (&probes.account_listing, other) {
-            (_, true) if denied => push(Cause::OtherAccountBucket, Outcome::Holds, format!(
-                "the logs are in bucket {bucket_name} of account {owner_txt}; account {} cannot list them (members cannot read organization trail logs by default)", q.account
-            )),
-            (Fact::Collected { .. }, true) => push(Cause::OtherAccountBucket, Outcome::DoesNotHold, format!("the logs are in bucket {bucket_name} of account {owner_txt}, and account {} can list them", q.account)),
-            (_, true) => push(Cause::OtherAccountBucket, Outcome::CannotTell, format!("the logs are in bucket {bucket_name} of account {owner_txt}; whether account {} can read them was not probed", q.account)),
-            (_, false) => push(Cause::OtherAccountBucket, Outcome::DoesNotHold, format!("the logs are in the account's own bucket {bucket_name}")),
-        }
-        match &probes.account_listing {
-            Fact::Failed { error }
-                if !other && error.kind == trailaudit_model::ErrorKind::AccessDenied =>
-            {
-                push(
-                    Cause::AccessDenied,
-                    Outcome::Holds,
-                    format!(
-                        "listing s3://{bucket_name}/{} is denied: {}",
-                        locs.first().cloned().unwrap_or_default(),
-                        error.message
-                    ),
-                )
-            }
-            Fact::Collected { .. } => push(
-                Cause::AccessDenied,
-                Outcome::DoesNotHold,
-                "the prefix can be listed".into(),
-            ),
-            Fact::Failed { .. } if other => push(
-                Cause::AccessDenied,
-                Outcome::DoesNotHold,
-                "see other_account_bucket".into(),
-            ),
-            other_fact => push(
-                Cause::AccessDenied,
-                Outcome::CannotTell,
-                other_fact.unknown_reason().unwrap_or_default(),
-            ),
-        }
-    }
-
-    // Found?
-    let found = match &probes.record_key {
-        Fact::Collected { value: Some(k) } => {
-            push(
-                Cause::Found,
-                Outcome::Holds,
-                format!(
-                    "s3://{}/{k} holds the event",
-                    bucket.map(|b| b.name.as_str()).unwrap_or("")
-                ),
-            );
-            Some(k.clone())
-        }
-        Fact::Collected { value: None } => {
-            push(
-                Cause::Found,
-                Outcome::DoesNotHold,
-                "no log file delivered in the 30 minutes after the event holds it".into(),
-            );
-            None
-        }
-        other => {
-            push(
-                Cause::Found,
-                Outcome::CannotTell,
-                other.unknown_reason().unwrap_or_default(),
-            );
-            None
-        }
-    };
-
-    // Verdict: the first cause that holds.
-    const ORDER: [Cause; 10] = [
-        Cause::NoTrail,
-        Cause::NotLogging,
-        Cause::NotSelected,
-        Cause::WrongRegion,
-        Cause::TooRecent,
-        Cause::DeliveryFailing,
-        Cause::Expired,
-        Cause::Archived,
-        Cause::OtherAccountBucket,
-        Cause::AccessDenied,
-    ];
-    let first = ORDER.iter().find_map(|cause| {
+    w.reconcile(&mut checks);
+    let first = causes::CAUSES.iter().find_map(|def| {
         checks
             .iter()
-            .find(|ch| ch.cause == *cause && ch.result == Outcome::Holds)
+            .find(|ch| ch.cause == def.cause && ch.result == Outcome::Holds && def.verdict)
     });
+    let found = w.found_key();
     let verdict = match (first, &found) {
         (Some(ch), _) => Verdict {
             cause: ch.cause,
@@ -701,10 +369,7 @@ pub fn explain(s: &Snapshot, q: &Question, probes: &WhyProbes) -> Result<Explana
         },
         (None, Some(k)) => Verdict {
             cause: Cause::Found,
-            summary: format!(
-                "the event is in s3://{}/{k}",
-                bucket.map(|b| b.name.as_str()).unwrap_or("")
-            ),
+            summary: format!("the event is in s3://{}/{k}", w.bucket_name().unwrap_or_default()),
         },
         (None, None) => Verdict {
             cause: Cause::Unknown,
@@ -712,44 +377,9 @@ pub fn explain(s: &Snapshot, q: &Question, probes: &WhyProbes) -> Result<Explana
                 .into(),
         },
     };
-
-    let bucket_name = bucket
-        .map(|b| b.name.clone())
-        .or_else(|| target.and_then(|t| t.s3_bucket_name.clone()));
-    let locations: Vec<String> = match &bucket_name {
-        Some(b) => locs.iter().map(|p| format!("s3://{b}/{p}")).collect(),
-        None => vec![],
-    };
-    let commands = commands(
-        &verdict,
-        q,
-        &c,
-        target,
-        &locations,
-        found.as_deref(),
-        bucket_name.as_deref(),
-    );
-    let event_history = if c.category == "data" {
-        "data events are never in the event history".to_string()
-    } else if age >= Duration::days(90) {
-        "older than 90 days: no longer in the event history".to_string()
-    } else {
-        match &probes.lookup_found {
-            Fact::Collected { value: true } => format!(
-                "LookupEvents in {} finds it (90-day event history of account {})",
-                c.record_region, q.account
-            ),
-            Fact::Collected { value: false } => format!(
-                "LookupEvents in {} does not return it for that time",
-                c.record_region
-            ),
-            other => format!(
-                "LookupEvents in {} should have it (management events, 90 days, no trail needed); not checked: {}",
-                c.record_region,
-                other.unknown_reason().unwrap_or_default()
-            ),
-        }
-    };
+    let locations = w.locations();
+    let commands = w.commands(&verdict, &locations, found.as_deref());
+    let event_history = w.event_history();
     Ok(Explanation {
         verdict,
         event: c,
@@ -758,86 +388,6 @@ pub fn explain(s: &Snapshot, q: &Question, probes: &WhyProbes) -> Result<Explana
         event_history,
         commands,
     })
-}
-
-fn describe_miss(c: &Classification) -> String {
-    if c.category == "data" {
-        format!(
-            "data events of type {} are not selected",
-            c.resource_type.as_deref().unwrap_or("?")
-        )
-    } else if c.read_only {
-        "read-only management events are excluded".into()
-    } else {
-        format!(
-            "management events{} are excluded",
-            c.event_source
-                .as_deref()
-                .map(|s| format!(" from {s}"))
-                .unwrap_or_default()
-        )
-    }
-}
-
-fn commands(
-    v: &Verdict,
-    q: &Question,
-    c: &Classification,
-    t: Option<&Trail>,
-    locations: &[String],
-    found: Option<&str>,
-    bucket: Option<&str>,
-) -> Vec<String> {
-    let trail = t
-        .map(|t| t.arn.clone())
-        .unwrap_or_else(|| "TRAIL_ARN".into());
-    let home = t
-        .map(|t| t.home_region.clone())
-        .unwrap_or_else(|| c.record_region.clone());
-    let window = format!(
-        "--start-time {} --end-time {}",
-        (q.time - Duration::minutes(5)).to_rfc3339(),
-        (q.time + Duration::minutes(5)).to_rfc3339()
-    );
-    let lookup = format!("aws cloudtrail lookup-events --region {} --lookup-attributes AttributeKey=EventName,AttributeValue={} {window}", c.record_region, q.event_name);
-    let mut out = match v.cause {
-        Cause::NoTrail => vec![
-            "aws cloudtrail create-trail --name org-trail --s3-bucket-name LOG_BUCKET --is-multi-region-trail --include-global-service-events --enable-log-file-validation".into(),
-            "aws cloudtrail start-logging --name org-trail".into(),
-        ],
-        // Logging now (it started after the event): nothing to start; only the
-        // event history can still have a management event.
-        Cause::NotLogging if t.and_then(|t| t.status.value()).is_some_and(|st| st.is_logging) => vec![],
-        Cause::NotLogging => vec![format!("aws cloudtrail start-logging --name {trail} --region {home}")],
-        Cause::NotSelected if c.category == "data" => vec![format!(
-            "aws cloudtrail put-event-selectors --trail-name {trail} --region {home} --advanced-event-selectors '[{{\"Name\":\"data\",\"FieldSelectors\":[{{\"Field\":\"eventCategory\",\"Equals\":[\"Data\"]}},{{\"Field\":\"resources.type\",\"Equals\":[\"{}\"]}}]}},{{\"Name\":\"management\",\"FieldSelectors\":[{{\"Field\":\"eventCategory\",\"Equals\":[\"Management\"]}}]}}]'",
-            c.resource_type.as_deref().unwrap_or("AWS::S3::Object")
-        )],
-        Cause::NotSelected => vec![format!("aws cloudtrail put-event-selectors --trail-name {trail} --region {home} --event-selectors '[{{\"ReadWriteType\":\"All\",\"IncludeManagementEvents\":true}}]'")],
-        Cause::DeliveryFailing => vec![
-            format!("aws cloudtrail get-trail-status --name {trail} --region {home}"),
-            format!("aws s3api get-bucket-policy --bucket {}", bucket.unwrap_or("LOG_BUCKET")),
-        ],
-        Cause::Expired | Cause::Archived => vec![format!("aws s3api get-bucket-lifecycle-configuration --bucket {}", bucket.unwrap_or("LOG_BUCKET"))],
-        Cause::OtherAccountBucket | Cause::AccessDenied => vec![
-            format!("aws s3api get-bucket-policy --bucket {}  # grant the reader s3:GetObject on the prefix", bucket.unwrap_or("LOG_BUCKET")),
-        ],
-        Cause::TooRecent => vec!["# wait: delivery takes about 5 and up to 15 minutes".into()],
-        _ => vec![],
-    };
-    if let (Some(k), Some(b)) = (found, bucket) {
-        out.push(format!(
-            "aws s3 cp s3://{b}/{k} - | gunzip | jq '.Records[] | select(.eventName == \"{}\")'",
-            q.event_name
-        ));
-    }
-    for l in locations {
-        out.push(format!("aws s3 ls {l}"));
-    }
-    if c.category != "data" && q.now - q.time < Duration::days(90) {
-        out.push(lookup);
-    }
-    out
 }
 
 /// Parses `--event-file`: a CloudTrail record (or `{"Records": [...]}`, the
@@ -913,3 +463,66 @@ pub struct EventFile {
 
 #[cfg(test)]
 mod tests;
+
+/// Cells where the coverage matrix and `audit why` disagree, as lines
+/// (empty when they agree). For every management cell (`management_write`,
+/// `management_read`, and `global_service` in us-east-1) a representative
+/// event is asked offline at the snapshot's end: a `covered` cell must not
+/// get a verdict that says the event was never recorded, a `gap` cell must,
+/// and an `unknown` cell must get neither. Used by the tests on `demo` and on
+/// hand-made snapshots.
+pub fn disagreements(s: &Snapshot) -> Vec<String> {
+    use trailaudit_checks::{EventClass, State};
+    let never = [
+        Cause::NoTrail,
+        Cause::NotLogging,
+        Cause::NotSelected,
+        Cause::DeliveryFailing,
+    ];
+    let mut out = Vec::new();
+    for cell in trailaudit_checks::coverage::matrix(s) {
+        let (name, source) = match cell.class {
+            EventClass::ManagementWrite => ("RunInstances", "ec2.amazonaws.com"),
+            EventClass::ManagementRead => ("DescribeInstances", "ec2.amazonaws.com"),
+            EventClass::GlobalService => ("CreateUser", "iam.amazonaws.com"),
+            _ => continue,
+        };
+        let q = Question {
+            account: cell.account_id.clone(),
+            region: Some(cell.region.clone()),
+            event_name: name.into(),
+            event_source: Some(source.into()),
+            time: s.finished_at,
+            resource: None,
+            now: s.finished_at + Duration::hours(1),
+        };
+        let Ok(e) = explain(s, &q, &WhyProbes::offline()) else {
+            out.push(format!("{} {} {}: why refused the question", cell.account_id, cell.region, cell.class.as_str()));
+            continue;
+        };
+        let says_never = never.contains(&e.verdict.cause);
+        let cannot_tell = e
+            .checklist
+            .iter()
+            .any(|c| never.contains(&c.cause) && c.result == Outcome::CannotTell);
+        let ok = match cell.state {
+            State::Covered => !says_never && !cannot_tell,
+            State::Gap => says_never,
+            State::Unknown => !says_never && (cannot_tell || e.verdict.cause == Cause::Unknown),
+            State::Partial | State::NotEnabled => true,
+        };
+        if !ok {
+            out.push(format!(
+                "{} {} {}: matrix says {} ({}), why says {:?}: {}",
+                cell.account_id,
+                cell.region,
+                cell.class.as_str(),
+                cell.state.as_str(),
+                cell.reason,
+                e.verdict.cause,
+                e.verdict.summary
+            ));
+        }
+    }
+    out
+}

@@ -25,6 +25,7 @@ fn org_trail() -> Trail {
         status: Fact::Collected {
             value: TrailStatus {
                 is_logging: true,
+                latest_delivery_time: Some(now() - chrono::Duration::minutes(5)),
                 ..Default::default()
             },
         },
@@ -309,4 +310,63 @@ fn event_files() {
     assert!(parse_event_file("{\"foo\": 1}")
         .unwrap_err()
         .contains("eventName"));
+}
+
+#[test]
+fn org_and_why_agree_on_every_cell_including_a_lake_only_region() {
+    // The hand-made organization: an organization trail, a member.
+    let s = snapshot();
+    assert_eq!(disagreements(&s), Vec::<String>::new());
+    // A Lake store is the only source: covered in the matrix, and why says
+    // the event is in the event data store (not no_trail).
+    let mut s = snapshot();
+    s.trails.clear();
+    for a in &mut s.accounts {
+        for r in &mut a.regions {
+            r.trails.clear();
+        }
+    }
+    s.event_data_stores.push(EventDataStore {
+        arn: format!("arn:aws:cloudtrail:eu-west-1:{MEMBER}:eventdatastore/lake"),
+        name: "lake".into(),
+        account_id: MEMBER.into(),
+        region: "eu-west-1".into(),
+        status: "ENABLED".into(),
+        multi_region: false,
+        organization_enabled: false,
+        retention_days: Some(2557),
+        selectors: vec![AdvancedSelector {
+            name: None,
+            field_selectors: vec![FieldSelector {
+                field: "eventCategory".into(),
+                equals: vec!["Management".into()],
+                ..Default::default()
+            }],
+        }],
+    });
+    let m = trailaudit_checks::coverage::matrix(&s);
+    let lake_cell = m
+        .iter()
+        .find(|c| c.account_id == MEMBER && c.region == "eu-west-1")
+        .unwrap();
+    assert_eq!(lake_cell.state, trailaudit_checks::State::Covered);
+    assert_eq!(disagreements(&s), Vec::<String>::new());
+    let e = explain(&s, &q("RunInstances", "eu-west-1", 60), &WhyProbes::offline()).unwrap();
+    assert_eq!(e.verdict.cause, Cause::EventDataStore, "{:?}", e.verdict);
+    assert!(e.commands[0].contains("start-query"), "{:?}", e.commands);
+    // Other cells of that organization are gaps, and why says no_trail.
+    let e = explain(&s, &q("RunInstances", "us-east-1", 60), &WhyProbes::offline()).unwrap();
+    assert_eq!(e.verdict.cause, Cause::NoTrail);
+    // The store listing failed in the member: unknown in both.
+    s.accounts[1].regions[0].event_data_stores = Fact::Failed {
+        error: ErrorInfo {
+            kind: ErrorKind::AccessDenied,
+            operation: "cloudtrail:ListEventDataStores".into(),
+            code: Some("AccessDeniedException".into()),
+            message: "denied".into(),
+        },
+    };
+    assert_eq!(disagreements(&s), Vec::<String>::new());
+    let e = explain(&s, &q("RunInstances", "us-east-1", 60), &WhyProbes::offline()).unwrap();
+    assert_ne!(e.verdict.cause, Cause::NoTrail, "{:?}", e.verdict);
 }

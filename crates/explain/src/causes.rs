@@ -1,0 +1,752 @@
+//! The causes `audit why` walks, as a catalogue like the checks: each entry
+//! has its id ([`Cause`]), its place in the order (the catalogue's order),
+//! its evaluation (holds / does not hold / cannot tell, with the evidence)
+//! and its fix (the commands printed when it is the verdict).
+//!
+//! Whether the event is recorded at all comes from the one source model
+//! ([`trailaudit_checks::sources`]), the same function the coverage matrix
+//! uses: [`Walk::reconcile`] makes the recording causes (no trail, not
+//! logging, not selected, delivery failing) agree with it, so `audit org` and
+//! `audit why` cannot disagree.
+
+use chrono::Duration;
+use trailaudit_checks::analysis::{needs_restore, rules_touching, trail_health, Health};
+use trailaudit_checks::selectors::{selects, Event, Tri};
+use trailaudit_checks::sources::{answer, sources, Answer, Kind, Sources};
+use trailaudit_model::{Bucket, ErrorKind, Fact, Snapshot, Trail, WhyProbes};
+
+use crate::{
+    chosen, event, logging_at, prefixes, Cause, Check, Classification, Outcome, Question, Verdict,
+};
+
+/// One cause of the catalogue.
+pub struct CauseDef {
+    /// Its id, as in `--json`.
+    pub cause: Cause,
+    /// Whether it can be the verdict (`found` is reported apart).
+    pub verdict: bool,
+    /// Its evaluation: zero or one checklist line.
+    pub evaluate: fn(&Walk) -> Option<Check>,
+    /// The commands that fix or confirm it, when it is the verdict.
+    pub fix: fn(&Walk) -> Vec<String>,
+}
+
+/// Every cause, in the order they are walked; the verdict is the first that holds.
+pub const CAUSES: &[CauseDef] = &[
+    CauseDef { cause: Cause::NoTrail, verdict: true, evaluate: no_trail, fix: fix_no_trail },
+    CauseDef { cause: Cause::EventDataStore, verdict: true, evaluate: event_data_store, fix: fix_event_data_store },
+    CauseDef { cause: Cause::NotLogging, verdict: true, evaluate: not_logging, fix: fix_not_logging },
+    CauseDef { cause: Cause::NotSelected, verdict: true, evaluate: not_selected, fix: fix_not_selected },
+    CauseDef { cause: Cause::WrongRegion, verdict: true, evaluate: wrong_region, fix: no_fix },
+    CauseDef { cause: Cause::TooRecent, verdict: true, evaluate: too_recent, fix: fix_too_recent },
+    CauseDef { cause: Cause::DeliveryFailing, verdict: true, evaluate: delivery_failing, fix: fix_delivery },
+    CauseDef { cause: Cause::Expired, verdict: true, evaluate: expired, fix: fix_lifecycle },
+    CauseDef { cause: Cause::Archived, verdict: true, evaluate: archived, fix: fix_lifecycle },
+    CauseDef { cause: Cause::OtherAccountBucket, verdict: true, evaluate: other_account_bucket, fix: fix_read },
+    CauseDef { cause: Cause::AccessDenied, verdict: true, evaluate: access_denied, fix: fix_read },
+    CauseDef { cause: Cause::Found, verdict: false, evaluate: found, fix: no_fix },
+];
+
+/// The causes that say the event was never recorded.
+const RECORDING: [Cause; 4] = [
+    Cause::NoTrail,
+    Cause::NotLogging,
+    Cause::NotSelected,
+    Cause::DeliveryFailing,
+];
+
+/// Everything the causes read, computed once.
+pub struct Walk<'a> {
+    s: &'a Snapshot,
+    q: &'a Question,
+    c: &'a Classification,
+    e: Event<'a>,
+    probes: &'a WhyProbes,
+    srcs: Sources<'a>,
+    answer: Answer,
+    trails: Vec<&'a Trail>,
+    logging: Vec<&'a Trail>,
+    target: Option<&'a Trail>,
+    bucket: Option<&'a Bucket>,
+    locs: Vec<String>,
+    age: Duration,
+}
+
+impl<'a> Walk<'a> {
+    /// Prepares the walk.
+    pub fn new(
+        s: &'a Snapshot,
+        q: &'a Question,
+        c: &'a Classification,
+        probes: &'a WhyProbes,
+    ) -> Walk<'a> {
+        let e = event(c, q);
+        let srcs = sources(s, &q.account, &c.record_region);
+        let answer = answer(&srcs, &e, c.global);
+        let trails: Vec<&Trail> = srcs
+            .sources
+            .iter()
+            .filter_map(|x| match x.kind {
+                Kind::Trail(t) => Some(t),
+                Kind::Store(_) => None,
+            })
+            .collect();
+        let logging = trails
+            .iter()
+            .copied()
+            .filter(|t| logging_at(t, q.time).0 == Tri::Yes)
+            .collect();
+        let target = chosen(s, q, c);
+        let bucket = target
+            .and_then(|t| t.s3_bucket_name.as_deref())
+            .and_then(|b| s.bucket(b));
+        let locs = target.map(|t| prefixes(s, q, c, t)).unwrap_or_default();
+        Walk {
+            s,
+            q,
+            c,
+            e,
+            probes,
+            srcs,
+            answer,
+            trails,
+            logging,
+            target,
+            bucket,
+            locs,
+            age: q.now - q.time,
+        }
+    }
+
+    /// Makes the recording causes agree with the source model's answer: when
+    /// the event is recorded none of them holds; when that cannot be told,
+    /// none holds and the first that would is "cannot tell" with the reason;
+    /// when it is not recorded, one of them holds.
+    pub fn reconcile(&self, checks: &mut [Check]) {
+        let recording = |ch: &Check| RECORDING.contains(&ch.cause);
+        match self.answer.recorded {
+            Tri::Yes => {
+                for ch in checks.iter_mut().filter(|c| recording(c)) {
+                    if ch.result == Outcome::Holds {
+                        ch.result = Outcome::DoesNotHold;
+                        ch.evidence = format!(
+                            "{}; but the event is recorded by {}",
+                            ch.evidence,
+                            self.answer.by.join(", ")
+                        );
+                    }
+                }
+            }
+            Tri::Maybe => {
+                let mut first = true;
+                for ch in checks.iter_mut().filter(|c| recording(c)) {
+                    if ch.result == Outcome::Holds {
+                        ch.result = if first {
+                            Outcome::CannotTell
+                        } else {
+                            Outcome::DoesNotHold
+                        };
+                        if first {
+                            ch.evidence = format!("{}; but: {}", ch.evidence, self.answer.reason);
+                        }
+                        first = false;
+                    }
+                }
+                if first {
+                    if let Some(ch) = checks
+                        .iter_mut()
+                        .find(|c| recording(c) && c.result == Outcome::CannotTell)
+                    {
+                        if !ch.evidence.contains(&self.answer.reason) {
+                            ch.evidence = format!("{}; {}", ch.evidence, self.answer.reason);
+                        }
+                    } else if let Some(ch) = checks.iter_mut().find(|c| c.cause == Cause::NoTrail) {
+                        ch.result = Outcome::CannotTell;
+                        ch.evidence = self.answer.reason.clone();
+                    }
+                }
+            }
+            Tri::No => {
+                if !checks.iter().any(|c| recording(c) && c.result == Outcome::Holds) {
+                    let cause = if self.trails.is_empty() {
+                        Cause::NoTrail
+                    } else {
+                        Cause::NotSelected
+                    };
+                    if let Some(ch) = checks.iter_mut().find(|c| c.cause == cause) {
+                        ch.result = Outcome::Holds;
+                        ch.evidence = self.answer.reason.clone();
+                    }
+                }
+            }
+        }
+    }
+
+    /// The log file found by the probes.
+    pub fn found_key(&self) -> Option<String> {
+        match &self.probes.record_key {
+            Fact::Collected { value: Some(k) } => Some(k.clone()),
+            _ => None,
+        }
+    }
+
+    /// The destination bucket's name.
+    pub fn bucket_name(&self) -> Option<String> {
+        self.bucket
+            .map(|b| b.name.clone())
+            .or_else(|| self.target.and_then(|t| t.s3_bucket_name.clone()))
+    }
+
+    /// `s3://BUCKET/.../YYYY/MM/DD/` where the log file should be.
+    pub fn locations(&self) -> Vec<String> {
+        match self.bucket_name() {
+            Some(b) => self.locs.iter().map(|p| format!("s3://{b}/{p}")).collect(),
+            None => vec![],
+        }
+    }
+
+    /// What the 90-day event history says.
+    pub fn event_history(&self) -> String {
+        let (c, q) = (self.c, self.q);
+        if c.category == "data" {
+            "data events are never in the event history".to_string()
+        } else if self.age >= Duration::days(90) {
+            "older than 90 days: no longer in the event history".to_string()
+        } else {
+            match &self.probes.lookup_found {
+                Fact::Collected { value: true } => format!(
+                    "LookupEvents in {} finds it (90-day event history of account {})",
+                    c.record_region, q.account
+                ),
+                Fact::Collected { value: false } => format!(
+                    "LookupEvents in {} does not return it for that time",
+                    c.record_region
+                ),
+                other => format!(
+                    "LookupEvents in {} should have it (management events, 90 days, no trail needed); not checked: {}",
+                    c.record_region,
+                    other.unknown_reason().unwrap_or_default()
+                ),
+            }
+        }
+    }
+
+    /// The verdict's fix, then the commands that find the event.
+    pub fn commands(&self, v: &Verdict, locations: &[String], found: Option<&str>) -> Vec<String> {
+        let mut out = CAUSES
+            .iter()
+            .find(|d| d.cause == v.cause)
+            .map(|d| (d.fix)(self))
+            .unwrap_or_default();
+        if let (Some(k), Some(b)) = (found, self.bucket_name()) {
+            out.push(format!(
+                "aws s3 cp s3://{b}/{k} - | gunzip | jq '.Records[] | select(.eventName == \"{}\")'",
+                self.q.event_name
+            ));
+        }
+        for l in locations {
+            out.push(format!("aws s3 ls {l}"));
+        }
+        if self.c.category != "data" && self.age < Duration::days(90) {
+            out.push(format!(
+                "aws cloudtrail lookup-events --region {} --lookup-attributes AttributeKey=EventName,AttributeValue={} {}",
+                self.c.record_region,
+                self.q.event_name,
+                self.window()
+            ));
+        }
+        out
+    }
+
+    fn window(&self) -> String {
+        format!(
+            "--start-time {} --end-time {}",
+            (self.q.time - Duration::minutes(5)).to_rfc3339(),
+            (self.q.time + Duration::minutes(5)).to_rfc3339()
+        )
+    }
+
+    fn trail_arn(&self) -> String {
+        self.target
+            .map(|t| t.arn.clone())
+            .unwrap_or_else(|| "TRAIL_ARN".into())
+    }
+
+    fn home(&self) -> String {
+        self.target
+            .map(|t| t.home_region.clone())
+            .unwrap_or_else(|| self.c.record_region.clone())
+    }
+
+    fn bucket_or_placeholder(&self) -> String {
+        self.bucket_name().unwrap_or_else(|| "LOG_BUCKET".into())
+    }
+
+    fn owner_and_other(&self) -> (Option<String>, bool) {
+        let owner = self.bucket.and_then(|b| b.owner_account_id.clone());
+        let other = owner.as_deref().is_some_and(|o| o != self.q.account)
+            || self.bucket.is_some_and(|b| b.external);
+        (owner, other)
+    }
+}
+
+fn check(cause: Cause, result: Outcome, evidence: String) -> Option<Check> {
+    Some(Check {
+        cause,
+        result,
+        evidence,
+    })
+}
+
+fn no_trail(w: &Walk) -> Option<Check> {
+    let (q, c) = (w.q, w.c);
+    if !w.trails.is_empty() {
+        let names: Vec<&str> = w.trails.iter().map(|t| t.name.as_str()).collect();
+        return check(
+            Cause::NoTrail,
+            Outcome::DoesNotHold,
+            format!(
+                "trails recording {} in {}: {}",
+                q.account,
+                c.record_region,
+                names.join(", ")
+            ),
+        );
+    }
+    let stores = w.srcs.sources.iter().any(|x| matches!(x.kind, Kind::Store(_)));
+    let mut evidence = format!("no trail records account {} in {}", q.account, c.record_region);
+    for why in w.srcs.excluded.iter().chain(w.srcs.unknown.iter()) {
+        evidence.push_str("; ");
+        evidence.push_str(why);
+    }
+    evidence.push_str(if c.category == "data" {
+        "; data events are never in event history"
+    } else {
+        "; only the 90-day event history has management events"
+    });
+    let result = if stores {
+        Outcome::DoesNotHold
+    } else if w.srcs.unknown.is_empty() {
+        Outcome::Holds
+    } else {
+        Outcome::CannotTell
+    };
+    check(Cause::NoTrail, result, evidence)
+}
+
+fn event_data_store(w: &Walk) -> Option<Check> {
+    let stores: Vec<&str> = w
+        .srcs
+        .sources
+        .iter()
+        .filter(|x| matches!(x.kind, Kind::Store(_)))
+        .filter(|x| w.answer.by.iter().any(|b| b == x.arn))
+        .map(|x| x.name)
+        .collect();
+    if stores.is_empty() {
+        return None;
+    }
+    let trail_records = w.answer.by.iter().any(|b| w.trails.iter().any(|t| &t.arn == b));
+    let result = if w.answer.recorded == Tri::Yes && !trail_records {
+        Outcome::Holds
+    } else {
+        Outcome::DoesNotHold
+    };
+    check(
+        Cause::EventDataStore,
+        result,
+        format!(
+            "CloudTrail Lake event data store {} records it{}",
+            stores.join(", "),
+            if trail_records {
+                " (and a trail delivers it to S3)"
+            } else {
+                "; no trail delivers it to S3: query the event data store"
+            }
+        ),
+    )
+}
+
+fn not_logging(w: &Walk) -> Option<Check> {
+    if w.trails.is_empty() {
+        return None;
+    }
+    let states: Vec<(Tri, String)> = w.trails.iter().map(|t| logging_at(t, w.q.time)).collect();
+    let evidence = states
+        .iter()
+        .map(|(_, why)| why.clone())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let result = if !w.logging.is_empty() {
+        Outcome::DoesNotHold
+    } else if states.iter().any(|(l, _)| *l == Tri::Maybe) {
+        Outcome::CannotTell
+    } else {
+        Outcome::Holds
+    };
+    check(Cause::NotLogging, result, evidence)
+}
+
+fn not_selected(w: &Walk) -> Option<Check> {
+    if w.logging.is_empty() {
+        return None;
+    }
+    let (q, c) = (w.q, w.c);
+    let sel: Vec<(Tri, String)> = w
+        .logging
+        .iter()
+        .map(|t| match &t.selectors {
+            Fact::Collected { value } => {
+                let r = selects(value, &w.e);
+                let why = match r {
+                    Tri::Yes => format!("{} selects it", t.name),
+                    Tri::No => format!("{} does not select it ({})", t.name, describe_miss(c)),
+                    Tri::Maybe => format!(
+                        "{} selects it only for some resources or principals{}",
+                        t.name,
+                        if q.resource.is_none() && c.category == "data" {
+                            "; give --resource to decide"
+                        } else {
+                            ""
+                        }
+                    ),
+                };
+                (r, why)
+            }
+            other => (
+                Tri::Maybe,
+                format!(
+                    "selectors of {} unknown: {}",
+                    t.name,
+                    other.unknown_reason().unwrap_or_default()
+                ),
+            ),
+        })
+        .collect();
+    let result = if sel.iter().any(|(r, _)| *r == Tri::Yes) {
+        Outcome::DoesNotHold
+    } else if sel.iter().any(|(r, _)| *r == Tri::Maybe) {
+        Outcome::CannotTell
+    } else {
+        Outcome::Holds
+    };
+    check(
+        Cause::NotSelected,
+        result,
+        sel.into_iter().map(|(_, w)| w).collect::<Vec<_>>().join("; "),
+    )
+}
+
+fn wrong_region(w: &Walk) -> Option<Check> {
+    let (q, c) = (w.q, w.c);
+    match &q.region {
+        Some(r) if *r != c.record_region => check(
+            Cause::WrongRegion,
+            Outcome::Holds,
+            format!(
+                "{} is a global service event, recorded in {} only; it will never be found in {r}",
+                q.event_name, c.record_region
+            ),
+        ),
+        _ => check(
+            Cause::WrongRegion,
+            Outcome::DoesNotHold,
+            format!("the event is recorded in {}", c.record_region),
+        ),
+    }
+}
+
+fn too_recent(w: &Walk) -> Option<Check> {
+    let q = w.q;
+    let fresh_org_trail = w.trails.iter().find(|t| {
+        t.is_organization_trail
+            && t.status
+                .value()
+                .and_then(|s| s.start_logging_time)
+                .is_some_and(|start| q.time - start < Duration::hours(24) && q.time >= start)
+    });
+    if w.age < Duration::minutes(15) {
+        check(
+            Cause::TooRecent,
+            Outcome::Holds,
+            format!(
+                "the event is {} minutes old; delivery takes about 5 and up to 15 minutes",
+                w.age.num_minutes().max(0)
+            ),
+        )
+    } else if let Some(t) = fresh_org_trail {
+        check(Cause::TooRecent, Outcome::Holds, format!("organization trail {} started logging less than 24 hours before the event; it can take 24 hours to reach every account", t.name))
+    } else {
+        check(
+            Cause::TooRecent,
+            Outcome::DoesNotHold,
+            format!("the event is {} hours old", w.age.num_hours()),
+        )
+    }
+}
+
+fn delivery_failing(w: &Walk) -> Option<Check> {
+    let t = w.target?;
+    let (result, why) = match trail_health(w.s, t, &w.q.account) {
+        Health::Recording => (
+            Outcome::DoesNotHold,
+            format!("{} reports no delivery error", t.name),
+        ),
+        Health::NotRecording(why) if why.contains("not logging") => (Outcome::DoesNotHold, why),
+        Health::NotRecording(why) => (Outcome::Holds, why),
+        Health::Unknown(why) => (Outcome::CannotTell, why),
+    };
+    check(Cause::DeliveryFailing, result, why)
+}
+
+/// The lifecycle rules that touch the log prefix, or why they are unknown.
+fn lifecycle<'a>(w: &'a Walk) -> Option<Result<(&'a Bucket, Vec<&'a trailaudit_model::LifecycleRule>), String>> {
+    w.target?;
+    let b = w.bucket?;
+    let prefix = w.locs.first().cloned().unwrap_or_default();
+    Some(match &b.lifecycle_rules {
+        Fact::Collected { value } => Ok((b, rules_touching(value, &prefix))),
+        other => Err(format!(
+            "lifecycle of {} unknown: {}",
+            b.name,
+            other.unknown_reason().unwrap_or_default()
+        )),
+    })
+}
+
+fn expired(w: &Walk) -> Option<Check> {
+    let (b, rules) = match lifecycle(w)? {
+        Ok(x) => x,
+        Err(why) => return check(Cause::Expired, Outcome::CannotTell, why),
+    };
+    let age = w.age;
+    let hit = rules.iter().find_map(|r| {
+        let id = r.id.as_deref().unwrap_or("(no id)");
+        let by_days = r
+            .expiration_days
+            .filter(|d| age > Duration::days(i64::from(*d)))
+            .map(|d| format!("rule {id} deletes log files after {d} days; the event is {} days old", age.num_days()));
+        let by_date = r
+            .expiration_date
+            .filter(|d| *d < w.q.now)
+            .map(|d| format!("rule {id} deleted log files on {}", d.date_naive()));
+        by_days.or(by_date)
+    });
+    match hit {
+        Some(why) => check(Cause::Expired, Outcome::Holds, why),
+        None => check(
+            Cause::Expired,
+            Outcome::DoesNotHold,
+            format!("no lifecycle rule of {} deletes log files of this age", b.name),
+        ),
+    }
+}
+
+fn archived(w: &Walk) -> Option<Check> {
+    let (_, rules) = match lifecycle(w)? {
+        Ok(x) => x,
+        Err(why) => return check(Cause::Archived, Outcome::CannotTell, why),
+    };
+    let age = w.age;
+    let hit = rules.iter().find_map(|r| {
+        r.transitions
+            .iter()
+            .find(|tr| {
+                needs_restore(&tr.storage_class)
+                    && tr.days.is_some_and(|d| age > Duration::days(i64::from(d)))
+            })
+            .map(|tr| {
+                format!(
+                    "rule {} moved log files older than {} days to {}: restore needed to read them",
+                    r.id.as_deref().unwrap_or("(no id)"),
+                    tr.days.unwrap_or(0),
+                    tr.storage_class
+                )
+            })
+    });
+    match hit {
+        Some(why) => check(Cause::Archived, Outcome::Holds, why),
+        None => check(
+            Cause::Archived,
+            Outcome::DoesNotHold,
+            "not moved to Glacier-class storage".into(),
+        ),
+    }
+}
+
+fn other_account_bucket(w: &Walk) -> Option<Check> {
+    let t = w.target?;
+    let q = w.q;
+    let (owner, other) = w.owner_and_other();
+    let bucket_name = t.s3_bucket_name.clone().unwrap_or_default();
+    let owner_txt = owner.unwrap_or_else(|| "outside the organization".into());
+    let denied = matches!(&w.probes.account_listing, Fact::Failed { error } if error.kind == ErrorKind::AccessDenied);
+    let (result, evidence) = match (&w.probes.account_listing, other) {
+        (_, true) if denied => (Outcome::Holds, format!(
+            "the logs are in bucket {bucket_name} of account {owner_txt}; account {} cannot list them (members cannot read organization trail logs by default)", q.account
+        )),
+        (Fact::Collected { .. }, true) => (Outcome::DoesNotHold, format!("the logs are in bucket {bucket_name} of account {owner_txt}, and account {} can list them", q.account)),
+        (probe, true) => (Outcome::CannotTell, format!(
+            "the logs are in bucket {bucket_name} of account {owner_txt}; whether account {} can read them was not probed: {}",
+            q.account,
+            probe.unknown_reason().unwrap_or_default()
+        )),
+        (_, false) => (Outcome::DoesNotHold, format!("the logs are in the account's own bucket {bucket_name}")),
+    };
+    check(Cause::OtherAccountBucket, result, evidence)
+}
+
+fn access_denied(w: &Walk) -> Option<Check> {
+    let t = w.target?;
+    let (_, other) = w.owner_and_other();
+    let bucket_name = t.s3_bucket_name.clone().unwrap_or_default();
+    let (result, evidence) = match &w.probes.account_listing {
+        Fact::Failed { error } if !other && error.kind == ErrorKind::AccessDenied => (
+            Outcome::Holds,
+            format!(
+                "listing s3://{bucket_name}/{} is denied: {}",
+                w.locs.first().cloned().unwrap_or_default(),
+                error.message
+            ),
+        ),
+        Fact::Collected { .. } => (Outcome::DoesNotHold, "the prefix can be listed".into()),
+        Fact::Failed { .. } if other => (Outcome::DoesNotHold, "see other_account_bucket".into()),
+        probe => (
+            Outcome::CannotTell,
+            probe.unknown_reason().unwrap_or_default(),
+        ),
+    };
+    check(Cause::AccessDenied, result, evidence)
+}
+
+fn found(w: &Walk) -> Option<Check> {
+    match &w.probes.record_key {
+        Fact::Collected { value: Some(k) } => check(
+            Cause::Found,
+            Outcome::Holds,
+            format!(
+                "s3://{}/{k} holds the event",
+                w.bucket_name().unwrap_or_default()
+            ),
+        ),
+        Fact::Collected { value: None } => check(
+            Cause::Found,
+            Outcome::DoesNotHold,
+            "no log file delivered in the 30 minutes after the event holds it".into(),
+        ),
+        other => check(
+            Cause::Found,
+            Outcome::CannotTell,
+            other.unknown_reason().unwrap_or_default(),
+        ),
+    }
+}
+
+fn no_fix(_: &Walk) -> Vec<String> {
+    vec![]
+}
+
+fn fix_no_trail(_: &Walk) -> Vec<String> {
+    vec![
+        "aws cloudtrail create-trail --name org-trail --s3-bucket-name LOG_BUCKET --is-multi-region-trail --include-global-service-events --enable-log-file-validation".into(),
+        "aws cloudtrail start-logging --name org-trail".into(),
+    ]
+}
+
+fn fix_event_data_store(w: &Walk) -> Vec<String> {
+    let store = w
+        .srcs
+        .sources
+        .iter()
+        .find(|x| matches!(x.kind, Kind::Store(_)) && w.answer.by.iter().any(|b| b == x.arn))
+        .map(|x| x.arn.to_string())
+        .unwrap_or_else(|| "EVENT_DATA_STORE_ARN".into());
+    let id = store.rsplit('/').next().unwrap_or(&store).to_string();
+    vec![format!(
+        "aws cloudtrail start-query --region {} --query-statement \"SELECT eventTime, eventName, recipientAccountId FROM {id} WHERE eventName = '{}' AND eventTime > '{}' AND eventTime < '{}'\"",
+        w.srcs
+            .sources
+            .iter()
+            .find_map(|x| match x.kind {
+                Kind::Store(e) if e.arn == store => Some(e.region.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| w.c.record_region.clone()),
+        w.q.event_name,
+        (w.q.time - Duration::minutes(5)).format("%Y-%m-%d %H:%M:%S"),
+        (w.q.time + Duration::minutes(5)).format("%Y-%m-%d %H:%M:%S"),
+    )]
+}
+
+fn fix_not_logging(w: &Walk) -> Vec<String> {
+    // Logging now (it started after the event): nothing to start; only the
+    // event history can still have a management event.
+    if w.target.and_then(|t| t.status.value()).is_some_and(|st| st.is_logging) {
+        return vec![];
+    }
+    vec![format!(
+        "aws cloudtrail start-logging --name {} --region {}",
+        w.trail_arn(),
+        w.home()
+    )]
+}
+
+fn fix_not_selected(w: &Walk) -> Vec<String> {
+    let (trail, home) = (w.trail_arn(), w.home());
+    if w.c.category == "data" {
+        vec![format!(
+            "aws cloudtrail put-event-selectors --trail-name {trail} --region {home} --advanced-event-selectors '[{{\"Name\":\"data\",\"FieldSelectors\":[{{\"Field\":\"eventCategory\",\"Equals\":[\"Data\"]}},{{\"Field\":\"resources.type\",\"Equals\":[\"{}\"]}}]}},{{\"Name\":\"management\",\"FieldSelectors\":[{{\"Field\":\"eventCategory\",\"Equals\":[\"Management\"]}}]}}]'",
+            w.c.resource_type.as_deref().unwrap_or("AWS::S3::Object")
+        )]
+    } else {
+        vec![format!("aws cloudtrail put-event-selectors --trail-name {trail} --region {home} --event-selectors '[{{\"ReadWriteType\":\"All\",\"IncludeManagementEvents\":true}}]'")]
+    }
+}
+
+fn fix_too_recent(_: &Walk) -> Vec<String> {
+    vec!["# wait: delivery takes about 5 and up to 15 minutes".into()]
+}
+
+fn fix_delivery(w: &Walk) -> Vec<String> {
+    vec![
+        format!(
+            "aws cloudtrail get-trail-status --name {} --region {}",
+            w.trail_arn(),
+            w.home()
+        ),
+        format!("aws s3api get-bucket-policy --bucket {}", w.bucket_or_placeholder()),
+    ]
+}
+
+fn fix_lifecycle(w: &Walk) -> Vec<String> {
+    vec![format!(
+        "aws s3api get-bucket-lifecycle-configuration --bucket {}",
+        w.bucket_or_placeholder()
+    )]
+}
+
+fn fix_read(w: &Walk) -> Vec<String> {
+    vec![format!(
+        "aws s3api get-bucket-policy --bucket {}  # grant the reader s3:GetObject on the prefix",
+        w.bucket_or_placeholder()
+    )]
+}
+
+fn describe_miss(c: &Classification) -> String {
+    if c.category == "data" {
+        format!(
+            "data events of type {} are not selected",
+            c.resource_type.as_deref().unwrap_or("?")
+        )
+    } else if c.read_only {
+        "read-only management events are excluded".into()
+    } else {
+        format!(
+            "management events{} are excluded",
+            c.event_source
+                .as_deref()
+                .map(|s| format!(" from {s}"))
+                .unwrap_or_default()
+        )
+    }
+}
