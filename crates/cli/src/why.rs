@@ -144,8 +144,8 @@ fn collect(
             role_name: w.role.role_name.clone(),
             external_id: w.role.external_id.clone(),
             concurrency: 8,
-            // Event data stores do not decide where a log file is.
-            lake: false,
+            // Event data stores are sources too: `why` and `org` share one source model.
+            lake: true,
             profile: global.profile.clone(),
             arguments: std::env::args().collect(),
             ..CollectOptions::default()
@@ -178,7 +178,12 @@ fn collect(
             }
             other => other?,
         };
-        Ok((snapshot, probes.unwrap_or_else(WhyProbes::offline)))
+        let probes = probes.unwrap_or_else(|| {
+            WhyProbes::not_probed(
+                "not probed: no trail with an S3 destination records this account and region, so there is no log location to list and LookupEvents was not called",
+            )
+        });
+        Ok((snapshot, probes))
     })
 }
 

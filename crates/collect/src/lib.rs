@@ -109,6 +109,10 @@ pub enum FatalError {
     /// Organization mode, but the organization cannot be read.
     #[error("cannot read the AWS Organization: {0}")]
     Organization(String),
+    /// `--accounts`, `--exclude-accounts` or `--ou` name something the
+    /// organization does not have.
+    #[error("{0}")]
+    Scope(String),
 }
 
 /// Set to stop a run early: units not yet started are recorded as not
@@ -427,6 +431,9 @@ pub async fn collect_and_probe(
         .filter(|a| a.status == AccountStatus::Active)
         .map(|a| a.id.clone())
         .collect();
+    if let Some(org) = &organization {
+        org::check_scope(opts, org, &accounts).map_err(FatalError::Scope)?;
+    }
     accounts.retain(|a| {
         (opts.accounts.is_empty() || opts.accounts.contains(&a.id))
             && !opts.exclude_accounts.contains(&a.id)

@@ -248,3 +248,158 @@ pub(crate) fn under_ou(a: &Account, ou: &str, org: &Option<Organization>) -> boo
     let path = path_of(ou).unwrap_or_else(|| ou.to_string());
     a.ou_path == path || a.ou_path.starts_with(&format!("{path}/"))
 }
+
+/// Every `--accounts`, `--exclude-accounts` and `--ou` value must name
+/// something in the organization, and the scope must keep an account: an
+/// audit of nothing must not pass. The error names what was not found and,
+/// for OUs, the closest names.
+pub(crate) fn check_scope(
+    opts: &crate::CollectOptions,
+    org: &Organization,
+    accounts: &[Account],
+) -> Result<(), String> {
+    let mut missing: Vec<String> = Vec::new();
+    for (flag, ids) in [
+        ("--accounts", &opts.accounts),
+        ("--exclude-accounts", &opts.exclude_accounts),
+    ] {
+        let unknown: Vec<&str> = ids
+            .iter()
+            .filter(|id| !accounts.iter().any(|a| &a.id == *id))
+            .map(String::as_str)
+            .collect();
+        if !unknown.is_empty() {
+            missing.push(format!(
+                "{flag}: {} not in organization {}",
+                unknown.join(", "),
+                org.id
+            ));
+        }
+    }
+    for ou in &opts.ous {
+        let known = org
+            .ous
+            .iter()
+            .any(|o| o.id == *ou || o.name == *ou || o.path == *ou);
+        if !known {
+            let mut near: Vec<(usize, &str)> = org
+                .ous
+                .iter()
+                .flat_map(|o| [o.name.as_str(), o.path.as_str()])
+                .map(|n| (distance(&n.to_lowercase(), &ou.to_lowercase()), n))
+                .collect();
+            near.sort();
+            near.dedup_by(|a, b| a.1 == b.1);
+            let closest: Vec<&str> = near.iter().take(3).map(|(_, n)| *n).collect();
+            missing.push(format!(
+                "--ou: no OU named `{ou}` (by id, name or path) in organization {}{}",
+                org.id,
+                if closest.is_empty() {
+                    String::new()
+                } else {
+                    format!("; closest: {}", closest.join(", "))
+                }
+            ));
+        }
+    }
+    if !missing.is_empty() {
+        return Err(format!(
+            "{}; nothing was audited or written",
+            missing.join("; ")
+        ));
+    }
+    let kept = accounts.iter().any(|a| {
+        (opts.accounts.is_empty() || opts.accounts.contains(&a.id))
+            && !opts.exclude_accounts.contains(&a.id)
+            && (opts.ous.is_empty()
+                || opts
+                    .ous
+                    .iter()
+                    .any(|ou| under_ou(a, ou, &Some(org.clone()))))
+    });
+    if !kept {
+        return Err(
+            "the selection (--accounts, --exclude-accounts, --ou) leaves no account to audit; nothing was written"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod scope_tests {
+    use super::*;
+    use trailaudit_model::{Access, AccountStatus, Fact};
+
+    fn org() -> Organization {
+        let ou = |id: &str, name: &str, path: &str| OrganizationalUnit {
+            id: id.into(),
+            name: name.into(),
+            path: path.into(),
+        };
+        Organization {
+            id: "o-abc".into(),
+            arn: String::new(),
+            management_account_id: "111111111111".into(),
+            ous: vec![
+                ou("r-1", "Root", "Root"),
+                ou("ou-1", "Prod", "Root/Prod"),
+                ou("ou-2", "Sandbox", "Root/Sandbox"),
+            ],
+            delegated_administrators: Fact::Collected { value: vec![] },
+            cloudtrail_trusted_access: Fact::Collected { value: true },
+        }
+    }
+
+    fn account(id: &str, path: &str) -> Account {
+        Account {
+            id: id.into(),
+            name: id.into(),
+            email: None,
+            status: AccountStatus::Active,
+            ou_path: path.into(),
+            is_management: false,
+            access: Access::Caller,
+            regions: vec![],
+        }
+    }
+
+    #[test]
+    fn a_scope_that_matches_nothing_is_an_error_naming_it() {
+        let accounts = vec![
+            account("111111111111", "Root"),
+            account("222222222222", "Root/Prod"),
+        ];
+        let opts = |f: &dyn Fn(&mut crate::CollectOptions)| {
+            let mut o = crate::CollectOptions::default();
+            f(&mut o);
+            o
+        };
+        let e = check_scope(&opts(&|o| o.ous = vec!["Prodd".into()]), &org(), &accounts).unwrap_err();
+        assert!(e.contains("`Prodd`") && e.contains("closest: Prod"), "{e}");
+        let e = check_scope(&opts(&|o| o.accounts = vec!["333333333333".into()]), &org(), &accounts).unwrap_err();
+        assert!(e.contains("--accounts: 333333333333 not in organization o-abc"), "{e}");
+        let e = check_scope(&opts(&|o| o.exclude_accounts = vec!["444444444444".into()]), &org(), &accounts).unwrap_err();
+        assert!(e.contains("--exclude-accounts: 444444444444"), "{e}");
+        // An OU that exists but holds no account leaves nothing to audit.
+        let e = check_scope(&opts(&|o| o.ous = vec!["Sandbox".into()]), &org(), &accounts).unwrap_err();
+        assert!(e.contains("leaves no account"), "{e}");
+        assert!(check_scope(&opts(&|o| o.ous = vec!["ou-1".into()]), &org(), &accounts).is_ok());
+        assert!(check_scope(&opts(&|_| {}), &org(), &accounts).is_ok());
+    }
+}

@@ -1059,7 +1059,11 @@ pub struct WhyProbes {
 impl WhyProbes {
     /// Nothing probed (offline, from a snapshot).
     pub fn offline() -> WhyProbes {
-        let r = "not probed: working offline from a snapshot";
+        WhyProbes::not_probed("not probed: working offline from a snapshot")
+    }
+
+    /// Nothing probed, for the reason given.
+    pub fn not_probed(r: &str) -> WhyProbes {
         WhyProbes {
             owner_listing: Fact::not_collected(r),
             account_listing: Fact::not_collected(r),

@@ -294,6 +294,9 @@ impl FakeAws {
             ("organizations", "ListRoots") => Reply::json(r#"{"Roots":[{"Id":"r-fake","Name":"Root","Arn":"arn:aws:organizations::1:root/o-fake12345/r-fake"}]}"#.into()),
             ("organizations", "ListOrganizationalUnitsForParent") => Reply::json(r#"{"OrganizationalUnits":[]}"#.into()),
             ("organizations", "ListDelegatedAdministrators") => Reply::json(r#"{"DelegatedAdministrators":[]}"#.into()),
+            ("organizations", "ListAWSServiceAccessForOrganization") => Reply::json(
+                r#"{"EnabledServicePrincipals":[{"ServicePrincipal":"cloudtrail.amazonaws.com"}]}"#.into(),
+            ),
             ("organizations", "ListAccountsForParent") | ("organizations", "ListAccounts") => {
                 // Pages of 20, as AWS.
                 let start: usize = json_str(body, "NextToken").and_then(|t| t.parse().ok()).unwrap_or(0);

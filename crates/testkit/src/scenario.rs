@@ -61,6 +61,15 @@ fn yes() -> bool {
     true
 }
 
+impl Default for ManagementSpec {
+    fn default() -> Self {
+        ManagementSpec {
+            deny_actions: vec![],
+            cloudtrail_trusted_access: true,
+        }
+    }
+}
+
 /// An organizational unit.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -107,13 +116,19 @@ pub struct AccountSpec {
 }
 
 /// Restrictions on the management account.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ManagementSpec {
     /// IAM actions the auditor is denied in the management account.
     #[serde(default)]
     pub deny_actions: Vec<String>,
+    /// Trusted access for CloudTrail in AWS Organizations (default on, as
+    /// creating an organization trail requires; `false` shows the drift
+    /// where organization trails stop reaching members).
+    #[serde(default = "yes")]
+    pub cloudtrail_trusted_access: bool,
 }
+
 
 /// Account status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

@@ -140,6 +140,13 @@ pub async fn seed(emu: &Emulator, scenario: &Scenario) -> Result<Seeded> {
         .and_then(|o| o.id())
         .unwrap_or_default()
         .to_string();
+    if scenario.management.cloudtrail_trusted_access {
+        org.enable_aws_service_access()
+            .service_principal("cloudtrail.amazonaws.com")
+            .send()
+            .await
+            .context("enabling trusted access for CloudTrail")?;
+    }
     let root = org.list_roots().send().await?.roots()[0]
         .id()
         .unwrap_or_default()

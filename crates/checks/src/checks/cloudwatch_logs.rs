@@ -6,9 +6,9 @@ use trailaudit_model::Fact;
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {
     id: "cloudwatch_logs",
-    title: "CloudWatch Logs delivery missing or retention short",
+    title: "CloudWatch Logs delivery missing, failing, stale, or retention short",
     severity: Severity::Medium,
-    what: "The trail does not deliver to CloudWatch Logs although `require.cloudwatch_logs` is set, or its log group keeps events for fewer than `retention.cloudwatch_days` (default 90), or the log group is gone.",
+    what: "The trail does not deliver to CloudWatch Logs although `require.cloudwatch_logs` is set, or it logs but reports a `LatestCloudWatchLogsDeliveryError` or no CloudWatch Logs delivery in the last 24 hours, or its log group keeps events for fewer than `retention.cloudwatch_days` (default 90), or the log group is gone.",
     why: "Metric filters and alarms on CloudTrail (root sign-in, policy changes, stopped trails) need the events in CloudWatch Logs.",
     fix: "aws logs create-log-group --log-group-name CloudTrail/org\naws logs put-retention-policy --log-group-name CloudTrail/org --retention-in-days 365\naws cloudtrail update-trail --name TRAIL_ARN --cloud-watch-logs-log-group-arn LOG_GROUP_ARN --cloud-watch-logs-role-arn ROLE_ARN",
 };
@@ -29,6 +29,35 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
             }
             continue;
         };
+        // Delivery to CloudWatch Logs, from GetTrailStatus, while the trail logs.
+        if let Some(st) = t.status.value().filter(|st| st.is_logging) {
+            if let Some(e) = &st.latest_cloud_watch_logs_delivery_error {
+                out.push(
+                    Status::Fail,
+                    &t.owner_account_id,
+                    &t.home_region,
+                    &t.arn,
+                    format!("trail {} fails to deliver to CloudWatch Logs: {e}", t.name),
+                );
+            } else {
+                let stale = st.latest_cloud_watch_logs_delivery_time.and_then(|d| {
+                    (ctx.now - d > chrono::Duration::hours(24))
+                        .then(|| format!("last delivered {}", d.format("%Y-%m-%d %H:%M:%S UTC")))
+                });
+                if let Some(when) = stale {
+                    out.push(
+                        Status::Fail,
+                        &t.owner_account_id,
+                        &t.home_region,
+                        &t.arn,
+                        format!(
+                            "trail {} logs but its CloudWatch Logs delivery is more than 24 hours old ({when})",
+                            t.name
+                        ),
+                    );
+                }
+            }
+        }
         let Some(g) = ctx.snapshot.log_group(arn) else {
             continue;
         };
@@ -124,5 +153,18 @@ mod tests {
             .status,
             Status::Unknown
         );
+        // Delivery older than 24 hours while the trail logs, or an error.
+        let mut s = with_group(Fact::Collected { value: Some(400) });
+        if let Fact::Collected { value } = &mut s.trails[0].status {
+            value.latest_cloud_watch_logs_delivery_time = Some(now() - chrono::Duration::hours(30));
+        }
+        let f = run_one("cloudwatch_logs", &s);
+        assert_eq!(f[0].status, Status::Fail);
+        assert!(f[0].message.contains("more than 24 hours old"), "{}", f[0].message);
+        if let Fact::Collected { value } = &mut s.trails[0].status {
+            value.latest_cloud_watch_logs_delivery_time = Some(now() - chrono::Duration::hours(1));
+            value.latest_cloud_watch_logs_delivery_error = Some("AccessDenied".into());
+        }
+        assert!(run_one("cloudwatch_logs", &s)[0].message.contains("AccessDenied"));
     }
 }

@@ -15,6 +15,38 @@ pub const META: CheckMeta = CheckMeta {
     fix: "aws cloudtrail put-event-selectors --trail-name TRAIL_ARN --region HOME_REGION --event-selectors '[{\"ReadWriteType\":\"All\",\"IncludeManagementEvents\":true}]'",
 };
 
+/// `; excluded event sources: kms.amazonaws.com, ...` when selectors exclude some.
+fn excluded_sources(sel: &trailaudit_model::Selectors) -> String {
+    let mut out: Vec<String> = Vec::new();
+    match sel {
+        trailaudit_model::Selectors::Basic(list) => {
+            for b in list.iter().filter(|b| b.include_management_events) {
+                out.extend(b.exclude_management_event_sources.iter().cloned());
+            }
+        }
+        trailaudit_model::Selectors::Advanced(list) => {
+            for a in list {
+                let management = a.field_selectors.iter().any(|f| {
+                    f.field == "eventCategory" && f.equals.iter().any(|v| v == "Management")
+                });
+                if management {
+                    for f in a.field_selectors.iter().filter(|f| f.field == "eventSource") {
+                        out.extend(f.not_equals.iter().cloned());
+                    }
+                }
+            }
+        }
+        trailaudit_model::Selectors::Default => {}
+    }
+    out.sort();
+    out.dedup();
+    if out.is_empty() {
+        String::new()
+    } else {
+        format!("; excluded event sources: {}", out.join(", "))
+    }
+}
+
 /// Run.
 pub fn run(ctx: &Ctx, out: &mut Out) {
     for t in ctx.trails() {
@@ -36,10 +68,11 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
                     &t.home_region,
                     &t.arn,
                     format!(
-                        "trail {} records {} write and {} read management events",
+                        "trail {} records {} write and {} read management events{}",
                         t.name,
                         describe(w),
-                        describe(r)
+                        describe(r),
+                        excluded_sources(value)
                     ),
                 );
             }
@@ -81,6 +114,21 @@ mod tests {
         assert_eq!(f[0].status, Status::Fail);
         assert!(
             f[0].message.contains("all write and no read"),
+            "{}",
+            f[0].message
+        );
+        // Excluded event sources are named.
+        s.trails[0].selectors = Fact::Collected {
+            value: Selectors::Basic(vec![BasicSelector {
+                read_write_type: ReadWriteType::All,
+                include_management_events: true,
+                exclude_management_event_sources: vec!["kms.amazonaws.com".into()],
+                data_resources: vec![],
+            }]),
+        };
+        let f = run_one("management_events_incomplete", &s);
+        assert!(
+            f[0].message.contains("excluded event sources: kms.amazonaws.com"),
             "{}",
             f[0].message
         );

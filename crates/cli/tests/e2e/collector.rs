@@ -226,3 +226,81 @@ fn region_filters_accept_globs_and_reject_unknown_names() {
         "{stderr}"
     );
 }
+
+/// Trusted access for CloudTrail disabled in Organizations: the organization
+/// trail records only the management account; members are gaps with that
+/// reason and the management account gets a high finding. A scope that
+/// matches nothing exits 2 naming it, writing nothing.
+#[test]
+fn trusted_access_disabled_and_empty_scopes() {
+    let emu = shared().expect("emulator");
+    let scenario = Scenario::parse(
+        r#"
+name = "trusted-access"
+[management]
+cloudtrail_trusted_access = false
+[[ous]]
+name = "Prod"
+[[accounts]]
+key = "member"
+ou = "Root/Prod"
+[[buckets]]
+name = "ta-org-logs"
+account = "management"
+[[trails]]
+name = "org-trail"
+account = "management"
+multi_region = true
+organization = true
+bucket = "ta-org-logs"
+"#,
+        "trusted-access.toml",
+    )
+    .unwrap();
+    let seeded = seed(&emu, &scenario);
+    let run = audit(&emu, &seeded, "trusted-access", &["org", "--regions", "us-east-1"]);
+    assert_eq!(run.code, 1, "stderr:\n{}", run.stderr);
+    let s = run.snapshot();
+    assert_eq!(
+        s.organization.as_ref().unwrap().cloudtrail_trusted_access,
+        Fact::Collected { value: false }
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.out_dir.join("report.json")).unwrap())
+            .unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let f = findings
+        .iter()
+        .find(|f| f["check_id"] == "org_trail_not_reaching_members")
+        .unwrap_or_else(|| panic!("no trusted-access finding in {findings:#?}"));
+    assert_eq!(f["account_id"], seeded.id("management"));
+    assert_eq!(f["severity"], "high");
+    let cells = trailaudit_checks::coverage::matrix(&s);
+    let cell = |key: &str| {
+        cells
+            .iter()
+            .find(|c| {
+                c.account_id == seeded.id(key)
+                    && c.class == trailaudit_checks::EventClass::ManagementWrite
+            })
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(cell("management").state, trailaudit_checks::State::Covered);
+    let m = cell("member");
+    assert_eq!(m.state, trailaudit_checks::State::Gap);
+    assert!(m.reason.contains("trusted access for CloudTrail is disabled"), "{}", m.reason);
+
+    // Scopes that match nothing: exit 2, what was not found, nothing written.
+    for (args, says) in [
+        (vec!["org", "--ou", "Prodd"], "closest: Prod"),
+        (vec!["org", "--accounts", "999999999999"], "999999999999 not in organization"),
+        (vec!["org", "--exclude-accounts", "999999999999"], "--exclude-accounts"),
+    ] {
+        let r = audit(&emu, &seeded, "empty-scope", &args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(says), "{args:?}: {}", r.stderr);
+        let written: Vec<_> = std::fs::read_dir(&r.out_dir).map(|d| d.collect()).unwrap_or_default();
+        assert!(written.is_empty(), "{args:?} wrote {written:?}");
+    }
+}
