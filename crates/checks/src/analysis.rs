@@ -127,9 +127,9 @@ pub fn trail_health(s: &Snapshot, t: &Trail, account: &str) -> Health {
     if unread.is_empty() {
         return Health::Recording;
     }
-    let recent = status.latest_delivery_time.is_some_and(|d| {
-        s.finished_at - d <= chrono::Duration::hours(DELIVERY_EVIDENCE_HOURS)
-    });
+    let recent = status
+        .latest_delivery_time
+        .is_some_and(|d| s.finished_at - d <= chrono::Duration::hours(DELIVERY_EVIDENCE_HOURS));
     if recent {
         Health::Recording
     } else {
@@ -195,7 +195,10 @@ pub fn cloudtrail_context(s: &Snapshot, t: &Trail) -> Context {
         .set("aws:SourceAccount", t.owner_account_id.clone())
         .set("aws:PrincipalIsAWSService", "true")
         .set("aws:PrincipalServiceName", "cloudtrail.amazonaws.com")
-        .set_many("aws:PrincipalServiceNamesList", &["cloudtrail.amazonaws.com"])
+        .set_many(
+            "aws:PrincipalServiceNamesList",
+            &["cloudtrail.amazonaws.com"],
+        )
         .set("aws:SecureTransport", "true")
         .set("aws:ViaAWSService", "false")
         .absent(&[
@@ -325,31 +328,19 @@ pub fn delivery_decision(
     combine(vec![acl, put])
 }
 
-/// Whether key `key_arn`'s policy lets CloudTrail use it for trail `t`:
-/// `kms:GenerateDataKey` with the trail's encryption context, and
-/// `kms:DescribeKey`.
+/// Whether key `key_arn`'s policy lets CloudTrail encrypt log files for
+/// trail `t`: `kms:GenerateDataKey` with the trail's encryption context.
+/// (`kms:DescribeKey`, which the published policies also grant, is checked
+/// by CloudTrail when the trail is created or updated, not on delivery.)
 pub fn key_decision(s: &Snapshot, t: &Trail, key_arn: &str, policy: &str) -> Decision {
     let caller = cloudtrail_caller(&t.home_region);
     let mut ctx = cloudtrail_context(s, t);
-    ctx.absent(&[
-        "kms:EncryptionContext:aws:cloudtrail:arn",
-        "kms:EncryptionContextKeys",
-    ]);
-    let describe = evaluate(
-        policy,
-        &Request {
-            caller: &caller,
-            action: "kms:DescribeKey",
-            resource: key_arn,
-            context: &ctx,
-        },
-    );
     ctx.set("kms:EncryptionContext:aws:cloudtrail:arn", t.arn.clone())
         .set_many(
             "kms:EncryptionContextKeys",
             &["aws:cloudtrail:arn", "aws:s3:arn"],
         );
-    let generate = evaluate(
+    evaluate(
         policy,
         &Request {
             caller: &caller,
@@ -357,8 +348,7 @@ pub fn key_decision(s: &Snapshot, t: &Trail, key_arn: &str, policy: &str) -> Dec
             resource: key_arn,
             context: &ctx,
         },
-    );
-    combine(vec![generate, describe])
+    )
 }
 
 fn statements(policy: &str) -> Vec<Value> {

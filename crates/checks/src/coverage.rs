@@ -20,7 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 use trailaudit_model::regions::GLOBAL_EVENTS_REGION;
-use trailaudit_model::{Access, AccountStatus, Fact, RegionStatus, Selectors, Snapshot};
+use trailaudit_model::{Fact, RegionStatus, Selectors, Snapshot};
 
 use crate::analysis::Health;
 use crate::selectors::{extent, Category, Event, Extent};
@@ -224,16 +224,7 @@ pub(crate) fn class_extent(selectors: &Selectors, class: EventClass) -> Extent {
 pub fn matrix(s: &Snapshot) -> Vec<Cell> {
     let mut cells = Vec::new();
     for a in &s.accounts {
-        let account_unknown = match (&a.status, &a.access) {
-            (AccountStatus::Suspended, _) => {
-                Some("account is suspended; it was not audited".to_string())
-            }
-            (_, Access::Failed { error }) => {
-                Some(format!("role could not be assumed: {}", error.describe()))
-            }
-            (_, Access::Skipped { reason }) => Some(format!("account not audited: {reason}")),
-            _ => None,
-        };
+        let account_unknown = crate::sources::account_unknown(a);
         for r in &a.regions {
             for class in EventClass::ALL {
                 if class == EventClass::GlobalService && r.region != GLOBAL_EVENTS_REGION {

@@ -210,9 +210,7 @@ fn applies(st: &Json, req: &Request, variables: bool) -> (Tri, String) {
         return (Tri::No, String::new());
     }
     let action = match (st.get("Action"), st.get("NotAction")) {
-        (Some(a), _) => strings(a)
-            .iter()
-            .any(|p| wildcard(p, req.action, true)),
+        (Some(a), _) => strings(a).iter().any(|p| wildcard(p, req.action, true)),
         (None, Some(na)) => !strings(na).iter().any(|p| wildcard(p, req.action, true)),
         (None, None) => false,
     };
@@ -262,9 +260,10 @@ fn principal_matches(p: &Json, caller: &Caller) -> bool {
             match kind.as_str() {
                 "AWS" => vals.iter().any(|a| {
                     a == "*"
-                        || caller.accounts.iter().any(|acct| {
-                            a == acct || *a == format!("arn:aws:iam::{acct}:root")
-                        })
+                        || caller
+                            .accounts
+                            .iter()
+                            .any(|acct| a == acct || *a == format!("arn:aws:iam::{acct}:root"))
                 }),
                 "Service" => vals
                     .iter()
@@ -375,7 +374,9 @@ fn conditions(c: &Json, ctx: &Context, variables: bool) -> (Tri, String) {
                 let seen = match ctx.get(key) {
                     Value::Present(v) => format!("the request has {}", v.join(", ")),
                     Value::Absent => "the request does not carry it".to_string(),
-                    Value::Unknown => "its value in CloudTrail's request cannot be known".to_string(),
+                    Value::Unknown => {
+                        "its value in CloudTrail's request cannot be known".to_string()
+                    }
                 };
                 why = format!(
                     ": condition {op} {key} {} ({seen})",
@@ -558,7 +559,10 @@ fn arn_like(pattern: &str, arn: &str) -> bool {
 
 fn ip_in(ip: &str, cidr: &str) -> bool {
     let parse = |s: &str| -> Option<u32> {
-        let parts: Vec<u8> = s.split('.').map(|x| x.parse().ok()).collect::<Option<_>>()?;
+        let parts: Vec<u8> = s
+            .split('.')
+            .map(|x| x.parse().ok())
+            .collect::<Option<_>>()?;
         (parts.len() == 4).then(|| u32::from_be_bytes([parts[0], parts[1], parts[2], parts[3]]))
     };
     let (net, bits) = match cidr.split_once('/') {
@@ -567,7 +571,11 @@ fn ip_in(ip: &str, cidr: &str) -> bool {
     };
     match (parse(ip), parse(net)) {
         (Some(i), Some(n)) if bits <= 32 => {
-            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
             i & mask == n & mask
         }
         _ => false,

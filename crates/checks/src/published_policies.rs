@@ -37,10 +37,12 @@ fn key(s: &Snapshot, t: &Trail, policy: &str) -> Tri {
 fn account_trail(region: &str) -> Trail {
     Trail {
         is_organization_trail: false,
-        ..Trail::from_arn(&format!("arn:aws:cloudtrail:{region}:{MGMT}:trail/local")).map(|t| Trail {
-            s3_bucket_name: Some(BUCKET.into()),
-            ..t
-        }).unwrap()
+        ..Trail::from_arn(&format!("arn:aws:cloudtrail:{region}:{MGMT}:trail/local"))
+            .map(|t| Trail {
+                s3_bucket_name: Some(BUCKET.into()),
+                ..t
+            })
+            .unwrap()
     }
 }
 
@@ -156,7 +158,10 @@ const LEGACY: &str = r#"{"Version":"2012-10-17","Statement":[
   "Action":"s3:PutObject","Resource":"arn:aws:s3:::BUCKET/AWSLogs/MGMT/*","Condition":{"StringEquals":{"s3:x-amz-acl":"bucket-owner-full-control"}}}]}"#;
 
 fn mutate(policy: &str, from: &str, to: &str) -> String {
-    assert!(policy.contains(from), "mutation target `{from}` not in policy");
+    assert!(
+        policy.contains(from),
+        "mutation target `{from}` not in policy"
+    );
     policy.replacen(from, to, 1)
 }
 
@@ -187,7 +192,10 @@ fn cloudtrail_guide_organization_trail() {
     );
     assert_eq!(bucket(&s, &t, &guard, MEMBER), Tri::Yes);
     // ...and naming another account, it blocks.
-    let other = guard.replace(r#""aws:SourceAccount":"MGMT""#, r#""aws:SourceAccount":"999999999999""#);
+    let other = guard.replace(
+        r#""aws:SourceAccount":"MGMT""#,
+        r#""aws:SourceAccount":"999999999999""#,
+    );
     assert_eq!(bucket(&s, &t, &other, MEMBER), Tri::No);
 }
 
@@ -197,10 +205,17 @@ fn control_tower_log_archive() {
     let t = org_trail_with_prefix(Some(ORG_ID));
     assert_eq!(bucket(&s, &t, CONTROL_TOWER, MEMBER), Tri::Yes);
     // aws:SourceOrgID naming another organization: blocked.
-    let m = CONTROL_TOWER.replace(r#""aws:SourceOrgID":"ORGID""#, r#""aws:SourceOrgID":"o-zzz999""#);
+    let m = CONTROL_TOWER.replace(
+        r#""aws:SourceOrgID":"ORGID""#,
+        r#""aws:SourceOrgID":"o-zzz999""#,
+    );
     assert_eq!(bucket(&s, &t, &m, MEMBER), Tri::No);
     // The TLS-only Deny turned around denies CloudTrail's HTTPS requests.
-    let m = mutate(CONTROL_TOWER, r#""aws:SecureTransport":"false""#, r#""aws:SecureTransport":"true""#);
+    let m = mutate(
+        CONTROL_TOWER,
+        r#""aws:SecureTransport":"false""#,
+        r#""aws:SecureTransport":"true""#,
+    );
     assert_eq!(bucket(&s, &t, &m, MEMBER), Tri::No);
     // A trail whose owner's organization is unknown (account mode): cannot tell.
     let mut account_mode = snapshot();
@@ -216,7 +231,11 @@ fn security_reference_architecture_bucket() {
     assert_eq!(bucket(&s, &t, SRA_BUCKET, MEMBER), Tri::Yes);
     // Without the aws:PrincipalIsAWSService exception the Deny applies to
     // CloudTrail: its requests carry no aws:PrincipalOrgID.
-    let m = mutate(SRA_BUCKET, r#","Bool":{"aws:PrincipalIsAWSService":"false"}"#, "");
+    let m = mutate(
+        SRA_BUCKET,
+        r#","Bool":{"aws:PrincipalIsAWSService":"false"}"#,
+        "",
+    );
     assert_eq!(bucket(&s, &t, &m, MEMBER), Tri::No);
     // The commented-out "DenyUnencryptedObjectUploads": blocks a trail without
     // SSE-KMS, passes one with it.
@@ -239,10 +258,17 @@ fn security_reference_architecture_key() {
     let t = org_trail();
     assert_eq!(key(&s, &t, SRA_KEY), Tri::Yes);
     // The encryption context names another account's trails.
-    let m = SRA_KEY.replace("arn:aws:cloudtrail:*:MGMT:trail/*", "arn:aws:cloudtrail:*:999999999999:trail/*");
+    let m = SRA_KEY.replace(
+        "arn:aws:cloudtrail:*:MGMT:trail/*",
+        "arn:aws:cloudtrail:*:999999999999:trail/*",
+    );
     assert_eq!(key(&s, &t, &m), Tri::No);
-    // Without the DescribeKey statement.
-    let m = mutate(SRA_KEY, r#""Action":"kms:DescribeKey""#, r#""Action":"kms:ListAliases""#);
+    // Without the encrypt statement (only decrypt and describe are left).
+    let m = mutate(
+        SRA_KEY,
+        r#""Action":"kms:GenerateDataKey*""#,
+        r#""Action":"kms:Encrypt""#,
+    );
     assert_eq!(key(&s, &t, &m), Tri::No);
 }
 
@@ -251,7 +277,11 @@ fn cloudtrail_guide_key_policy() {
     let s = snapshot();
     let t = org_trail();
     assert_eq!(key(&s, &t, CT_GUIDE_KEY), Tri::Yes);
-    let m = mutate(CT_GUIDE_KEY, "us-east-1:MGMT:trail/org", "eu-west-1:MGMT:trail/org");
+    let m = mutate(
+        CT_GUIDE_KEY,
+        "us-east-1:MGMT:trail/org",
+        "eu-west-1:MGMT:trail/org",
+    );
     assert_eq!(key(&s, &t, &m), Tri::No);
 }
 
@@ -259,10 +289,18 @@ fn cloudtrail_guide_key_policy() {
 fn data_perimeter_resource_policy() {
     let s = snapshot();
     let t = org_trail_with_prefix(None);
-    let with_perimeter = mutate(CT_GUIDE_ORG, r#""Statement":["#, &format!(r#""Statement":[{PERIMETER}"#));
+    let with_perimeter = mutate(
+        CT_GUIDE_ORG,
+        r#""Statement":["#,
+        &format!(r#""Statement":[{PERIMETER}"#),
+    );
     assert_eq!(bucket(&s, &t, &with_perimeter, MEMBER), Tri::Yes);
     // Without its service exception, the identity perimeter denies CloudTrail.
-    let m = mutate(&with_perimeter, r#"{"aws:PrincipalIsAWSService":"false"}"#, "{}");
+    let m = mutate(
+        &with_perimeter,
+        r#"{"aws:PrincipalIsAWSService":"false"}"#,
+        "{}",
+    );
     assert_eq!(bucket(&s, &t, &m, MEMBER), Tri::No);
     // A network perimeter without the service exceptions depends on the
     // source IP of CloudTrail's request, which cannot be known: unknown.
@@ -271,18 +309,34 @@ fn data_perimeter_resource_policy() {
         r#""BoolIfExists":{"aws:PrincipalIsAWSService":"false","aws:ViaAWSService":"false"},"#,
         "",
     );
-    let m = mutate(&m, r#""StringEquals":{"aws:PrincipalTag/data-perimeter-include":"true"}"#, r#""Null":{"aws:SourceVpc":"true"}"#);
+    let m = mutate(
+        &m,
+        r#""StringEquals":{"aws:PrincipalTag/data-perimeter-include":"true"}"#,
+        r#""Null":{"aws:SourceVpc":"true"}"#,
+    );
     assert_eq!(bucket(&s, &t, &m, MEMBER), Tri::Maybe);
 }
 
 #[test]
 fn legacy_per_region_accounts() {
     let s = snapshot();
-    assert_eq!(bucket(&s, &account_trail("us-east-1"), LEGACY, MGMT), Tri::Yes);
-    assert_eq!(bucket(&s, &account_trail("eu-west-1"), LEGACY, MGMT), Tri::Yes);
+    assert_eq!(
+        bucket(&s, &account_trail("us-east-1"), LEGACY, MGMT),
+        Tri::Yes
+    );
+    assert_eq!(
+        bucket(&s, &account_trail("eu-west-1"), LEGACY, MGMT),
+        Tri::Yes
+    );
     // A region whose account the policy does not list (the legacy form was
     // never extended to newer regions): refused.
-    assert_eq!(bucket(&s, &account_trail("eu-south-2"), LEGACY, MGMT), Tri::No);
-    let m = LEGACY.replace("arn:aws:iam::086441151436:root", "arn:aws:iam::999999999999:root");
+    assert_eq!(
+        bucket(&s, &account_trail("eu-south-2"), LEGACY, MGMT),
+        Tri::No
+    );
+    let m = LEGACY.replace(
+        "arn:aws:iam::086441151436:root",
+        "arn:aws:iam::999999999999:root",
+    );
     assert_eq!(bucket(&s, &account_trail("us-east-1"), &m, MGMT), Tri::No);
 }

@@ -50,12 +50,31 @@ pub struct Sources<'a> {
     /// Sources that do not apply, and why (an organization trail that does
     /// not reach members...).
     pub excluded: Vec<String>,
+    /// The account could not be audited (suspended, role not assumable,
+    /// skipped): nothing about it can be told, whatever applies.
+    pub account_unknown: Option<String>,
+}
+
+/// Why an account's cells cannot be told at all, if they cannot.
+pub fn account_unknown(a: &trailaudit_model::Account) -> Option<String> {
+    use trailaudit_model::{Access, AccountStatus};
+    match (&a.status, &a.access) {
+        (AccountStatus::Suspended, _) => {
+            Some("account is suspended; it was not audited".to_string())
+        }
+        (_, Access::Failed { error }) => {
+            Some(format!("role could not be assumed: {}", error.describe()))
+        }
+        (_, Access::Skipped { reason }) => Some(format!("account not audited: {reason}")),
+        _ => None,
+    }
 }
 
 /// The sources that record `account` in `region`.
 pub fn sources<'a>(s: &'a Snapshot, account: &str, region: &str) -> Sources<'a> {
     let mut out = Sources::default();
     let acct = s.account(account);
+    out.account_unknown = acct.and_then(account_unknown);
     let ar = acct.and_then(|a| a.regions.iter().find(|r| r.region == region));
     if let Some(Err(why)) = ar.map(|r| r.listed_trails()) {
         out.unknown.push(why);
@@ -181,7 +200,11 @@ pub fn sources<'a>(s: &'a Snapshot, account: &str, region: &str) -> Sources<'a> 
 }
 
 fn trusted_access_reason(s: &Snapshot) -> String {
-    match s.organization.as_ref().map(|o| &o.cloudtrail_trusted_access) {
+    match s
+        .organization
+        .as_ref()
+        .map(|o| &o.cloudtrail_trusted_access)
+    {
         Some(f) => format!(
             "trusted access for CloudTrail could not be read ({})",
             f.unknown_reason().unwrap_or_default()
@@ -205,6 +228,13 @@ pub struct Answer {
 /// healthy source whose selectors select it (global service events need a
 /// source that includes them).
 pub fn answer(srcs: &Sources, event: &Event, global: bool) -> Answer {
+    if let Some(why) = &srcs.account_unknown {
+        return Answer {
+            recorded: Tri::Maybe,
+            by: vec![],
+            reason: why.clone(),
+        };
+    }
     let mut yes = Vec::new();
     let mut maybe = Vec::new();
     let mut notes = srcs.excluded.clone();
@@ -231,7 +261,10 @@ pub fn answer(srcs: &Sources, event: &Event, global: bool) -> Answer {
                 Tri::Yes => yes.push(src.arn.to_string()),
                 Tri::Maybe => {
                     maybe.push(src.arn.to_string());
-                    unknown.push(format!("{} selects it only for some resources or values", src.name));
+                    unknown.push(format!(
+                        "{} selects it only for some resources or values",
+                        src.name
+                    ));
                 }
                 Tri::No => notes.push(format!("{} does not select it", src.name)),
             },

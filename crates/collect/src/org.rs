@@ -390,14 +390,33 @@ mod scope_tests {
             f(&mut o);
             o
         };
-        let e = check_scope(&opts(&|o| o.ous = vec!["Prodd".into()]), &org(), &accounts).unwrap_err();
+        let e =
+            check_scope(&opts(&|o| o.ous = vec!["Prodd".into()]), &org(), &accounts).unwrap_err();
         assert!(e.contains("`Prodd`") && e.contains("closest: Prod"), "{e}");
-        let e = check_scope(&opts(&|o| o.accounts = vec!["333333333333".into()]), &org(), &accounts).unwrap_err();
-        assert!(e.contains("--accounts: 333333333333 not in organization o-abc"), "{e}");
-        let e = check_scope(&opts(&|o| o.exclude_accounts = vec!["444444444444".into()]), &org(), &accounts).unwrap_err();
+        let e = check_scope(
+            &opts(&|o| o.accounts = vec!["333333333333".into()]),
+            &org(),
+            &accounts,
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("--accounts: 333333333333 not in organization o-abc"),
+            "{e}"
+        );
+        let e = check_scope(
+            &opts(&|o| o.exclude_accounts = vec!["444444444444".into()]),
+            &org(),
+            &accounts,
+        )
+        .unwrap_err();
         assert!(e.contains("--exclude-accounts: 444444444444"), "{e}");
         // An OU that exists but holds no account leaves nothing to audit.
-        let e = check_scope(&opts(&|o| o.ous = vec!["Sandbox".into()]), &org(), &accounts).unwrap_err();
+        let e = check_scope(
+            &opts(&|o| o.ous = vec!["Sandbox".into()]),
+            &org(),
+            &accounts,
+        )
+        .unwrap_err();
         assert!(e.contains("leaves no account"), "{e}");
         assert!(check_scope(&opts(&|o| o.ous = vec!["ou-1".into()]), &org(), &accounts).is_ok());
         assert!(check_scope(&opts(&|_| {}), &org(), &accounts).is_ok());

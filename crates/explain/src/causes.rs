@@ -33,18 +33,78 @@ pub struct CauseDef {
 
 /// Every cause, in the order they are walked; the verdict is the first that holds.
 pub const CAUSES: &[CauseDef] = &[
-    CauseDef { cause: Cause::NoTrail, verdict: true, evaluate: no_trail, fix: fix_no_trail },
-    CauseDef { cause: Cause::EventDataStore, verdict: true, evaluate: event_data_store, fix: fix_event_data_store },
-    CauseDef { cause: Cause::NotLogging, verdict: true, evaluate: not_logging, fix: fix_not_logging },
-    CauseDef { cause: Cause::NotSelected, verdict: true, evaluate: not_selected, fix: fix_not_selected },
-    CauseDef { cause: Cause::WrongRegion, verdict: true, evaluate: wrong_region, fix: no_fix },
-    CauseDef { cause: Cause::TooRecent, verdict: true, evaluate: too_recent, fix: fix_too_recent },
-    CauseDef { cause: Cause::DeliveryFailing, verdict: true, evaluate: delivery_failing, fix: fix_delivery },
-    CauseDef { cause: Cause::Expired, verdict: true, evaluate: expired, fix: fix_lifecycle },
-    CauseDef { cause: Cause::Archived, verdict: true, evaluate: archived, fix: fix_lifecycle },
-    CauseDef { cause: Cause::OtherAccountBucket, verdict: true, evaluate: other_account_bucket, fix: fix_read },
-    CauseDef { cause: Cause::AccessDenied, verdict: true, evaluate: access_denied, fix: fix_read },
-    CauseDef { cause: Cause::Found, verdict: false, evaluate: found, fix: no_fix },
+    CauseDef {
+        cause: Cause::NoTrail,
+        verdict: true,
+        evaluate: no_trail,
+        fix: fix_no_trail,
+    },
+    CauseDef {
+        cause: Cause::EventDataStore,
+        verdict: true,
+        evaluate: event_data_store,
+        fix: fix_event_data_store,
+    },
+    CauseDef {
+        cause: Cause::NotLogging,
+        verdict: true,
+        evaluate: not_logging,
+        fix: fix_not_logging,
+    },
+    CauseDef {
+        cause: Cause::NotSelected,
+        verdict: true,
+        evaluate: not_selected,
+        fix: fix_not_selected,
+    },
+    CauseDef {
+        cause: Cause::WrongRegion,
+        verdict: true,
+        evaluate: wrong_region,
+        fix: no_fix,
+    },
+    CauseDef {
+        cause: Cause::TooRecent,
+        verdict: true,
+        evaluate: too_recent,
+        fix: fix_too_recent,
+    },
+    CauseDef {
+        cause: Cause::DeliveryFailing,
+        verdict: true,
+        evaluate: delivery_failing,
+        fix: fix_delivery,
+    },
+    CauseDef {
+        cause: Cause::Expired,
+        verdict: true,
+        evaluate: expired,
+        fix: fix_lifecycle,
+    },
+    CauseDef {
+        cause: Cause::Archived,
+        verdict: true,
+        evaluate: archived,
+        fix: fix_lifecycle,
+    },
+    CauseDef {
+        cause: Cause::OtherAccountBucket,
+        verdict: true,
+        evaluate: other_account_bucket,
+        fix: fix_read,
+    },
+    CauseDef {
+        cause: Cause::AccessDenied,
+        verdict: true,
+        evaluate: access_denied,
+        fix: fix_read,
+    },
+    CauseDef {
+        cause: Cause::Found,
+        verdict: false,
+        evaluate: found,
+        fix: no_fix,
+    },
 ];
 
 /// The causes that say the event was never recorded.
@@ -167,7 +227,10 @@ impl<'a> Walk<'a> {
                 }
             }
             Tri::No => {
-                if !checks.iter().any(|c| recording(c) && c.result == Outcome::Holds) {
+                if !checks
+                    .iter()
+                    .any(|c| recording(c) && c.result == Outcome::Holds)
+                {
                     let cause = if self.trails.is_empty() {
                         Cause::NoTrail
                     } else {
@@ -313,8 +376,15 @@ fn no_trail(w: &Walk) -> Option<Check> {
             ),
         );
     }
-    let stores = w.srcs.sources.iter().any(|x| matches!(x.kind, Kind::Store(_)));
-    let mut evidence = format!("no trail records account {} in {}", q.account, c.record_region);
+    let stores = w
+        .srcs
+        .sources
+        .iter()
+        .any(|x| matches!(x.kind, Kind::Store(_)));
+    let mut evidence = format!(
+        "no trail records account {} in {}",
+        q.account, c.record_region
+    );
     for why in w.srcs.excluded.iter().chain(w.srcs.unknown.iter()) {
         evidence.push_str("; ");
         evidence.push_str(why);
@@ -346,7 +416,11 @@ fn event_data_store(w: &Walk) -> Option<Check> {
     if stores.is_empty() {
         return None;
     }
-    let trail_records = w.answer.by.iter().any(|b| w.trails.iter().any(|t| &t.arn == b));
+    let trail_records = w
+        .answer
+        .by
+        .iter()
+        .any(|b| w.trails.iter().any(|t| &t.arn == b));
     let result = if w.answer.recorded == Tri::Yes && !trail_records {
         Outcome::Holds
     } else {
@@ -433,7 +507,10 @@ fn not_selected(w: &Walk) -> Option<Check> {
     check(
         Cause::NotSelected,
         result,
-        sel.into_iter().map(|(_, w)| w).collect::<Vec<_>>().join("; "),
+        sel.into_iter()
+            .map(|(_, w)| w)
+            .collect::<Vec<_>>()
+            .join("; "),
     )
 }
 
@@ -500,7 +577,9 @@ fn delivery_failing(w: &Walk) -> Option<Check> {
 }
 
 /// The lifecycle rules that touch the log prefix, or why they are unknown.
-fn lifecycle<'a>(w: &'a Walk) -> Option<Result<(&'a Bucket, Vec<&'a trailaudit_model::LifecycleRule>), String>> {
+fn lifecycle<'a>(
+    w: &'a Walk,
+) -> Option<Result<(&'a Bucket, Vec<&'a trailaudit_model::LifecycleRule>), String>> {
     w.target?;
     let b = w.bucket?;
     let prefix = w.locs.first().cloned().unwrap_or_default();
@@ -525,7 +604,12 @@ fn expired(w: &Walk) -> Option<Check> {
         let by_days = r
             .expiration_days
             .filter(|d| age > Duration::days(i64::from(*d)))
-            .map(|d| format!("rule {id} deletes log files after {d} days; the event is {} days old", age.num_days()));
+            .map(|d| {
+                format!(
+                    "rule {id} deletes log files after {d} days; the event is {} days old",
+                    age.num_days()
+                )
+            });
         let by_date = r
             .expiration_date
             .filter(|d| *d < w.q.now)
@@ -537,7 +621,10 @@ fn expired(w: &Walk) -> Option<Check> {
         None => check(
             Cause::Expired,
             Outcome::DoesNotHold,
-            format!("no lifecycle rule of {} deletes log files of this age", b.name),
+            format!(
+                "no lifecycle rule of {} deletes log files of this age",
+                b.name
+            ),
         ),
     }
 }
@@ -681,7 +768,10 @@ fn fix_event_data_store(w: &Walk) -> Vec<String> {
 fn fix_not_logging(w: &Walk) -> Vec<String> {
     // Logging now (it started after the event): nothing to start; only the
     // event history can still have a management event.
-    if w.target.and_then(|t| t.status.value()).is_some_and(|st| st.is_logging) {
+    if w.target
+        .and_then(|t| t.status.value())
+        .is_some_and(|st| st.is_logging)
+    {
         return vec![];
     }
     vec![format!(
@@ -714,7 +804,10 @@ fn fix_delivery(w: &Walk) -> Vec<String> {
             w.trail_arn(),
             w.home()
         ),
-        format!("aws s3api get-bucket-policy --bucket {}", w.bucket_or_placeholder()),
+        format!(
+            "aws s3api get-bucket-policy --bucket {}",
+            w.bucket_or_placeholder()
+        ),
     ]
 }
 

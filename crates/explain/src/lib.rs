@@ -369,7 +369,10 @@ pub fn explain(s: &Snapshot, q: &Question, probes: &WhyProbes) -> Result<Explana
         },
         (None, Some(k)) => Verdict {
             cause: Cause::Found,
-            summary: format!("the event is in s3://{}/{k}", w.bucket_name().unwrap_or_default()),
+            summary: format!(
+                "the event is in s3://{}/{k}",
+                w.bucket_name().unwrap_or_default()
+            ),
         },
         (None, None) => Verdict {
             cause: Cause::Unknown,
@@ -497,7 +500,12 @@ pub fn disagreements(s: &Snapshot) -> Vec<String> {
             now: s.finished_at + Duration::hours(1),
         };
         let Ok(e) = explain(s, &q, &WhyProbes::offline()) else {
-            out.push(format!("{} {} {}: why refused the question", cell.account_id, cell.region, cell.class.as_str()));
+            out.push(format!(
+                "{} {} {}: why refused the question",
+                cell.account_id,
+                cell.region,
+                cell.class.as_str()
+            ));
             continue;
         };
         let says_never = never.contains(&e.verdict.cause);

@@ -351,11 +351,21 @@ fn org_and_why_agree_on_every_cell_including_a_lake_only_region() {
         .unwrap();
     assert_eq!(lake_cell.state, trailaudit_checks::State::Covered);
     assert_eq!(disagreements(&s), Vec::<String>::new());
-    let e = explain(&s, &q("RunInstances", "eu-west-1", 60), &WhyProbes::offline()).unwrap();
+    let e = explain(
+        &s,
+        &q("RunInstances", "eu-west-1", 60),
+        &WhyProbes::offline(),
+    )
+    .unwrap();
     assert_eq!(e.verdict.cause, Cause::EventDataStore, "{:?}", e.verdict);
     assert!(e.commands[0].contains("start-query"), "{:?}", e.commands);
     // Other cells of that organization are gaps, and why says no_trail.
-    let e = explain(&s, &q("RunInstances", "us-east-1", 60), &WhyProbes::offline()).unwrap();
+    let e = explain(
+        &s,
+        &q("RunInstances", "us-east-1", 60),
+        &WhyProbes::offline(),
+    )
+    .unwrap();
     assert_eq!(e.verdict.cause, Cause::NoTrail);
     // The store listing failed in the member: unknown in both.
     s.accounts[1].regions[0].event_data_stores = Fact::Failed {
@@ -367,6 +377,23 @@ fn org_and_why_agree_on_every_cell_including_a_lake_only_region() {
         },
     };
     assert_eq!(disagreements(&s), Vec::<String>::new());
-    let e = explain(&s, &q("RunInstances", "us-east-1", 60), &WhyProbes::offline()).unwrap();
+    let e = explain(
+        &s,
+        &q("RunInstances", "us-east-1", 60),
+        &WhyProbes::offline(),
+    )
+    .unwrap();
     assert_ne!(e.verdict.cause, Cause::NoTrail, "{:?}", e.verdict);
+}
+
+#[test]
+fn org_and_why_agree_on_every_cell_of_demo() {
+    // The stored `demo` run (an emulator run of tests/scenarios/demo.toml).
+    let s = Snapshot::from_json(include_str!(
+        "../../report/tests/fixtures/demo.snapshot.json"
+    ))
+    .unwrap();
+    let cells = trailaudit_checks::coverage::matrix(&s).len();
+    assert!(cells > 100, "{cells}");
+    assert_eq!(disagreements(&s), Vec::<String>::new());
 }

@@ -129,7 +129,6 @@ pub struct ManagementSpec {
     pub cloudtrail_trusted_access: bool,
 }
 
-
 /// Account status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]

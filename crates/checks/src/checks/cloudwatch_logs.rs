@@ -160,11 +160,17 @@ mod tests {
         }
         let f = run_one("cloudwatch_logs", &s);
         assert_eq!(f[0].status, Status::Fail);
-        assert!(f[0].message.contains("more than 24 hours old"), "{}", f[0].message);
+        assert!(
+            f[0].message.contains("more than 24 hours old"),
+            "{}",
+            f[0].message
+        );
         if let Fact::Collected { value } = &mut s.trails[0].status {
             value.latest_cloud_watch_logs_delivery_time = Some(now() - chrono::Duration::hours(1));
             value.latest_cloud_watch_logs_delivery_error = Some("AccessDenied".into());
         }
-        assert!(run_one("cloudwatch_logs", &s)[0].message.contains("AccessDenied"));
+        assert!(run_one("cloudwatch_logs", &s)[0]
+            .message
+            .contains("AccessDenied"));
     }
 }

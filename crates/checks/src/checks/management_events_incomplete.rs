@@ -30,7 +30,11 @@ fn excluded_sources(sel: &trailaudit_model::Selectors) -> String {
                     f.field == "eventCategory" && f.equals.iter().any(|v| v == "Management")
                 });
                 if management {
-                    for f in a.field_selectors.iter().filter(|f| f.field == "eventSource") {
+                    for f in a
+                        .field_selectors
+                        .iter()
+                        .filter(|f| f.field == "eventSource")
+                    {
                         out.extend(f.not_equals.iter().cloned());
                     }
                 }
@@ -128,7 +132,8 @@ mod tests {
         };
         let f = run_one("management_events_incomplete", &s);
         assert!(
-            f[0].message.contains("excluded event sources: kms.amazonaws.com"),
+            f[0].message
+                .contains("excluded event sources: kms.amazonaws.com"),
             "{}",
             f[0].message
         );

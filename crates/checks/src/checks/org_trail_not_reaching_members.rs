@@ -94,15 +94,23 @@ mod tests {
     fn pass_fail_unknown() {
         assert!(run_one("org_trail_not_reaching_members", &healthy()).is_empty());
         let mut s = healthy();
-        s.organization.as_mut().unwrap().cloudtrail_trusted_access = Fact::Collected { value: false };
+        s.organization.as_mut().unwrap().cloudtrail_trusted_access =
+            Fact::Collected { value: false };
         let f = run_one("org_trail_not_reaching_members", &s);
         assert_eq!(f[0].status, Status::Fail);
         assert_eq!(f[0].account_id, MGMT);
-        assert!(f[0].message.contains("1 member accounts"), "{}", f[0].message);
+        assert!(
+            f[0].message.contains("1 member accounts"),
+            "{}",
+            f[0].message
+        );
         // Members' cells are gaps with the reason; the owner stays covered.
         let (st, why) = cell(&s, MEMBER);
         assert_eq!(st, State::Gap);
-        assert!(why.contains("trusted access for CloudTrail is disabled"), "{why}");
+        assert!(
+            why.contains("trusted access for CloudTrail is disabled"),
+            "{why}"
+        );
         assert_eq!(cell(&s, MGMT).0, State::Covered);
 
         s.organization.as_mut().unwrap().cloudtrail_trusted_access =

@@ -48,36 +48,150 @@ fn condition_operator_table() {
     let src = "aws:SourceAccount";
     let cases: Vec<(&str, Context, Tri)> = vec![
         // String operators; values are alternatives (OR); keys case-insensitive.
-        (r#"{"StringEquals":{"aws:SourceAccount":["1","111122223333"]}}"#, ctx(&[(src, "111122223333")]), Yes),
-        (r#"{"StringEquals":{"AWS:SOURCEACCOUNT":"111122223333"}}"#, ctx(&[(src, "111122223333")]), Yes),
-        (r#"{"StringEquals":{"aws:SourceAccount":"999"}}"#, ctx(&[(src, "111122223333")]), No),
+        (
+            r#"{"StringEquals":{"aws:SourceAccount":["1","111122223333"]}}"#,
+            ctx(&[(src, "111122223333")]),
+            Yes,
+        ),
+        (
+            r#"{"StringEquals":{"AWS:SOURCEACCOUNT":"111122223333"}}"#,
+            ctx(&[(src, "111122223333")]),
+            Yes,
+        ),
+        (
+            r#"{"StringEquals":{"aws:SourceAccount":"999"}}"#,
+            ctx(&[(src, "111122223333")]),
+            No,
+        ),
         // Negated: holds only when the value matches none of them.
-        (r#"{"StringNotEquals":{"aws:SourceAccount":["111122223333","2"]}}"#, ctx(&[(src, "111122223333")]), No),
-        (r#"{"StringNotEquals":{"aws:SourceAccount":"999"}}"#, ctx(&[(src, "111122223333")]), Yes),
+        (
+            r#"{"StringNotEquals":{"aws:SourceAccount":["111122223333","2"]}}"#,
+            ctx(&[(src, "111122223333")]),
+            No,
+        ),
+        (
+            r#"{"StringNotEquals":{"aws:SourceAccount":"999"}}"#,
+            ctx(&[(src, "111122223333")]),
+            Yes,
+        ),
         // Values are case-sensitive unless IgnoreCase.
-        (r#"{"StringEquals":{"aws:PrincipalServiceName":"CloudTrail.amazonaws.com"}}"#, ctx(&[("aws:PrincipalServiceName", "cloudtrail.amazonaws.com")]), No),
-        (r#"{"StringEqualsIgnoreCase":{"aws:PrincipalServiceName":"CloudTrail.amazonaws.com"}}"#, ctx(&[("aws:PrincipalServiceName", "cloudtrail.amazonaws.com")]), Yes),
-        (r#"{"StringLike":{"aws:SourceArn":"arn:aws:cloudtrail:*:111122223333:trail/*"}}"#, ctx(&[("aws:SourceArn", "arn:aws:cloudtrail:us-east-1:111122223333:trail/org")]), Yes),
-        (r#"{"StringLike":{"aws:SourceArn":"arn:aws:cloudtrail:?s-east-1:111122223333:trail/o?g"}}"#, ctx(&[("aws:SourceArn", "arn:aws:cloudtrail:us-east-1:111122223333:trail/org")]), Yes),
-        (r#"{"StringNotLike":{"aws:SourceArn":"arn:aws:cloudtrail:*:111122223333:*"}}"#, ctx(&[("aws:SourceArn", "arn:aws:cloudtrail:us-east-1:111122223333:trail/org")]), No),
+        (
+            r#"{"StringEquals":{"aws:PrincipalServiceName":"CloudTrail.amazonaws.com"}}"#,
+            ctx(&[("aws:PrincipalServiceName", "cloudtrail.amazonaws.com")]),
+            No,
+        ),
+        (
+            r#"{"StringEqualsIgnoreCase":{"aws:PrincipalServiceName":"CloudTrail.amazonaws.com"}}"#,
+            ctx(&[("aws:PrincipalServiceName", "cloudtrail.amazonaws.com")]),
+            Yes,
+        ),
+        (
+            r#"{"StringLike":{"aws:SourceArn":"arn:aws:cloudtrail:*:111122223333:trail/*"}}"#,
+            ctx(&[(
+                "aws:SourceArn",
+                "arn:aws:cloudtrail:us-east-1:111122223333:trail/org",
+            )]),
+            Yes,
+        ),
+        (
+            r#"{"StringLike":{"aws:SourceArn":"arn:aws:cloudtrail:?s-east-1:111122223333:trail/o?g"}}"#,
+            ctx(&[(
+                "aws:SourceArn",
+                "arn:aws:cloudtrail:us-east-1:111122223333:trail/org",
+            )]),
+            Yes,
+        ),
+        (
+            r#"{"StringNotLike":{"aws:SourceArn":"arn:aws:cloudtrail:*:111122223333:*"}}"#,
+            ctx(&[(
+                "aws:SourceArn",
+                "arn:aws:cloudtrail:us-east-1:111122223333:trail/org",
+            )]),
+            No,
+        ),
         // StringEquals does not expand wildcards.
-        (r#"{"StringEquals":{"aws:SourceArn":"arn:aws:cloudtrail:*"}}"#, ctx(&[("aws:SourceArn", "arn:aws:cloudtrail:us-east-1:1:trail/x")]), No),
+        (
+            r#"{"StringEquals":{"aws:SourceArn":"arn:aws:cloudtrail:*"}}"#,
+            ctx(&[("aws:SourceArn", "arn:aws:cloudtrail:us-east-1:1:trail/x")]),
+            No,
+        ),
         // Arn operators match each part.
-        (r#"{"ArnLike":{"aws:SourceArn":"arn:aws:cloudtrail:*:111122223333:trail/*"}}"#, ctx(&[("aws:SourceArn", "arn:aws:cloudtrail:eu-west-1:111122223333:trail/a")]), Yes),
-        (r#"{"ArnEquals":{"aws:SourceArn":"arn:aws:cloudtrail:us-east-1:111122223333:trail/a"}}"#, ctx(&[("aws:SourceArn", "arn:aws:cloudtrail:us-east-1:111122223333:trail/b")]), No),
-        (r#"{"ArnNotLike":{"aws:SourceArn":"arn:aws:cloudtrail:*:999999999999:trail/*"}}"#, ctx(&[("aws:SourceArn", "arn:aws:cloudtrail:us-east-1:111122223333:trail/b")]), Yes),
+        (
+            r#"{"ArnLike":{"aws:SourceArn":"arn:aws:cloudtrail:*:111122223333:trail/*"}}"#,
+            ctx(&[(
+                "aws:SourceArn",
+                "arn:aws:cloudtrail:eu-west-1:111122223333:trail/a",
+            )]),
+            Yes,
+        ),
+        (
+            r#"{"ArnEquals":{"aws:SourceArn":"arn:aws:cloudtrail:us-east-1:111122223333:trail/a"}}"#,
+            ctx(&[(
+                "aws:SourceArn",
+                "arn:aws:cloudtrail:us-east-1:111122223333:trail/b",
+            )]),
+            No,
+        ),
+        (
+            r#"{"ArnNotLike":{"aws:SourceArn":"arn:aws:cloudtrail:*:999999999999:trail/*"}}"#,
+            ctx(&[(
+                "aws:SourceArn",
+                "arn:aws:cloudtrail:us-east-1:111122223333:trail/b",
+            )]),
+            Yes,
+        ),
         // Bool (case-insensitive values), Numeric, Date, IpAddress.
-        (r#"{"Bool":{"aws:SecureTransport":"FALSE"}}"#, ctx(&[("aws:SecureTransport", "false")]), Yes),
-        (r#"{"Bool":{"aws:SecureTransport":"false"}}"#, ctx(&[("aws:SecureTransport", "true")]), No),
-        (r#"{"NumericLessThan":{"s3:TlsVersion":"1.2"}}"#, ctx(&[("s3:TlsVersion", "1.3")]), No),
-        (r#"{"NumericGreaterThanEquals":{"s3:TlsVersion":"1.2"}}"#, ctx(&[("s3:TlsVersion", "1.2")]), Yes),
-        (r#"{"NumericNotEquals":{"s3:max-keys":"10"}}"#, ctx(&[("s3:max-keys", "10")]), No),
-        (r#"{"DateGreaterThan":{"aws:CurrentTime":"2020-04-01T00:00:00Z"}}"#, ctx(&[("aws:CurrentTime", "2026-11-24T00:00:00Z")]), Yes),
-        (r#"{"DateLessThan":{"aws:EpochTime":"1577836800"}}"#, ctx(&[("aws:EpochTime", "1764000000")]), No),
-        (r#"{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#, ctx(&[("aws:SourceIp", "203.0.113.7")]), Yes),
-        (r#"{"NotIpAddress":{"aws:SourceIp":["203.0.113.0/24","198.51.100.0/24"]}}"#, ctx(&[("aws:SourceIp", "203.0.113.7")]), No),
+        (
+            r#"{"Bool":{"aws:SecureTransport":"FALSE"}}"#,
+            ctx(&[("aws:SecureTransport", "false")]),
+            Yes,
+        ),
+        (
+            r#"{"Bool":{"aws:SecureTransport":"false"}}"#,
+            ctx(&[("aws:SecureTransport", "true")]),
+            No,
+        ),
+        (
+            r#"{"NumericLessThan":{"s3:TlsVersion":"1.2"}}"#,
+            ctx(&[("s3:TlsVersion", "1.3")]),
+            No,
+        ),
+        (
+            r#"{"NumericGreaterThanEquals":{"s3:TlsVersion":"1.2"}}"#,
+            ctx(&[("s3:TlsVersion", "1.2")]),
+            Yes,
+        ),
+        (
+            r#"{"NumericNotEquals":{"s3:max-keys":"10"}}"#,
+            ctx(&[("s3:max-keys", "10")]),
+            No,
+        ),
+        (
+            r#"{"DateGreaterThan":{"aws:CurrentTime":"2020-04-01T00:00:00Z"}}"#,
+            ctx(&[("aws:CurrentTime", "2026-11-24T00:00:00Z")]),
+            Yes,
+        ),
+        (
+            r#"{"DateLessThan":{"aws:EpochTime":"1577836800"}}"#,
+            ctx(&[("aws:EpochTime", "1764000000")]),
+            No,
+        ),
+        (
+            r#"{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#,
+            ctx(&[("aws:SourceIp", "203.0.113.7")]),
+            Yes,
+        ),
+        (
+            r#"{"NotIpAddress":{"aws:SourceIp":["203.0.113.0/24","198.51.100.0/24"]}}"#,
+            ctx(&[("aws:SourceIp", "203.0.113.7")]),
+            No,
+        ),
         // Several operators and keys: AND.
-        (r#"{"StringEquals":{"aws:SourceAccount":"111122223333"},"Bool":{"aws:SecureTransport":"false"}}"#, ctx(&[(src, "111122223333"), ("aws:SecureTransport", "true")]), No),
+        (
+            r#"{"StringEquals":{"aws:SourceAccount":"111122223333"},"Bool":{"aws:SecureTransport":"false"}}"#,
+            ctx(&[(src, "111122223333"), ("aws:SecureTransport", "true")]),
+            No,
+        ),
     ];
     for (i, (cond, c, want)) in cases.iter().enumerate() {
         assert_eq!(eval(&allow_if(cond), c), *want, "case {i}: {cond}");
@@ -96,13 +210,22 @@ fn missing_keys_follow_the_documented_rules() {
         (r#"{"StringNotEquals":{"aws:PrincipalOrgID":"o-abc"}}"#, Yes),
         (r#"{"ArnNotLike":{"aws:SourceVpce":"vpce-1"}}"#, Yes),
         // ...IfExists is true...
-        (r#"{"StringEqualsIfExists":{"aws:PrincipalOrgID":"o-abc"}}"#, Yes),
+        (
+            r#"{"StringEqualsIfExists":{"aws:PrincipalOrgID":"o-abc"}}"#,
+            Yes,
+        ),
         // ...Null tests presence...
         (r#"{"Null":{"aws:PrincipalOrgID":"true"}}"#, Yes),
         (r#"{"Null":{"aws:PrincipalOrgID":"false"}}"#, No),
         // ...ForAllValues is true on an empty set, ForAnyValue false.
-        (r#"{"ForAllValues:StringEquals":{"aws:PrincipalOrgID":"o-abc"}}"#, Yes),
-        (r#"{"ForAnyValue:StringEquals":{"aws:PrincipalOrgID":"o-abc"}}"#, No),
+        (
+            r#"{"ForAllValues:StringEquals":{"aws:PrincipalOrgID":"o-abc"}}"#,
+            Yes,
+        ),
+        (
+            r#"{"ForAnyValue:StringEquals":{"aws:PrincipalOrgID":"o-abc"}}"#,
+            No,
+        ),
     ];
     for (cond, want) in cases {
         assert_eq!(eval(&allow_if(cond), &absent), want, "{cond}");
@@ -115,13 +238,34 @@ fn multivalued_keys_with_set_operators() {
     let mut c = Context::default();
     c.set_many("aws:TagKeys", &["env", "team"]);
     let cases = [
-        (r#"{"ForAllValues:StringEquals":{"aws:TagKeys":["env","team","cost"]}}"#, Yes),
-        (r#"{"ForAllValues:StringEquals":{"aws:TagKeys":["env"]}}"#, No),
-        (r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":["team"]}}"#, Yes),
-        (r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":["cost"]}}"#, No),
-        (r#"{"ForAllValues:StringNotEquals":{"aws:TagKeys":["cost"]}}"#, Yes),
-        (r#"{"ForAnyValue:StringNotEquals":{"aws:TagKeys":["env"]}}"#, Yes),
-        (r#"{"ForAllValues:StringNotEquals":{"aws:TagKeys":["env"]}}"#, No),
+        (
+            r#"{"ForAllValues:StringEquals":{"aws:TagKeys":["env","team","cost"]}}"#,
+            Yes,
+        ),
+        (
+            r#"{"ForAllValues:StringEquals":{"aws:TagKeys":["env"]}}"#,
+            No,
+        ),
+        (
+            r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":["team"]}}"#,
+            Yes,
+        ),
+        (
+            r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":["cost"]}}"#,
+            No,
+        ),
+        (
+            r#"{"ForAllValues:StringNotEquals":{"aws:TagKeys":["cost"]}}"#,
+            Yes,
+        ),
+        (
+            r#"{"ForAnyValue:StringNotEquals":{"aws:TagKeys":["env"]}}"#,
+            Yes,
+        ),
+        (
+            r#"{"ForAllValues:StringNotEquals":{"aws:TagKeys":["env"]}}"#,
+            No,
+        ),
     ];
     for (cond, want) in cases {
         assert_eq!(eval(&allow_if(cond), &c), want, "{cond}");
@@ -132,7 +276,10 @@ fn multivalued_keys_with_set_operators() {
 fn unknowable_keys_are_maybe_and_a_deny_that_may_apply_is_never_allowed() {
     let c = Context::default(); // every key unknown
     assert_eq!(
-        eval(&allow_if(r#"{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#), &c),
+        eval(
+            &allow_if(r#"{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#),
+            &c
+        ),
         Tri::Maybe
     );
     let mut known = ctx(&[("aws:SourceAccount", "111122223333")]);
@@ -175,37 +322,90 @@ fn effect_principal_action_resource_elements() {
     assert_eq!(d.allowed, Tri::Yes);
     assert!(d.reason.contains("statement W"), "{}", d.reason);
     // Actions are case-insensitive, resources are not.
-    assert_eq!(run(ok, "S3:PUTOBJECT", "arn:aws:s3:::logs/AWSLogs/1/x").allowed, Tri::Yes);
-    assert_eq!(run(ok, "s3:PutObject", "arn:aws:s3:::logs/awslogs/1/x").allowed, Tri::No);
+    assert_eq!(
+        run(ok, "S3:PUTOBJECT", "arn:aws:s3:::logs/AWSLogs/1/x").allowed,
+        Tri::Yes
+    );
+    assert_eq!(
+        run(ok, "s3:PutObject", "arn:aws:s3:::logs/awslogs/1/x").allowed,
+        Tri::No
+    );
     // Implicit deny: nothing allows another action.
     let d = run(ok, "s3:GetBucketAcl", "arn:aws:s3:::logs");
     assert_eq!(d.allowed, Tri::No);
     assert!(d.reason.contains("no statement allows"), "{}", d.reason);
     // Explicit deny wins, and is named.
-    let deny = r#"{"Sid":"NoPut","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"*"}"#;
-    let d = run(&format!("{ok},{deny}"), "s3:PutObject", "arn:aws:s3:::logs/AWSLogs/1/x");
+    let deny =
+        r#"{"Sid":"NoPut","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"*"}"#;
+    let d = run(
+        &format!("{ok},{deny}"),
+        "s3:PutObject",
+        "arn:aws:s3:::logs/AWSLogs/1/x",
+    );
     assert_eq!(d.allowed, Tri::No);
     assert!(d.reason.contains("NoPut"), "{}", d.reason);
     // NotPrincipal excluding CloudTrail: the deny does not apply to it.
     let deny_others = r#"{"Effect":"Deny","NotPrincipal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:*","Resource":"*"}"#;
-    assert_eq!(run(&format!("{ok},{deny_others}"), "s3:PutObject", "arn:aws:s3:::logs/AWSLogs/1/x").allowed, Tri::Yes);
+    assert_eq!(
+        run(
+            &format!("{ok},{deny_others}"),
+            "s3:PutObject",
+            "arn:aws:s3:::logs/AWSLogs/1/x"
+        )
+        .allowed,
+        Tri::Yes
+    );
     // NotAction and NotResource.
     let deny_not_get = r#"{"Effect":"Deny","Principal":"*","NotAction":"s3:Get*","Resource":"*"}"#;
-    assert_eq!(run(&format!("{ok},{deny_not_get}"), "s3:PutObject", "arn:aws:s3:::logs/AWSLogs/1/x").allowed, Tri::No);
+    assert_eq!(
+        run(
+            &format!("{ok},{deny_not_get}"),
+            "s3:PutObject",
+            "arn:aws:s3:::logs/AWSLogs/1/x"
+        )
+        .allowed,
+        Tri::No
+    );
     let deny_elsewhere = r#"{"Effect":"Deny","Principal":"*","Action":"s3:*","NotResource":"arn:aws:s3:::logs/AWSLogs/*"}"#;
-    assert_eq!(run(&format!("{ok},{deny_elsewhere}"), "s3:PutObject", "arn:aws:s3:::logs/AWSLogs/1/x").allowed, Tri::Yes);
+    assert_eq!(
+        run(
+            &format!("{ok},{deny_elsewhere}"),
+            "s3:PutObject",
+            "arn:aws:s3:::logs/AWSLogs/1/x"
+        )
+        .allowed,
+        Tri::Yes
+    );
     // Another principal does not grant CloudTrail; the legacy account does.
     let other = r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"s3:*","Resource":"*"}"#;
-    assert_eq!(run(other, "s3:PutObject", "arn:aws:s3:::logs/k").allowed, Tri::No);
+    assert_eq!(
+        run(other, "s3:PutObject", "arn:aws:s3:::logs/k").allowed,
+        Tri::No
+    );
     let legacy = r#"{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::903692715234:root","arn:aws:iam::086441151436:root"]},"Action":"s3:PutObject","Resource":"*"}"#;
-    assert_eq!(run(legacy, "s3:PutObject", "arn:aws:s3:::logs/k").allowed, Tri::Yes);
+    assert_eq!(
+        run(legacy, "s3:PutObject", "arn:aws:s3:::logs/k").allowed,
+        Tri::Yes
+    );
     // A statement without Principal never applies in a resource policy.
     let nobody = r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#;
-    assert_eq!(run(nobody, "s3:PutObject", "arn:aws:s3:::logs/k").allowed, Tri::No);
+    assert_eq!(
+        run(nobody, "s3:PutObject", "arn:aws:s3:::logs/k").allowed,
+        Tri::No
+    );
     // Unparseable JSON cannot be decided.
     let c2 = caller();
     assert_eq!(
-        evaluate("{not json", &Request { caller: &c2, action: "s3:PutObject", resource: "x", context: &c }).allowed,
+        evaluate(
+            "{not json",
+            &Request {
+                caller: &c2,
+                action: "s3:PutObject",
+                resource: "x",
+                context: &c
+            }
+        )
+        .allowed,
         Tri::Maybe
     );
 }
@@ -230,7 +430,10 @@ fn policy_variables_are_replaced_in_version_2012_only() {
     assert_eq!(run("2008-10-17"), Tri::No);
     // An unknowable variable cannot be decided.
     assert_eq!(
-        eval(&allow_if(r#"{"StringEquals":{"aws:SourceAccount":"${aws:PrincipalTag/team}"}}"#), &c),
+        eval(
+            &allow_if(r#"{"StringEquals":{"aws:SourceAccount":"${aws:PrincipalTag/team}"}}"#),
+            &c
+        ),
         Tri::Maybe
     );
 }
@@ -242,5 +445,9 @@ fn wildcards() {
     assert!(wildcard("a?c", "abc", false));
     assert!(!wildcard("a?c", "ac", false));
     assert!(wildcard("s3:*Object", "s3:putobject", true));
-    assert!(!wildcard("arn:aws:s3:::b/AWSLogs/1/*", "arn:aws:s3:::b/AWSLogs/2/k", false));
+    assert!(!wildcard(
+        "arn:aws:s3:::b/AWSLogs/1/*",
+        "arn:aws:s3:::b/AWSLogs/2/k",
+        false
+    ));
 }

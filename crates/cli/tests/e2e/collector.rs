@@ -258,7 +258,12 @@ bucket = "ta-org-logs"
     )
     .unwrap();
     let seeded = seed(&emu, &scenario);
-    let run = audit(&emu, &seeded, "trusted-access", &["org", "--regions", "us-east-1"]);
+    let run = audit(
+        &emu,
+        &seeded,
+        "trusted-access",
+        &["org", "--regions", "us-east-1"],
+    );
     assert_eq!(run.code, 1, "stderr:\n{}", run.stderr);
     let s = run.snapshot();
     assert_eq!(
@@ -289,18 +294,31 @@ bucket = "ta-org-logs"
     assert_eq!(cell("management").state, trailaudit_checks::State::Covered);
     let m = cell("member");
     assert_eq!(m.state, trailaudit_checks::State::Gap);
-    assert!(m.reason.contains("trusted access for CloudTrail is disabled"), "{}", m.reason);
+    assert!(
+        m.reason
+            .contains("trusted access for CloudTrail is disabled"),
+        "{}",
+        m.reason
+    );
 
     // Scopes that match nothing: exit 2, what was not found, nothing written.
     for (args, says) in [
         (vec!["org", "--ou", "Prodd"], "closest: Prod"),
-        (vec!["org", "--accounts", "999999999999"], "999999999999 not in organization"),
-        (vec!["org", "--exclude-accounts", "999999999999"], "--exclude-accounts"),
+        (
+            vec!["org", "--accounts", "999999999999"],
+            "999999999999 not in organization",
+        ),
+        (
+            vec!["org", "--exclude-accounts", "999999999999"],
+            "--exclude-accounts",
+        ),
     ] {
         let r = audit(&emu, &seeded, "empty-scope", &args);
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
         assert!(r.stderr.contains(says), "{args:?}: {}", r.stderr);
-        let written: Vec<_> = std::fs::read_dir(&r.out_dir).map(|d| d.collect()).unwrap_or_default();
+        let written: Vec<_> = std::fs::read_dir(&r.out_dir)
+            .map(|d| d.collect())
+            .unwrap_or_default();
         assert!(written.is_empty(), "{args:?} wrote {written:?}");
     }
 }
