@@ -80,8 +80,17 @@ pub(crate) async fn walk(
         },
         Err(e) => {
             let info = aws::classify("organizations:ListDelegatedAdministrators", &e);
-            run.record(Some(caller), None, None, &info);
-            Fact::Failed { error: info }
+            if info.code.as_deref() == Some("InvalidInputException") {
+                // The endpoint does not know CloudTrail as a delegated-administrator
+                // service (the emulator): there is none to find.
+                Fact::not_collected(format!(
+                    "this endpoint does not support delegated administrators for {CLOUDTRAIL}: {}",
+                    info.message
+                ))
+            } else {
+                run.record(Some(caller), None, None, &info);
+                Fact::Failed { error: info }
+            }
         }
     };
 
