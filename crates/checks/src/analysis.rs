@@ -265,12 +265,8 @@ pub fn delivery_decision(
             reason: format!("bucket {} has no bucket policy", b.name),
         };
     };
-    let org = t
-        .is_organization_trail
-        .then(|| s.organization_id())
-        .flatten();
     let region = &t.home_region;
-    let prefix = trailaudit_model::log_prefix(t.s3_key_prefix.as_deref(), org, account, region);
+    let prefix = s.trail_log_prefix(t, account, region);
     let when = s.finished_at;
     let object = format!(
         "arn:aws:s3:::{}/{prefix}{}/{account}_CloudTrail_{region}_{}_0123456789abcdef.json.gz",
@@ -281,9 +277,9 @@ pub fn delivery_decision(
     let bucket_arn = format!("arn:aws:s3:::{}", b.name);
     let caller = cloudtrail_caller(region);
     let mut ctx = cloudtrail_context(s, t);
-    match &b.owner_account_id {
+    match b.owner_account_id() {
         Some(owner) => {
-            ctx.set("aws:ResourceAccount", owner.clone());
+            ctx.set("aws:ResourceAccount", owner);
             if let Some(o) = &s.organization {
                 ctx.set("aws:ResourceOrgID", o.id.clone());
             }

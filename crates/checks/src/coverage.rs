@@ -22,9 +22,8 @@ use serde::{Deserialize, Serialize};
 use trailaudit_model::regions::GLOBAL_EVENTS_REGION;
 use trailaudit_model::{Fact, RegionStatus, Selectors, Snapshot};
 
-use crate::analysis::Health;
 use crate::selectors::{extent, Category, Event, Extent};
-use crate::sources::sources;
+use crate::sources::{selectors_unknown, sources, tally, Sources, Take};
 
 /// The event classes of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -226,6 +225,10 @@ pub fn matrix(s: &Snapshot) -> Vec<Cell> {
     for a in &s.accounts {
         let account_unknown = crate::sources::account_unknown(a);
         for r in &a.regions {
+            // The sources (and their health: policy evaluation) once per
+            // account-region, for every class.
+            let found = (account_unknown.is_none() && r.status != RegionStatus::NotEnabled)
+                .then(|| sources(s, &a.id, &r.region));
             for class in EventClass::ALL {
                 if class == EventClass::GlobalService && r.region != GLOBAL_EVENTS_REGION {
                     continue;
@@ -250,7 +253,10 @@ pub fn matrix(s: &Snapshot) -> Vec<Cell> {
                     ));
                     continue;
                 }
-                let (state, trails, reason) = evaluate_cell(s, &a.id, &r.region, class);
+                let found = found
+                    .as_ref()
+                    .expect("sources of an audited, enabled region");
+                let (state, trails, reason) = evaluate_cell(found, class);
                 cells.push(cell(state, trails, reason));
             }
         }
@@ -259,102 +265,52 @@ pub fn matrix(s: &Snapshot) -> Vec<Cell> {
 }
 
 /// One cell from the sources that apply.
-fn evaluate_cell(
-    s: &Snapshot,
-    account: &str,
-    region: &str,
-    class: EventClass,
-) -> (State, Vec<String>, String) {
-    let found = sources(s, account, region);
-    let srcs = &found.sources;
-    if srcs.is_empty() && found.unknown.is_empty() {
-        let mut why = vec!["no trail or event data store records this account-region".to_string()];
-        why.extend(found.excluded.iter().cloned());
-        return (State::Gap, vec![], why.join("; "));
-    }
+fn evaluate_cell(found: &Sources, class: EventClass) -> (State, Vec<String>, String) {
     let (probes, open) = probes(class);
-    let mut covered = Vec::new();
-    let mut partial = Vec::new();
-    let mut unknown: Vec<String> = found.unknown.clone();
-    let mut notes: Vec<String> = found.excluded.clone();
-    for src in srcs {
-        match &src.health {
-            Health::Recording => {}
-            Health::NotRecording(why) => {
-                notes.push(why.clone());
-                continue;
-            }
-            Health::Unknown(why) => {
-                unknown.push(why.clone());
-                continue;
-            }
-        }
-        let ext = match class {
-            EventClass::Insights => match src.insight_types {
-                None => {
-                    notes.push(format!("{} cannot record Insights events", src.name));
-                    continue;
-                }
-                Some(Fact::Collected { value }) => match value.len() {
+    let t = tally(found, class == EventClass::GlobalService, |src| {
+        if class == EventClass::Insights {
+            return match src.insight_types {
+                None => Take::Cannot(format!("{} cannot record Insights events", src.name)),
+                Some(Fact::Collected { value }) => Take::Extent(match value.len() {
                     0 => Extent::None,
                     1 => Extent::Some,
                     _ => Extent::All,
-                },
-                Some(other) => {
-                    unknown.push(format!(
-                        "insight selectors of {} unknown: {}",
-                        src.name,
-                        other.unknown_reason().unwrap_or_default()
-                    ));
-                    continue;
-                }
-            },
-            _ => {
-                if class == EventClass::GlobalService && !src.global_events {
-                    notes.push(format!("{} excludes global service events", src.name));
-                    continue;
-                }
-                match src.selectors.as_ref() {
-                    Fact::Collected { value } => extent(value, &probes, &open),
-                    other => {
-                        unknown.push(format!(
-                            "event selectors of {} unknown: {}",
-                            src.name,
-                            other.unknown_reason().unwrap_or_default()
-                        ));
-                        continue;
-                    }
-                }
-            }
-        };
-        match ext {
-            Extent::All => covered.push(src.arn.to_string()),
-            Extent::Some => partial.push(src.arn.to_string()),
-            Extent::None => notes.push(format!("{} does not select these events", src.name)),
+                }),
+                Some(other) => Take::Unknown(format!(
+                    "insight selectors of {} unknown: {}",
+                    src.name,
+                    other.unknown_reason().unwrap_or_default()
+                )),
+            };
         }
+        match src.selectors.as_ref() {
+            Fact::Collected { value } => Take::Extent(extent(value, &probes, &open)),
+            _ => selectors_unknown(src),
+        }
+    });
+    if !t.all.is_empty() {
+        return (State::Covered, t.all, String::new());
     }
-    if !covered.is_empty() {
-        return (State::Covered, covered, String::new());
+    if !t.unknown.is_empty() {
+        return (State::Unknown, vec![], t.unknown.join("; "));
     }
-    if !unknown.is_empty() {
-        return (State::Unknown, vec![], unknown.join("; "));
-    }
-    if !partial.is_empty() {
-        let names: Vec<&str> = srcs
+    if !t.some.is_empty() {
+        let names: Vec<&str> = found
+            .sources
             .iter()
-            .filter(|x| partial.iter().any(|p| p == x.arn))
+            .filter(|x| t.some.iter().any(|p| p == x.arn))
             .map(|x| x.name)
             .collect();
         return (
             State::Partial,
-            partial,
+            t.some,
             format!(
                 "only part of these events is selected by {}",
                 names.join(", ")
             ),
         );
     }
-    (State::Gap, vec![], notes.join("; "))
+    (State::Gap, vec![], t.notes.join("; "))
 }
 
 #[cfg(test)]

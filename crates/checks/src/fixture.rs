@@ -159,8 +159,9 @@ pub const GOOD_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[
 pub fn good_bucket() -> Bucket {
     Bucket {
         name: "org-logs".into(),
-        owner_account_id: Some(MGMT.into()),
-        external: false,
+        owner: Fact::Collected {
+            value: Some(MGMT.into()),
+        },
         region: Fact::Collected {
             value: "us-east-1".into(),
         },

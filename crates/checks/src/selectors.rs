@@ -27,7 +27,8 @@ impl Tri {
     fn or(self, o: Tri) -> Tri {
         self.max(o)
     }
-    pub(crate) fn from_bool(b: bool) -> Tri {
+    /// `Yes` for true, `No` for false.
+    pub fn from_bool(b: bool) -> Tri {
         if b {
             Tri::Yes
         } else {

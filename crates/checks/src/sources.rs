@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use trailaudit_model::{EventDataStore, Fact, Mode, Selectors, Snapshot, Trail};
 
 use crate::analysis::{trail_health, Health};
-use crate::selectors::{selects, Event, Tri};
+use crate::selectors::{selects, Event, Extent, Tri};
 
 /// What a source is.
 #[derive(Debug, Clone, Copy)]
@@ -168,9 +168,11 @@ pub fn sources<'a>(s: &'a Snapshot, account: &str, region: &str) -> Sources<'a> 
     owners.dedup();
     for owner in owners {
         let Some(a) = s.account(owner) else { continue };
+        // Every region counts: a multi-region store is listed only in its
+        // home region. Regions not enabled have none.
         for r in &a.regions {
-            if r.listed_trails().is_err() && r.region != region {
-                continue; // not enabled or unreadable region: said by its own cells
+            if r.status == trailaudit_model::RegionStatus::NotEnabled {
+                continue;
             }
             match &r.event_data_stores {
                 Fact::Collected { value } => {
@@ -183,9 +185,6 @@ pub fn sources<'a>(s: &'a Snapshot, account: &str, region: &str) -> Sources<'a> 
                     }
                 }
                 other => {
-                    if r.status == trailaudit_model::RegionStatus::NotEnabled {
-                        continue;
-                    }
                     out.unknown.push(format!(
                         "event data stores of account {owner} in {} unknown: {}",
                         r.region,
@@ -213,6 +212,96 @@ fn trusted_access_reason(s: &Snapshot) -> String {
     }
 }
 
+/// What one source takes of what is asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Take {
+    /// All, some or none of it.
+    Extent(Extent),
+    /// Cannot tell (its selectors were not read...): the reason.
+    Unknown(String),
+    /// It cannot record this kind of event at all: the reason.
+    Cannot(String),
+}
+
+/// The sources' answers to one question, sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// ARNs of the healthy sources that take all of it.
+    pub all: Vec<String>,
+    /// ARNs of the healthy sources that take part of it.
+    pub some: Vec<String>,
+    /// ARNs of the sources that may take it (state or selectors unknown).
+    pub maybe: Vec<String>,
+    /// Why it cannot be told (non-empty: nothing short of `all` may be reported).
+    pub unknown: Vec<String>,
+    /// Why the others do not take it.
+    pub notes: Vec<String>,
+}
+
+/// Walks the sources once for one question: health first (a source that is
+/// not recording takes nothing, one whose health is unknown may take it),
+/// global service events only from sources that include them, then `take`.
+/// The coverage matrix (a class of events) and [`answer`] (one event) both
+/// use it, so they weigh sources the same way.
+pub fn tally(srcs: &Sources, global: bool, take: impl Fn(&Source) -> Take) -> Tally {
+    let mut t = Tally {
+        unknown: srcs.unknown.clone(),
+        notes: srcs.excluded.clone(),
+        ..Tally::default()
+    };
+    if let Some(why) = &srcs.account_unknown {
+        t.unknown = vec![why.clone()];
+        return t;
+    }
+    if srcs.sources.is_empty() {
+        t.notes.insert(
+            0,
+            "no trail or event data store records this account-region".into(),
+        );
+    }
+    for src in &srcs.sources {
+        match &src.health {
+            Health::Recording => {}
+            Health::NotRecording(why) => {
+                t.notes.push(why.clone());
+                continue;
+            }
+            Health::Unknown(why) => {
+                t.unknown.push(why.clone());
+                t.maybe.push(src.arn.to_string());
+                continue;
+            }
+        }
+        if global && !src.global_events {
+            t.notes
+                .push(format!("{} excludes global service events", src.name));
+            continue;
+        }
+        match take(src) {
+            Take::Extent(Extent::All) => t.all.push(src.arn.to_string()),
+            Take::Extent(Extent::Some) => t.some.push(src.arn.to_string()),
+            Take::Extent(Extent::None) => t
+                .notes
+                .push(format!("{} does not select these events", src.name)),
+            Take::Unknown(why) => {
+                t.unknown.push(why);
+                t.maybe.push(src.arn.to_string());
+            }
+            Take::Cannot(why) => t.notes.push(why),
+        }
+    }
+    t
+}
+
+/// Why a source's selectors are unknown, as a [`Take`].
+pub fn selectors_unknown(src: &Source) -> Take {
+    Take::Unknown(format!(
+        "event selectors of {} unknown: {}",
+        src.name,
+        src.selectors.unknown_reason().unwrap_or_default()
+    ))
+}
+
 /// Whether one concrete event is recorded, by which sources, and why not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
@@ -228,76 +317,34 @@ pub struct Answer {
 /// healthy source whose selectors select it (global service events need a
 /// source that includes them).
 pub fn answer(srcs: &Sources, event: &Event, global: bool) -> Answer {
-    if let Some(why) = &srcs.account_unknown {
-        return Answer {
-            recorded: Tri::Maybe,
-            by: vec![],
-            reason: why.clone(),
-        };
-    }
-    let mut yes = Vec::new();
-    let mut maybe = Vec::new();
-    let mut notes = srcs.excluded.clone();
-    let mut unknown = srcs.unknown.clone();
-    for src in &srcs.sources {
-        match &src.health {
-            Health::Recording => {}
-            Health::NotRecording(why) => {
-                notes.push(why.clone());
-                continue;
-            }
-            Health::Unknown(why) => {
-                unknown.push(why.clone());
-                maybe.push(src.arn.to_string());
-                continue;
-            }
-        }
-        if global && !src.global_events {
-            notes.push(format!("{} excludes global service events", src.name));
-            continue;
-        }
-        match src.selectors.as_ref() {
-            Fact::Collected { value } => match selects(value, event) {
-                Tri::Yes => yes.push(src.arn.to_string()),
-                Tri::Maybe => {
-                    maybe.push(src.arn.to_string());
-                    unknown.push(format!(
-                        "{} selects it only for some resources or values",
-                        src.name
-                    ));
-                }
-                Tri::No => notes.push(format!("{} does not select it", src.name)),
-            },
-            other => {
-                maybe.push(src.arn.to_string());
-                unknown.push(format!(
-                    "event selectors of {} unknown: {}",
-                    src.name,
-                    other.unknown_reason().unwrap_or_default()
-                ));
-            }
-        }
-    }
-    if !yes.is_empty() {
-        return Answer {
+    let t = tally(srcs, global, |src| match src.selectors.as_ref() {
+        Fact::Collected { value } => match selects(value, event) {
+            Tri::Yes => Take::Extent(Extent::All),
+            Tri::No => Take::Extent(Extent::None),
+            Tri::Maybe => Take::Unknown(format!(
+                "{} selects it only for some resources or values",
+                src.name
+            )),
+        },
+        _ => selectors_unknown(src),
+    });
+    if !t.all.is_empty() {
+        Answer {
             recorded: Tri::Yes,
-            by: yes,
+            by: t.all,
             reason: String::new(),
-        };
-    }
-    if !unknown.is_empty() {
-        return Answer {
+        }
+    } else if !t.unknown.is_empty() {
+        Answer {
             recorded: Tri::Maybe,
-            by: maybe,
-            reason: unknown.join("; "),
-        };
-    }
-    if srcs.sources.is_empty() && notes.is_empty() {
-        notes.push("no trail or event data store records this account-region".into());
-    }
-    Answer {
-        recorded: Tri::No,
-        by: vec![],
-        reason: notes.join("; "),
+            by: t.maybe,
+            reason: t.unknown.join("; "),
+        }
+    } else {
+        Answer {
+            recorded: Tri::No,
+            by: vec![],
+            reason: t.notes.join("; "),
+        }
     }
 }

@@ -144,8 +144,6 @@ fn collect(
             role_name: w.role.role_name.clone(),
             external_id: w.role.external_id.clone(),
             concurrency: 8,
-            // Event data stores are sources too: `why` and `org` share one source model.
-            lake: true,
             profile: global.profile.clone(),
             arguments: std::env::args().collect(),
             ..CollectOptions::default()

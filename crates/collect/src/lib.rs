@@ -57,8 +57,6 @@ pub struct CollectOptions {
     pub rate_per_account_region: u32,
     /// Look for the newest log and digest objects per account-region.
     pub probe_delivery: bool,
-    /// Read CloudTrail Lake event data stores (ListEventDataStores per account-region).
-    pub lake: bool,
     /// The command line, recorded in the snapshot.
     pub arguments: Vec<String>,
     /// The named profile in use, if any (named in credential errors).
@@ -79,7 +77,6 @@ impl Default for CollectOptions {
             concurrency: 32,
             rate_per_account_region: 10,
             probe_delivery: false,
-            lake: true,
             arguments: vec![],
             profile: None,
         }
@@ -434,15 +431,7 @@ pub async fn collect_and_probe(
     if let Some(org) = &organization {
         org::check_scope(opts, org, &accounts).map_err(FatalError::Scope)?;
     }
-    accounts.retain(|a| {
-        (opts.accounts.is_empty() || opts.accounts.contains(&a.id))
-            && !opts.exclude_accounts.contains(&a.id)
-            && (opts.ous.is_empty()
-                || opts
-                    .ous
-                    .iter()
-                    .any(|ou| org::under_ou(a, ou, &organization)))
-    });
+    accounts.retain(|a| org::in_scope(opts, a, organization.as_ref()));
 
     // Optional APIs are probed once, so a missing one costs one call, not one per region.
     probe_optional_apis(&run, &caller.account_id).await;

@@ -246,16 +246,26 @@ fn account(a: &aws_sdk_organizations::types::Account, path: &str, management: &s
 }
 
 /// True when the account sits under `ou` (an OU id, a name, or a path such as `Root/Prod`).
-pub(crate) fn under_ou(a: &Account, ou: &str, org: &Option<Organization>) -> bool {
+pub(crate) fn under_ou(a: &Account, ou: &str, org: Option<&Organization>) -> bool {
     let path_of = |ou: &str| -> Option<String> {
-        org.as_ref()?
-            .ous
+        org?.ous
             .iter()
             .find(|o| o.id == ou || o.name == ou || o.path == ou)
             .map(|o| o.path.clone())
     };
     let path = path_of(ou).unwrap_or_else(|| ou.to_string());
     a.ou_path == path || a.ou_path.starts_with(&format!("{path}/"))
+}
+
+/// Whether `--accounts`, `--exclude-accounts` and `--ou` keep account `a`.
+pub(crate) fn in_scope(
+    opts: &crate::CollectOptions,
+    a: &Account,
+    org: Option<&Organization>,
+) -> bool {
+    (opts.accounts.is_empty() || opts.accounts.contains(&a.id))
+        && !opts.exclude_accounts.contains(&a.id)
+        && (opts.ous.is_empty() || opts.ous.iter().any(|ou| under_ou(a, ou, org)))
 }
 
 /// Every `--accounts`, `--exclude-accounts` and `--ou` value must name
@@ -317,16 +327,7 @@ pub(crate) fn check_scope(
             missing.join("; ")
         ));
     }
-    let kept = accounts.iter().any(|a| {
-        (opts.accounts.is_empty() || opts.accounts.contains(&a.id))
-            && !opts.exclude_accounts.contains(&a.id)
-            && (opts.ous.is_empty()
-                || opts
-                    .ous
-                    .iter()
-                    .any(|ou| under_ou(a, ou, &Some(org.clone()))))
-    });
-    if !kept {
+    if !accounts.iter().any(|a| in_scope(opts, a, Some(org))) {
         return Err(
             "the selection (--accounts, --exclude-accounts, --ou) leaves no account to audit; nothing was written"
                 .into(),

@@ -23,14 +23,21 @@ pub(crate) async fn collect_resources(run: &Run<'_>, snap: &mut Snapshot) {
         .iter()
         .filter_map(|t| t.s3_bucket_name.clone())
         .collect();
-    let owners = bucket_owners(run, snap, &bucket_names).await;
+    let (owners, unlisted) = bucket_owners(run, snap, &bucket_names).await;
     let total = bucket_names.len();
     run.reporter.phase("resources", total);
     snap.buckets = stream::iter(bucket_names.into_iter().map(|name| {
-        let owner = owners
-            .iter()
-            .find(|(b, _)| *b == name)
-            .map(|(_, o)| o.clone());
+        let owner = match owners.iter().find(|(b, _)| *b == name) {
+            Some((_, o)) => Fact::Collected {
+                value: Some(o.clone()),
+            },
+            None if unlisted.is_empty() => Fact::Collected { value: None },
+            None => Fact::not_collected(format!(
+                "not found in the audited accounts whose buckets could be listed; ListBuckets failed in {} account(s): {}",
+                unlisted.len(),
+                unlisted.join(", ")
+            )),
+        };
         async move {
             let b = bucket(run, name, owner).await;
             run.reporter.step("resources");
@@ -72,14 +79,17 @@ pub(crate) async fn collect_resources(run: &Run<'_>, snap: &mut Snapshot) {
 
 /// Which audited account owns each bucket: ListBuckets in trail owners first,
 /// then in the other audited accounts while some bucket is still unplaced.
+/// Also the accounts whose buckets could not be listed (an unplaced bucket
+/// may be theirs).
 async fn bucket_owners(
     run: &Run<'_>,
     snap: &Snapshot,
     wanted: &BTreeSet<String>,
-) -> Vec<(String, String)> {
+) -> (Vec<(String, String)>, Vec<String>) {
     let mut found: Vec<(String, String)> = Vec::new();
+    let mut unlisted: Vec<String> = Vec::new();
     if wanted.is_empty() {
-        return found;
+        return (found, unlisted);
     }
     let mut first: Vec<String> = snap
         .trails
@@ -113,10 +123,10 @@ async fn bucket_owners(
         if wanted.iter().all(|w| found.iter().any(|(b, _)| b == w)) {
             break;
         }
-        let lists: Vec<(String, Vec<String>)> =
+        let lists: Vec<(String, Option<Vec<String>>)> =
             stream::iter(batch.into_iter().map(|acct| async move {
                 let Some(cfg) = run.config_or_assume(&acct).await else {
-                    return (acct, vec![]);
+                    return (acct, None);
                 };
                 let region = cfg
                     .region()
@@ -133,11 +143,13 @@ async fn bucket_owners(
                 match resp {
                     Ok(pages) => (
                         acct,
-                        pages
-                            .iter()
-                            .flat_map(|p| p.buckets())
-                            .filter_map(|b| b.name().map(str::to_string))
-                            .collect(),
+                        Some(
+                            pages
+                                .iter()
+                                .flat_map(|p| p.buckets())
+                                .filter_map(|b| b.name().map(str::to_string))
+                                .collect(),
+                        ),
                     ),
                     Err(e) => {
                         run.record(
@@ -146,7 +158,7 @@ async fn bucket_owners(
                             None,
                             &aws::classify("s3:ListAllMyBuckets", &e),
                         );
-                        (acct, vec![])
+                        (acct, None)
                     }
                 }
             }))
@@ -154,6 +166,10 @@ async fn bucket_owners(
             .collect()
             .await;
         for (acct, names) in lists {
+            let Some(names) = names else {
+                unlisted.push(acct);
+                continue;
+            };
             for n in names {
                 if wanted.contains(&n) && !found.iter().any(|(b, _)| *b == n) {
                     found.push((n, acct.clone()));
@@ -161,14 +177,14 @@ async fn bucket_owners(
             }
         }
     }
-    found
+    unlisted.sort();
+    (found, unlisted)
 }
 
-async fn bucket(run: &Run<'_>, name: String, owner: Option<String>) -> Bucket {
+async fn bucket(run: &Run<'_>, name: String, owner: Fact<Option<String>>) -> Bucket {
     let nc = |reason: &str| Bucket {
         name: name.clone(),
-        owner_account_id: owner.clone(),
-        external: owner.is_none(),
+        owner: owner.clone(),
         region: Fact::not_collected(reason),
         policy: Fact::not_collected(reason),
         lifecycle_rules: Fact::not_collected(reason),
@@ -179,10 +195,17 @@ async fn bucket(run: &Run<'_>, name: String, owner: Option<String>) -> Bucket {
         access_logging_target: Fact::not_collected(reason),
         object_lock: Fact::not_collected(reason),
     };
-    let Some(acct) = owner.clone() else {
-        return nc(
+    let acct = match &owner {
+        Fact::Collected { value: Some(a) } => a.clone(),
+        Fact::Collected { value: None } => return nc(
             "no audited account owns this bucket (it is external to the audit, or does not exist)",
-        );
+        ),
+        other => {
+            return nc(&format!(
+                "its owner is unknown: {}",
+                other.unknown_reason().unwrap_or_default()
+            ))
+        }
     };
     let Some(cfg) = run.config_or_assume(&acct).await else {
         return nc(NO_CREDS);
@@ -309,8 +332,9 @@ async fn bucket(run: &Run<'_>, name: String, owner: Option<String>) -> Bucket {
         Some("__never__") => None);
     Bucket {
         name: name.clone(),
-        owner_account_id: Some(acct.clone()),
-        external: false,
+        owner: Fact::Collected {
+            value: Some(acct.clone()),
+        },
         region: Fact::Collected {
             value: region.clone(),
         },
@@ -541,7 +565,6 @@ pub(crate) async fn event_data_stores(
 /// `--probe-delivery`: newest log and digest object per account-region, from
 /// the UTC day prefixes of today and yesterday.
 pub(crate) async fn probe_delivery(run: &Run<'_>, snap: &mut Snapshot) {
-    let org_id = snap.organization_id().map(str::to_string);
     let mut units = Vec::new();
     for a in &snap.accounts {
         for r in &a.regions {
@@ -561,20 +584,15 @@ pub(crate) async fn probe_delivery(run: &Run<'_>, snap: &mut Snapshot) {
             };
             let owner = snap
                 .bucket(&bucket)
-                .and_then(|b| b.owner_account_id.clone());
-            let org = if t.is_organization_trail {
-                org_id.clone()
-            } else {
-                None
-            };
+                .and_then(|b| b.owner_account_id().map(str::to_string));
             units.push((
                 a.id.clone(),
                 r.region.clone(),
                 t.arn.clone(),
                 bucket,
                 owner,
-                m::log_prefix(t.s3_key_prefix.as_deref(), org.as_deref(), &a.id, &r.region),
-                m::digest_prefix(t.s3_key_prefix.as_deref(), org.as_deref(), &a.id, &r.region),
+                snap.trail_log_prefix(t, &a.id, &r.region),
+                snap.trail_digest_prefix(t, &a.id, &r.region),
             ));
         }
     }

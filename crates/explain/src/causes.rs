@@ -345,11 +345,20 @@ impl<'a> Walk<'a> {
         self.bucket_name().unwrap_or_else(|| "LOG_BUCKET".into())
     }
 
-    fn owner_and_other(&self) -> (Option<String>, bool) {
-        let owner = self.bucket.and_then(|b| b.owner_account_id.clone());
-        let other = owner.as_deref().is_some_and(|o| o != self.q.account)
-            || self.bucket.is_some_and(|b| b.external);
-        (owner, other)
+    /// The bucket's owner (as text) and whether it is another account than
+    /// the one asking: yes, no, or unknown (owner unknown, bucket not read).
+    fn owner_and_other(&self) -> (String, Tri) {
+        match self.bucket.map(|b| &b.owner) {
+            Some(Fact::Collected { value: Some(o) }) => {
+                (o.clone(), Tri::from_bool(*o != self.q.account))
+            }
+            Some(Fact::Collected { value: None }) => ("outside the organization".into(), Tri::Yes),
+            Some(other) => (
+                format!("unknown ({})", other.unknown_reason().unwrap_or_default()),
+                Tri::Maybe,
+            ),
+            None => ("unknown (the bucket was not read)".into(), Tri::Maybe),
+        }
     }
 }
 
@@ -666,19 +675,19 @@ fn other_account_bucket(w: &Walk) -> Option<Check> {
     let q = w.q;
     let (owner, other) = w.owner_and_other();
     let bucket_name = t.s3_bucket_name.clone().unwrap_or_default();
-    let owner_txt = owner.unwrap_or_else(|| "outside the organization".into());
     let denied = matches!(&w.probes.account_listing, Fact::Failed { error } if error.kind == ErrorKind::AccessDenied);
     let (result, evidence) = match (&w.probes.account_listing, other) {
-        (_, true) if denied => (Outcome::Holds, format!(
-            "the logs are in bucket {bucket_name} of account {owner_txt}; account {} cannot list them (members cannot read organization trail logs by default)", q.account
+        (_, Tri::Yes) if denied => (Outcome::Holds, format!(
+            "the logs are in bucket {bucket_name} of account {owner}; account {} cannot list them (members cannot read organization trail logs by default)", q.account
         )),
-        (Fact::Collected { .. }, true) => (Outcome::DoesNotHold, format!("the logs are in bucket {bucket_name} of account {owner_txt}, and account {} can list them", q.account)),
-        (probe, true) => (Outcome::CannotTell, format!(
-            "the logs are in bucket {bucket_name} of account {owner_txt}; whether account {} can read them was not probed: {}",
+        (Fact::Collected { .. }, Tri::Yes) => (Outcome::DoesNotHold, format!("the logs are in bucket {bucket_name} of account {owner}, and account {} can list them", q.account)),
+        (probe, Tri::Yes) => (Outcome::CannotTell, format!(
+            "the logs are in bucket {bucket_name} of account {owner}; whether account {} can read them was not probed: {}",
             q.account,
             probe.unknown_reason().unwrap_or_default()
         )),
-        (_, false) => (Outcome::DoesNotHold, format!("the logs are in the account's own bucket {bucket_name}")),
+        (_, Tri::No) => (Outcome::DoesNotHold, format!("the logs are in the account's own bucket {bucket_name}")),
+        (_, Tri::Maybe) => (Outcome::CannotTell, format!("the owner of bucket {bucket_name} is {owner}")),
     };
     check(Cause::OtherAccountBucket, result, evidence)
 }
@@ -688,7 +697,7 @@ fn access_denied(w: &Walk) -> Option<Check> {
     let (_, other) = w.owner_and_other();
     let bucket_name = t.s3_bucket_name.clone().unwrap_or_default();
     let (result, evidence) = match &w.probes.account_listing {
-        Fact::Failed { error } if !other && error.kind == ErrorKind::AccessDenied => (
+        Fact::Failed { error } if other == Tri::No && error.kind == ErrorKind::AccessDenied => (
             Outcome::Holds,
             format!(
                 "listing s3://{bucket_name}/{} is denied: {}",
@@ -697,7 +706,9 @@ fn access_denied(w: &Walk) -> Option<Check> {
             ),
         ),
         Fact::Collected { .. } => (Outcome::DoesNotHold, "the prefix can be listed".into()),
-        Fact::Failed { .. } if other => (Outcome::DoesNotHold, "see other_account_bucket".into()),
+        Fact::Failed { .. } if other == Tri::Yes => {
+            (Outcome::DoesNotHold, "see other_account_bucket".into())
+        }
         probe => (
             Outcome::CannotTell,
             probe.unknown_reason().unwrap_or_default(),

@@ -298,16 +298,7 @@ pub(crate) fn chosen<'a>(s: &'a Snapshot, q: &Question, c: &Classification) -> O
 /// The day prefixes of the trail's destination for the event (the next UTC
 /// day too when delivery can cross midnight).
 pub(crate) fn prefixes(s: &Snapshot, q: &Question, c: &Classification, t: &Trail) -> Vec<String> {
-    let org = t
-        .is_organization_trail
-        .then(|| s.organization_id())
-        .flatten();
-    let base = trailaudit_model::log_prefix(
-        t.s3_key_prefix.as_deref(),
-        org,
-        &q.account,
-        &c.record_region,
-    );
+    let base = s.trail_log_prefix(t, &q.account, &c.record_region);
     let mut days = vec![q.time.date_naive()];
     let late = q.time + Duration::minutes(15);
     if late.date_naive() != q.time.date_naive() || q.time.hour() == 23 && q.time.minute() >= 45 {
@@ -328,7 +319,7 @@ pub fn plan(s: &Snapshot, q: &Question) -> Option<WhyPlan> {
     let management = c.category != "data";
     Some(WhyPlan {
         asking_account: q.account.clone(),
-        bucket_owner: b.and_then(|b| b.owner_account_id.clone()),
+        bucket_owner: b.and_then(|b| b.owner_account_id().map(str::to_string)),
         bucket_region: b
             .and_then(|b| b.region.value().cloned())
             .unwrap_or_else(|| t.home_region.clone()),

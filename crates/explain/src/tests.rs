@@ -84,8 +84,9 @@ fn snapshot() -> Snapshot {
         trails: vec![org_trail()],
         buckets: vec![Bucket {
             name: "org-logs".into(),
-            owner_account_id: Some(MGMT.into()),
-            external: false,
+            owner: Fact::Collected {
+                value: Some(MGMT.into()),
+            },
             region: Fact::Collected { value: "us-east-1".into() },
             policy: Fact::Collected { value: Some(r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":["s3:GetBucketAcl","s3:PutObject"],"Resource":["arn:aws:s3:::org-logs","arn:aws:s3:::org-logs/*"]}]}"#.into()) },
             lifecycle_rules: Fact::Collected { value: vec![] },
@@ -280,6 +281,19 @@ fn member_denied_on_another_accounts_bucket() {
     };
     let e = explain(&s, &q("RunInstances", "eu-west-1", 60), &probes).unwrap();
     assert_eq!(e.verdict.cause, Cause::OtherAccountBucket);
+
+    // When the bucket's owner is unknown (some ListBuckets failed), neither
+    // "another account's bucket" nor "access denied" is claimed.
+    let mut s = snapshot();
+    s.buckets[0].owner = Fact::not_collected("ListBuckets failed in 1 account(s): 333333333333");
+    let e = explain(&s, &q("RunInstances", "eu-west-1", 60), &probes).unwrap();
+    let line = |c: Cause| e.checklist.iter().find(|x| x.cause == c).unwrap().clone();
+    assert_eq!(line(Cause::OtherAccountBucket).result, Outcome::CannotTell);
+    assert!(line(Cause::OtherAccountBucket)
+        .evidence
+        .contains("333333333333"));
+    assert_ne!(line(Cause::AccessDenied).result, Outcome::Holds);
+    assert_ne!(e.verdict.cause, Cause::OtherAccountBucket);
 }
 
 #[test]

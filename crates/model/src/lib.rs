@@ -563,10 +563,13 @@ pub struct FieldSelector {
 pub struct Bucket {
     /// Name.
     pub name: String,
-    /// Owning account, when it is one of the audited accounts.
-    pub owner_account_id: Option<String>,
-    /// True when no audited account owns it (logs in another organization or a deleted bucket).
-    pub external: bool,
+    /// Owning account: `Some` when an audited account owns it, `None` when
+    /// every audited account's `ListBuckets` answered and none has it (logs in
+    /// another organization, or a deleted bucket); unknown when it was not
+    /// found and some listing failed. Read it through
+    /// [`Bucket::owner_account_id`] and [`Bucket::is_external`].
+    #[serde(default = "not_read")]
+    pub owner: Fact<Option<String>>,
     /// Region.
     pub region: Fact<String>,
     /// Bucket policy JSON; `None` when the bucket has none.
@@ -585,6 +588,18 @@ pub struct Bucket {
     pub access_logging_target: Fact<Option<String>>,
     /// Object Lock; `None` when not configured.
     pub object_lock: Fact<Option<ObjectLock>>,
+}
+
+impl Bucket {
+    /// The owning account, when known to be an audited account.
+    pub fn owner_account_id(&self) -> Option<&str> {
+        self.owner.value().and_then(|o| o.as_deref())
+    }
+
+    /// True only when it is known that no audited account owns the bucket.
+    pub fn is_external(&self) -> bool {
+        matches!(self.owner, Fact::Collected { value: None })
+    }
 }
 
 /// An S3 lifecycle rule, reduced to what matters for log retention.
@@ -818,6 +833,33 @@ impl Snapshot {
             }
         }
         out
+    }
+
+    /// Where trail `t` writes `account`'s log files for `region`
+    /// ([`log_prefix`], with the `o-ORGID/` level for an organization trail).
+    pub fn trail_log_prefix(&self, t: &Trail, account: &str, region: &str) -> String {
+        log_prefix(
+            t.s3_key_prefix.as_deref(),
+            self.trail_org(t),
+            account,
+            region,
+        )
+    }
+
+    /// The digest-file counterpart of [`Snapshot::trail_log_prefix`].
+    pub fn trail_digest_prefix(&self, t: &Trail, account: &str, region: &str) -> String {
+        digest_prefix(
+            t.s3_key_prefix.as_deref(),
+            self.trail_org(t),
+            account,
+            region,
+        )
+    }
+
+    fn trail_org(&self, t: &Trail) -> Option<&str> {
+        t.is_organization_trail
+            .then(|| self.organization_id())
+            .flatten()
     }
 
     /// Whether organization trails (and organization event data stores)

@@ -24,9 +24,9 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
         };
         let Some(b) = s.bucket(name) else { continue };
         let account = b
-            .owner_account_id
-            .clone()
-            .unwrap_or_else(|| t.owner_account_id.clone());
+            .owner_account_id()
+            .unwrap_or(&t.owner_account_id)
+            .to_string();
         let policy = match &b.policy {
             Fact::Collected { value } => value.as_deref(),
             other => {
@@ -55,17 +55,10 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
         let decisions: Vec<(String, crate::iam::Decision)> = accounts
             .iter()
             .map(|a| {
-                let org = t
-                    .is_organization_trail
-                    .then(|| s.organization_id())
-                    .flatten();
-                let prefix = trailaudit_model::log_prefix(
-                    t.s3_key_prefix.as_deref(),
-                    org,
-                    a,
-                    &t.home_region,
-                );
-                (prefix, delivery_decision(s, t, b, policy, a))
+                (
+                    s.trail_log_prefix(t, a, &t.home_region),
+                    delivery_decision(s, t, b, policy, a),
+                )
             })
             .collect();
         let blocked: Vec<&(String, crate::iam::Decision)> = decisions

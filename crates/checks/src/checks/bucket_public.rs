@@ -16,7 +16,7 @@ pub const META: CheckMeta = CheckMeta {
 /// Run.
 pub fn run(ctx: &Ctx, out: &mut Out) {
     for b in &ctx.snapshot.buckets {
-        let account = b.owner_account_id.clone().unwrap_or_default();
+        let account = b.owner_account_id().unwrap_or_default().to_string();
         match public_exposure(b) {
             Ok(reasons) if !reasons.is_empty() => out.push(
                 Status::Fail,

@@ -16,7 +16,7 @@ pub const META: CheckMeta = CheckMeta {
 /// Run.
 pub fn run(ctx: &Ctx, out: &mut Out) {
     for b in &ctx.snapshot.buckets {
-        let account = b.owner_account_id.clone().unwrap_or_default();
+        let account = b.owner_account_id().unwrap_or_default().to_string();
         match &b.public_access_block {
             Fact::Collected { value: Some(p) } if p.all_on() => {}
             Fact::Collected { value } => out.push(

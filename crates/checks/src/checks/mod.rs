@@ -163,7 +163,7 @@ impl Ctx<'_> {
     pub fn bucket_account(&self, bucket: &str, trails: &[&Trail]) -> String {
         self.snapshot
             .bucket(bucket)
-            .and_then(|b| b.owner_account_id.clone())
+            .and_then(|b| b.owner_account_id().map(str::to_string))
             .or_else(|| trails.first().map(|t| t.owner_account_id.clone()))
             .unwrap_or_default()
     }
