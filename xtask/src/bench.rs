@@ -6,7 +6,9 @@
 //!    audit process's peak memory.
 //! 2. Simulated: 10,000 accounts x 17 regions on the in-process fake transport
 //!    with 50 ms per call; wall time against `calls x latency / concurrency`.
-//! 3. Reports: a synthetic 1,000 x 17 snapshot; HTML size and render time.
+//! 3. Analysis and reports: synthetic 1,000 / 3,000 / 10,000 / 30,000 x 17
+//!    snapshots through `audit report --snapshot`: wall time, time per cell,
+//!    peak memory, every report's size; report.html opened in Chromium.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -45,8 +47,18 @@ pub fn run(args: &[String]) -> Result<()> {
     if only.is_none() || only == Some("simulated") {
         simulated(10_000, 50, 256)?;
     }
-    if only.is_none() || only == Some("html") {
-        html(1_000)?;
+    if only.is_none() || only == Some("analysis") {
+        let sizes: Vec<usize> = match args.get(1) {
+            Some(list) => list
+                .split(',')
+                .map(|n| {
+                    n.parse()
+                        .context("sizes: a comma-separated list of account counts")
+                })
+                .collect::<Result<_>>()?,
+            None => vec![1_000, 3_000, 10_000, 30_000],
+        };
+        analysis(&sizes)?;
     }
     Ok(())
 }
@@ -217,134 +229,127 @@ fn simulated(accounts: usize, latency_ms: u64, concurrency: usize) -> Result<()>
     Ok(())
 }
 
-fn html(accounts: usize) -> Result<()> {
-    use trailaudit_model::*;
-    println!("\n## 3. Reports: synthetic {accounts} accounts x 17 regions");
-    let regions: Vec<&str> = regions::KNOWN_REGIONS
-        .iter()
-        .filter(|r| !r.opt_in)
-        .map(|r| r.name)
-        .collect();
-    let mgmt = "100000000000".to_string();
-    let now = chrono::Utc::now();
-    let org_trail = Trail {
-        is_multi_region: true,
-        is_organization_trail: true,
-        include_global_service_events: true,
-        log_file_validation_enabled: true,
-        s3_bucket_name: Some("org-logs".into()),
-        status: Fact::Collected {
-            value: TrailStatus {
-                is_logging: true,
-                ..Default::default()
-            },
-        },
-        selectors: Fact::Collected {
-            value: Selectors::Default,
-        },
-        insight_types: Fact::Collected { value: vec![] },
-        ..Trail::from_arn(&format!("arn:aws:cloudtrail:us-east-1:{mgmt}:trail/org"))
-            .expect("trail arn")
-    };
-    let mut trails = vec![org_trail.clone()];
-    let accounts_v: Vec<Account> = (0..accounts)
-        .map(|i| {
-            let id = format!("{:012}", 100_000_000_000u64 + i as u64);
-            if i % 10 == 3 {
-                // A stopped local trail every tenth account.
-                trails.push(Trail {
-                    arn: format!("arn:aws:cloudtrail:eu-west-1:{id}:trail/local"),
-                    name: "local".into(),
-                    owner_account_id: id.clone(),
-                    home_region: "eu-west-1".into(),
-                    is_multi_region: false,
-                    is_organization_trail: false,
-                    log_file_validation_enabled: false,
-                    status: Fact::Collected {
-                        value: TrailStatus::default(),
-                    },
-                    ..org_trail.clone()
-                });
-            }
-            let failed = i % 50 == 7;
-            Account {
-                name: format!("account-{i:04}"),
-                email: None,
-                status: AccountStatus::Active,
-                ou_path: format!("Root/OU-{}", i % 7),
-                is_management: i == 0,
-                access: if failed {
-                    Access::Failed {
-                        error: ErrorInfo {
-                            kind: ErrorKind::RoleNotAssumable,
-                            operation: "sts:AssumeRole".into(),
-                            code: Some("AccessDenied".into()),
-                            message: "not authorized".into(),
-                        },
-                    }
-                } else {
-                    Access::Assumed {
-                        role_arn: format!("arn:aws:iam::{id}:role/Audit"),
-                    }
-                },
-                regions: regions
-                    .iter()
-                    .map(|r| AccountRegion {
-                        region: r.to_string(),
-                        status: RegionStatus::Collected,
-                        trails: vec![],
-                        event_data_stores: Fact::Collected { value: vec![] },
-                    })
-                    .collect(),
-                id,
-            }
-        })
-        .collect();
-    let snap = Snapshot {
-        schema_version: SCHEMA_VERSION,
-        tool_version: "bench".into(),
-        arguments: vec![],
-        mode: Mode::Organization,
-        caller: CallerIdentity {
-            account_id: mgmt.clone(),
-            arn: "arn:aws:iam::100000000000:user/a".into(),
-        },
-        started_at: now,
-        finished_at: now,
-        complete: true,
-        region_selection: vec!["all".into()],
-        organization: Some(Organization {
-            id: "o-bench".into(),
-            arn: String::new(),
-            management_account_id: mgmt,
-            ous: vec![],
-            delegated_administrators: Fact::Collected { value: vec![] },
-            cloudtrail_trusted_access: Fact::Collected { value: true },
-        }),
-        accounts: accounts_v,
-        trails,
-        buckets: vec![],
-        kms_keys: vec![],
-        log_groups: vec![],
-        event_data_stores: vec![],
-        delivery_probes: vec![],
-        errors: vec![],
-        api_calls: Default::default(),
-    };
-    let t = Instant::now();
-    let eval = trailaudit_checks::evaluate(&snap, &trailaudit_checks::Policy::default());
-    let eval_time = t.elapsed().as_secs_f64();
-    let inputs = trailaudit_report::Inputs {
-        snapshot: &snap,
-        evaluation: &eval,
-        changes: None,
-    };
-    let t = Instant::now();
-    let files = trailaudit_report::render_all(&inputs);
-    let render_time = t.elapsed().as_secs_f64();
-    println!("{} coverage cells, {} findings; checks {eval_time:.2} s, all reports rendered in {render_time:.2} s", eval.coverage.len(), eval.findings.len());
-    for (name, bytes) in &files {
-        println!("  {name}: {:.2} MB", bytes.len() as f64 / 1_000_000.0);
+/// Analysis and every report of synthetic organizations, through the real
+/// binary (`audit report --snapshot`), as a user re-rendering a snapshot
+/// would run it: wall time, time per cell, the process's peak memory and
+/// each report's size; then report.html opened in headless Chromium.
+fn analysis(sizes: &[usize]) -> Result<()> {
+    println!("\n## 3. Analysis and reports: synthetic organizations x 17 regions (`audit report --snapshot`)");
+    let root = workspace_root();
+    build_audit(&root)?;
+    println!("| accounts | cells | wall | per cell | peak RSS | snapshot.json | report.json | report.html | coverage.csv | findings.csv |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut html_10k = None;
+    for &n in sizes {
+        let dir = root
+            .join("target")
+            .join("bench-analysis")
+            .join(n.to_string());
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        let snap_path = dir.join("snapshot.json");
+        {
+            let snap = trailaudit_testkit::synthetic::organization(n);
+            let f = std::io::BufWriter::new(std::fs::File::create(&snap_path)?);
+            snap.write_json(f)?;
+        }
+        let t = Instant::now();
+        let child = Command::new(root.join("target/release/audit"))
+            .args(["report", "-q", "--exit-zero", "--snapshot"])
+            .arg(&snap_path)
+            .arg("--out-dir")
+            .arg(&dir)
+            .spawn()
+            .context("running audit report")?;
+        let (code, rss) = wait_with_rusage(child);
+        let wall = t.elapsed().as_secs_f64();
+        anyhow::ensure!(code == 0, "audit report exited {code}");
+        let size = |name: &str| {
+            std::fs::metadata(dir.join(name))
+                .map(|m| format!("{:.2} MB", m.len() as f64 / 1e6))
+                .unwrap_or_else(|_| "-".into())
+        };
+        // Cells: 6 classes in us-east-1, 5 elsewhere.
+        let cells = n * (16 * 5 + 6);
+        println!(
+            "| {n} | {cells} | {wall:.2} s | {:.1} µs | {:.0} MB | {} | {} | {} | {} | {} |",
+            wall * 1e6 / cells as f64,
+            rss as f64 / 1024.0,
+            size("snapshot.json"),
+            size("report.json"),
+            size("report.html"),
+            size("coverage.csv"),
+            size("findings.csv"),
+        );
+        if n == 10_000 || html_10k.is_none() {
+            html_10k = Some((n, dir.join("report.html")));
+        }
     }
+    if let Some((n, page)) = html_10k {
+        open_in_chromium(n, &page)?;
+    }
+    Ok(())
+}
+
+fn build_audit(root: &std::path::Path) -> Result<()> {
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(root)
+        .args(["build", "--quiet", "--release", "--bin", "audit"])
+        .status()?;
+    anyhow::ensure!(status.success(), "building audit failed");
+    Ok(())
+}
+
+/// Opens a report in headless Chromium: the time to a rendered DOM (process
+/// wall time, minus the same for an empty page) and the heatmap's own
+/// drawing time as the page measured it.
+fn open_in_chromium(accounts: usize, page: &std::path::Path) -> Result<()> {
+    let Some(chromium) = ["chromium", "chromium-browser"].into_iter().find(|c| {
+        Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }) else {
+        println!(
+            "report.html in Chromium: not measured (no chromium; `cargo xtask ci` installs it)"
+        );
+        return Ok(());
+    };
+    let dir = page.parent().expect("a directory");
+    let blank = dir.join("blank.html");
+    std::fs::write(&blank, "<!doctype html><title>blank</title><p>blank")?;
+    let open = |p: &std::path::Path| -> Result<(f64, String)> {
+        let profile = dir.join(format!("chromium-profile-{}", std::process::id()));
+        let t = Instant::now();
+        let out = Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+                "--dump-dom",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(format!("file://{}", p.display()))
+            .output()?;
+        let wall = t.elapsed().as_secs_f64();
+        let _ = std::fs::remove_dir_all(&profile);
+        Ok((wall, String::from_utf8_lossy(&out.stdout).to_string()))
+    };
+    let (blank_wall, _) = open(&blank)?;
+    let (wall, dom) = open(page)?;
+    let drawn = dom
+        .split("data-render-ms=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or("?")
+        .to_string();
+    println!(
+        "report.html of {accounts} accounts in headless Chromium: {wall:.2} s to a dumped DOM ({:.2} s over an empty page's {blank_wall:.2} s); heatmap drawn in {drawn} ms by the page",
+        wall - blank_wall
+    );
     Ok(())
 }

@@ -23,7 +23,7 @@ use trailaudit_model::regions::GLOBAL_EVENTS_REGION;
 use trailaudit_model::{Fact, RegionStatus, Selectors, Snapshot};
 
 use crate::selectors::{extent, Category, Event, Extent};
-use crate::sources::{selectors_unknown, sources, tally, Sources, Take};
+use crate::sources::{selectors_unknown, sources_memo, tally, HealthMemo, Sources, Take};
 
 /// The event classes of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -96,21 +96,186 @@ impl State {
     }
 }
 
-/// One account x region x class.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cell {
+/// One account x region x class, borrowed from a [`Coverage`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cell<'a> {
     /// Account.
-    pub account_id: String,
+    pub account_id: &'a str,
     /// Region.
-    pub region: String,
+    pub region: &'a str,
     /// Event class.
     pub class: EventClass,
     /// State.
     pub state: State,
     /// ARNs of the trails or event data stores providing the state.
-    pub trails: Vec<String>,
+    pub trails: &'a [String],
     /// Why (for partial, gap and unknown), empty when covered.
-    pub reason: String,
+    pub reason: &'a str,
+    /// Position of `trails` in [`Coverage::source_sets`].
+    pub sources_id: usize,
+    /// Position of `reason` in [`Coverage::reasons`].
+    pub reason_id: usize,
+}
+
+/// A cell as stored: 16 bytes, strings interned in the [`Coverage`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Packed {
+    account: u32,
+    region: u16,
+    class: EventClass,
+    state: State,
+    trails: u32,
+    reason: u32,
+}
+
+/// Interns strings (or lists of strings) as positions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Interner<T: std::hash::Hash + Eq + Clone> {
+    items: Vec<T>,
+    pos: std::collections::HashMap<T, u32>,
+}
+
+impl<T: std::hash::Hash + Eq + Clone> Interner<T> {
+    fn intern(&mut self, v: T) -> u32 {
+        if let Some(&i) = self.pos.get(&v) {
+            return i;
+        }
+        let i = u32::try_from(self.items.len()).expect("fewer than 2^32 distinct values");
+        self.items.push(v.clone());
+        self.pos.insert(v, i);
+        i
+    }
+}
+
+/// The coverage matrix: every cell, grouped by account in snapshot order,
+/// then by region, then by class. Stored packed (16 bytes a cell; account
+/// ids, regions, source lists and reasons interned), so 10,000 accounts x 17
+/// regions x 6 classes fit in about 15 MB.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Coverage {
+    accounts: Vec<String>,
+    account_pos: std::collections::HashMap<String, usize>,
+    account_cells: Vec<std::ops::Range<usize>>,
+    regions: Interner<String>,
+    trails: Interner<Vec<String>>,
+    reasons: Interner<String>,
+    cells: Vec<Packed>,
+}
+
+impl Coverage {
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// No cells at all.
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    fn view(&self, p: &Packed) -> Cell<'_> {
+        Cell {
+            account_id: &self.accounts[p.account as usize],
+            region: &self.regions.items[p.region as usize],
+            class: p.class,
+            state: p.state,
+            trails: &self.trails.items[p.trails as usize],
+            reason: &self.reasons.items[p.reason as usize],
+            sources_id: p.trails as usize,
+            reason_id: p.reason as usize,
+        }
+    }
+
+    /// Every cell, in order.
+    pub fn iter(&self) -> impl Iterator<Item = Cell<'_>> + '_ {
+        self.cells.iter().map(|p| self.view(p))
+    }
+
+    /// The cells of one class.
+    pub fn of_class(&self, class: EventClass) -> impl Iterator<Item = Cell<'_>> + '_ {
+        self.cells
+            .iter()
+            .filter(move |p| p.class == class)
+            .map(|p| self.view(p))
+    }
+
+    /// The accounts with cells, in order.
+    pub fn accounts(&self) -> &[String] {
+        &self.accounts
+    }
+
+    /// The cells of one account (constant time to find).
+    pub fn of_account(&self, account: &str) -> impl Iterator<Item = Cell<'_>> + '_ {
+        let range = self
+            .account_pos
+            .get(account)
+            .map(|&i| self.account_cells[i].clone())
+            .unwrap_or(0..0);
+        self.cells[range].iter().map(|p| self.view(p))
+    }
+
+    /// The cells of the account at position `i` of [`Coverage::accounts`].
+    pub fn of_account_at(&self, i: usize) -> impl Iterator<Item = Cell<'_>> + '_ {
+        let range = self.account_cells.get(i).cloned().unwrap_or(0..0);
+        self.cells[range].iter().map(|p| self.view(p))
+    }
+
+    /// One cell.
+    pub fn get(&self, account: &str, region: &str, class: EventClass) -> Option<Cell<'_>> {
+        self.of_account(account)
+            .find(|c| c.region == region && c.class == class)
+    }
+
+    /// Every distinct list of source ARNs, by [`Cell::sources_id`].
+    pub fn source_sets(&self) -> &[Vec<String>] {
+        &self.trails.items
+    }
+
+    /// Every distinct reason, by [`Cell::reason_id`].
+    pub fn reasons(&self) -> &[String] {
+        &self.reasons.items
+    }
+
+    /// Every region that has a cell, in first-seen order.
+    pub fn regions(&self) -> &[String] {
+        &self.regions.items
+    }
+
+    fn start_account(&mut self, id: &str) {
+        self.account_pos
+            .entry(id.to_string())
+            .or_insert(self.accounts.len());
+        self.accounts.push(id.to_string());
+        let n = self.cells.len();
+        self.account_cells.push(n..n);
+    }
+
+    fn push(
+        &mut self,
+        region: &str,
+        class: EventClass,
+        state: State,
+        trails: Vec<String>,
+        reason: &str,
+    ) {
+        let account = u32::try_from(self.accounts.len() - 1).expect("account started");
+        let region = u16::try_from(self.regions.intern(region.to_string()))
+            .expect("fewer than 65,536 regions");
+        let trails = self.trails.intern(trails);
+        let reason = self.reasons.intern(reason.to_string());
+        self.cells.push(Packed {
+            account,
+            region,
+            class,
+            state,
+            trails,
+            reason,
+        });
+        let n = self.cells.len();
+        if let Some(r) = self.account_cells.last_mut() {
+            r.end = n;
+        }
+    }
 }
 
 const MGMT_SOURCES: [&str; 8] = [
@@ -219,49 +384,47 @@ pub(crate) fn class_extent(selectors: &Selectors, class: EventClass) -> Extent {
     extent(selectors, &p, &o)
 }
 
-/// The matrix for a whole snapshot.
-pub fn matrix(s: &Snapshot) -> Vec<Cell> {
-    let mut cells = Vec::new();
+/// The matrix for a whole snapshot (linear in its size: sources are found
+/// through the snapshot's index, once per account-region, and a trail's
+/// health is decided once per account).
+pub fn matrix(s: &Snapshot) -> Coverage {
+    let mut cov = Coverage::default();
     for a in &s.accounts {
+        cov.start_account(&a.id);
         let account_unknown = crate::sources::account_unknown(a);
+        let mut memo = HealthMemo::default();
         for r in &a.regions {
             // The sources (and their health: policy evaluation) once per
             // account-region, for every class.
             let found = (account_unknown.is_none() && r.status != RegionStatus::NotEnabled)
-                .then(|| sources(s, &a.id, &r.region));
+                .then(|| sources_memo(s, &a.id, &r.region, &mut memo));
             for class in EventClass::ALL {
                 if class == EventClass::GlobalService && r.region != GLOBAL_EVENTS_REGION {
                     continue;
                 }
-                let cell = |state: State, trails: Vec<String>, reason: String| Cell {
-                    account_id: a.id.clone(),
-                    region: r.region.clone(),
-                    class,
-                    state,
-                    trails,
-                    reason,
-                };
                 if let Some(reason) = &account_unknown {
-                    cells.push(cell(State::Unknown, vec![], reason.clone()));
+                    cov.push(&r.region, class, State::Unknown, vec![], reason);
                     continue;
                 }
                 if r.status == RegionStatus::NotEnabled {
-                    cells.push(cell(
+                    cov.push(
+                        &r.region,
+                        class,
                         State::NotEnabled,
                         vec![],
-                        "region not enabled for the account".into(),
-                    ));
+                        "region not enabled for the account",
+                    );
                     continue;
                 }
                 let found = found
                     .as_ref()
                     .expect("sources of an audited, enabled region");
                 let (state, trails, reason) = evaluate_cell(found, class);
-                cells.push(cell(state, trails, reason));
+                cov.push(&r.region, class, state, trails, &reason);
             }
         }
     }
-    cells
+    cov
 }
 
 /// One cell from the sources that apply.
@@ -324,7 +487,7 @@ mod tests {
             .iter()
             .find(|c| c.account_id == account && c.region == region && c.class == class)
             .unwrap_or_else(|| panic!("no cell {account} {region} {class:?}"));
-        (c.state, c.reason.clone())
+        (c.state, c.reason.to_string())
     }
 
     #[test]

@@ -81,6 +81,7 @@ pub fn snapshot() -> Snapshot {
         delivery_probes: vec![],
         errors: vec![],
         api_calls: Default::default(),
+        lookup: Default::default(),
     }
 }
 

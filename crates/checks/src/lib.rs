@@ -27,7 +27,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use trailaudit_model::Snapshot;
 
-pub use coverage::{Cell, EventClass, State};
+pub use coverage::{Cell, Coverage, EventClass, State};
 pub use policy::Policy;
 
 /// How bad a finding is.
@@ -149,10 +149,10 @@ impl Finding {
 }
 
 /// Everything the checks concluded from a snapshot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
     /// The coverage matrix.
-    pub coverage: Vec<Cell>,
+    pub coverage: Coverage,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
     /// The time the checks took as "now" (the snapshot's end).

@@ -70,8 +70,41 @@ pub fn account_unknown(a: &trailaudit_model::Account) -> Option<String> {
     }
 }
 
+/// Trail health already decided for one account: a trail's health depends
+/// on the account (its log prefix) but not on the region, so the matrix
+/// decides it (and evaluates its policies) once per trail and account.
+#[derive(Debug, Default)]
+pub struct HealthMemo<'a> {
+    account: String,
+    by_trail: std::collections::HashMap<&'a str, Health>,
+}
+
+impl<'a> HealthMemo<'a> {
+    /// The health of `t` for `account`, decided once per trail and account.
+    pub fn health(&mut self, s: &'a Snapshot, t: &'a Trail, account: &str) -> Health {
+        if self.account != account {
+            self.account = account.to_string();
+            self.by_trail.clear();
+        }
+        self.by_trail
+            .entry(t.arn.as_str())
+            .or_insert_with(|| trail_health(s, t, account))
+            .clone()
+    }
+}
+
 /// The sources that record `account` in `region`.
 pub fn sources<'a>(s: &'a Snapshot, account: &str, region: &str) -> Sources<'a> {
+    sources_memo(s, account, region, &mut HealthMemo::default())
+}
+
+/// [`sources`], reusing trail health decided earlier for the same account.
+pub fn sources_memo<'a>(
+    s: &'a Snapshot,
+    account: &str,
+    region: &str,
+    memo: &mut HealthMemo<'a>,
+) -> Sources<'a> {
     let mut out = Sources::default();
     let acct = s.account(account);
     out.account_unknown = acct.and_then(account_unknown);
@@ -84,7 +117,7 @@ pub fn sources<'a>(s: &'a Snapshot, account: &str, region: &str) -> Sources<'a> 
             kind: Kind::Trail(t),
             arn: &t.arn,
             name: &t.name,
-            health: trail_health(s, t, account),
+            health: memo.health(s, t, account),
             selectors: Cow::Borrowed(&t.selectors),
             global_events: t.include_global_service_events,
             insight_types: Some(&t.insight_types),
@@ -93,7 +126,7 @@ pub fn sources<'a>(s: &'a Snapshot, account: &str, region: &str) -> Sources<'a> 
     let member = s.mode == Mode::Organization && acct.is_some();
     let reach = s.organization_trails_reach_members();
     let org_sources_elsewhere = |owner: &str| member && owner != account;
-    for t in &s.trails {
+    for t in s.organization_trails() {
         let in_region = t.is_multi_region || t.home_region == region;
         if !(t.is_organization_trail && in_region && org_sources_elsewhere(&t.owner_account_id)) {
             continue;
@@ -114,7 +147,7 @@ pub fn sources<'a>(s: &'a Snapshot, account: &str, region: &str) -> Sources<'a> 
         }
     }
     // Event data stores.
-    for e in &s.event_data_stores {
+    for e in s.stores_for(account) {
         let in_region = e.multi_region || e.region == region;
         let own = e.account_id == account;
         let org = e.organization_enabled && org_sources_elsewhere(&e.account_id);
@@ -177,7 +210,7 @@ pub fn sources<'a>(s: &'a Snapshot, account: &str, region: &str) -> Sources<'a> 
             match &r.event_data_stores {
                 Fact::Collected { value } => {
                     for arn in value {
-                        if !s.event_data_stores.iter().any(|e| &e.arn == arn) {
+                        if s.event_data_store(arn).is_none() {
                             out.unknown.push(format!(
                                 "details of event data store {arn} could not be read"
                             ));

@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use trailaudit_checks::{Evaluation, Policy, Severity};
 use trailaudit_collect::{Cancel, CollectOptions, Connection, Guard};
 use trailaudit_model::regions::RegionSelection;
-use trailaudit_model::{is_account_id, Mode, Snapshot};
+use trailaudit_model::{is_account_id, Mode, Snapshot, SnapshotHead};
 use trailaudit_report::Changes;
 
 use crate::args::{AnalysisArgs, AuditArgs, ChecksArgs, Cli, Command, Global, OrgArgs, ReportArgs};
@@ -132,12 +132,12 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
         None => find_previous(&out_dir, &snapshot),
     };
 
-    let mut written = vec![output::write_atomic(
+    let mut written = vec![output::write_atomic_with(
         &out_dir.join("snapshot.json"),
-        snapshot.to_json().as_bytes(),
+        |w| snapshot.write_json(w),
     )?];
     if let Some(p) = &a.snapshot_out {
-        written.push(output::write_atomic(p, snapshot.to_json().as_bytes())?);
+        written.push(output::write_atomic_with(p, |w| snapshot.write_json(w))?);
     }
     let code = analyse_and_report(
         global,
@@ -198,8 +198,10 @@ fn analyse_and_report(
         evaluation: &evaluation,
         changes: changes.as_ref(),
     };
-    for (name, bytes) in trailaudit_report::render_all(&inputs) {
-        written.push(output::write_atomic(&out_dir.join(name), &bytes)?);
+    for (name, write) in trailaudit_report::REPORTS {
+        written.push(output::write_atomic_with(&out_dir.join(name), |w| {
+            write(&inputs, w)
+        })?);
     }
     if !global.quiet {
         print!(
@@ -248,13 +250,13 @@ fn checks(c: &ChecksArgs) -> Result<ExitCode> {
 }
 
 pub(crate) fn load_snapshot(p: &Path) -> Result<Snapshot> {
-    let text = std::fs::read_to_string(p).with_context(|| {
+    let bytes = std::fs::read(p).with_context(|| {
         format!(
             "cannot read the snapshot {}; give the path of a snapshot.json written by `audit org`",
             p.display()
         )
     })?;
-    Snapshot::from_json(&text).with_context(|| format!("{}", p.display()))
+    Snapshot::from_slice(&bytes).with_context(|| format!("{}", p.display()))
 }
 
 /// The newest snapshot under `reports/` (and beside `out_dir`) collected
@@ -264,30 +266,34 @@ fn find_previous(out_dir: &Path, current: &Snapshot) -> Option<Snapshot> {
     if let Some(parent) = out_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
         roots.push(parent.to_path_buf());
     }
-    let mut best: Option<Snapshot> = None;
+    // Only the head of each candidate is read (scope and times); the best
+    // one is then loaded whole.
+    let mut best: Option<(PathBuf, SnapshotHead)> = None;
     for root in roots {
         let Ok(entries) = std::fs::read_dir(&root) else {
             continue;
         };
         for entry in entries.flatten() {
             let candidate = entry.path().join("snapshot.json");
-            let Ok(text) = std::fs::read_to_string(&candidate) else {
+            let Some(head) = std::fs::read(&candidate)
+                .ok()
+                .and_then(|b| SnapshotHead::from_slice(&b))
+            else {
                 continue;
             };
-            let Ok(s) = Snapshot::from_json(&text) else {
-                continue;
-            };
-            let same_scope = s.organization_id() == current.organization_id()
-                && s.caller.account_id == current.caller.account_id;
+            let same_scope = head.organization_id() == current.organization_id()
+                && head.caller.account_id == current.caller.account_id;
             if same_scope
-                && s.finished_at < current.started_at
-                && best.as_ref().is_none_or(|b| s.finished_at > b.finished_at)
+                && head.finished_at < current.started_at
+                && best
+                    .as_ref()
+                    .is_none_or(|(_, b)| head.finished_at > b.finished_at)
             {
-                best = Some(s);
+                best = Some((candidate, head));
             }
         }
     }
-    best
+    best.and_then(|(path, _)| load_snapshot(&path).ok())
 }
 
 fn collect(global: &Global, opts: &CollectOptions) -> Result<(Snapshot, bool)> {

@@ -525,6 +525,7 @@ pub async fn collect_and_probe(
         delivery_probes: vec![],
         errors: vec![],
         api_calls: BTreeMap::new(),
+        lookup: Default::default(),
     };
     resources::collect_resources(&run, &mut snapshot).await;
     if opts.probe_delivery {

@@ -474,7 +474,8 @@ pub fn disagreements(s: &Snapshot) -> Vec<String> {
         Cause::DeliveryFailing,
     ];
     let mut out = Vec::new();
-    for cell in trailaudit_checks::coverage::matrix(s) {
+    let matrix = trailaudit_checks::coverage::matrix(s);
+    for cell in matrix.iter() {
         let (name, source) = match cell.class {
             EventClass::ManagementWrite => ("RunInstances", "ec2.amazonaws.com"),
             EventClass::ManagementRead => ("DescribeInstances", "ec2.amazonaws.com"),
@@ -482,8 +483,8 @@ pub fn disagreements(s: &Snapshot) -> Vec<String> {
             _ => continue,
         };
         let q = Question {
-            account: cell.account_id.clone(),
-            region: Some(cell.region.clone()),
+            account: cell.account_id.to_string(),
+            region: Some(cell.region.to_string()),
             event_name: name.into(),
             event_source: Some(source.into()),
             time: s.finished_at,

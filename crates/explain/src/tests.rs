@@ -103,6 +103,7 @@ fn snapshot() -> Snapshot {
         delivery_probes: vec![],
         errors: vec![],
         api_calls: Default::default(),
+        lookup: Default::default(),
     }
 }
 

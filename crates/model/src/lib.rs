@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod index;
 pub mod regions;
 
 /// Version of the snapshot format. Bump on any incompatible change; readers
@@ -62,6 +63,9 @@ pub struct Snapshot {
     pub errors: Vec<CollectionError>,
     /// How many times each AWS operation was called (`service:Operation`).
     pub api_calls: BTreeMap<String, u64>,
+    /// Lookups by key, built at the first lookup (not serialized).
+    #[serde(skip)]
+    pub lookup: index::Lookup,
 }
 
 /// What kind of run wrote the snapshot.
@@ -774,29 +778,98 @@ pub struct ObjectSeen {
 }
 
 impl Snapshot {
+    /// The index of this snapshot (built once, see [`index`]).
+    pub fn index(&self) -> std::sync::Arc<index::Index> {
+        self.lookup.get(self)
+    }
+
+    fn by_key<'a, T>(
+        &'a self,
+        items: &'a [T],
+        pos: impl Fn(&index::Index) -> Option<usize>,
+        key: impl Fn(&T) -> &str,
+        want: &str,
+    ) -> Option<&'a T> {
+        let ix = self.lookup.get(self);
+        match pos(&ix).and_then(|i| items.get(i)) {
+            Some(x) if key(x) == want => Some(x),
+            // Edited in place since the index was built: build it again.
+            Some(_) => pos(&self.lookup.rebuild(self))
+                .and_then(|i| items.get(i))
+                .filter(|x| key(x) == want),
+            None => None,
+        }
+    }
+
     /// A trail by ARN.
     pub fn trail(&self, arn: &str) -> Option<&Trail> {
-        self.trails.iter().find(|t| t.arn == arn)
+        self.by_key(&self.trails, |ix| ix.trail(arn), |t| &t.arn, arn)
     }
 
     /// A bucket by name.
     pub fn bucket(&self, name: &str) -> Option<&Bucket> {
-        self.buckets.iter().find(|b| b.name == name)
+        self.by_key(&self.buckets, |ix| ix.bucket(name), |b| &b.name, name)
     }
 
     /// A KMS key by the ARN a trail uses.
     pub fn kms_key(&self, arn: &str) -> Option<&KmsKey> {
-        self.kms_keys.iter().find(|k| k.arn == arn)
+        self.by_key(&self.kms_keys, |ix| ix.kms_key(arn), |k| &k.arn, arn)
     }
 
     /// A log group by the ARN a trail uses.
     pub fn log_group(&self, arn: &str) -> Option<&LogGroup> {
-        self.log_groups.iter().find(|g| g.arn == arn)
+        self.by_key(&self.log_groups, |ix| ix.log_group(arn), |g| &g.arn, arn)
+    }
+
+    /// An event data store by ARN.
+    pub fn event_data_store(&self, arn: &str) -> Option<&EventDataStore> {
+        self.by_key(&self.event_data_stores, |ix| ix.store(arn), |e| &e.arn, arn)
     }
 
     /// An account by id.
     pub fn account(&self, id: &str) -> Option<&Account> {
-        self.accounts.iter().find(|a| a.id == id)
+        self.by_key(&self.accounts, |ix| ix.account(id), |a| &a.id, id)
+    }
+
+    /// One account-region.
+    pub fn account_region(&self, account: &str, region: &str) -> Option<&AccountRegion> {
+        self.account(account)
+            .and_then(|a| a.regions.iter().find(|r| r.region == region))
+    }
+
+    /// The trails `owner` owns, in snapshot order.
+    pub fn trails_owned_by<'a>(&'a self, owner: &str) -> impl Iterator<Item = &'a Trail> + 'a {
+        let ix = self.index();
+        let positions: Vec<usize> = ix.trails_owned_by(owner).to_vec();
+        positions.into_iter().filter_map(|i| self.trails.get(i))
+    }
+
+    /// The organization trails, in snapshot order.
+    pub fn organization_trails(&self) -> impl Iterator<Item = &Trail> + '_ {
+        let ix = self.index();
+        let positions: Vec<usize> = ix.organization_trails().to_vec();
+        positions
+            .into_iter()
+            .filter_map(|i| self.trails.get(i))
+            .filter(|t| t.is_organization_trail)
+    }
+
+    /// The event data stores `owner` owns and the organization event data
+    /// stores, each once, in snapshot order.
+    pub fn stores_for(&self, owner: &str) -> Vec<&EventDataStore> {
+        let ix = self.index();
+        let mut positions: Vec<usize> = ix
+            .stores_owned_by(owner)
+            .iter()
+            .chain(ix.organization_stores())
+            .copied()
+            .collect();
+        positions.sort_unstable();
+        positions.dedup();
+        positions
+            .into_iter()
+            .filter_map(|i| self.event_data_stores.get(i))
+            .collect()
     }
 
     /// The organization id, when known.
@@ -814,21 +887,36 @@ impl Snapshot {
     /// [`Snapshot::organization_trails_reach_members`]).
     pub fn trails_applying(&self, account: &str, region: &str) -> Vec<&Trail> {
         let in_region = |t: &Trail| t.is_multi_region || t.home_region == region;
-        let listed: Vec<&str> = self
-            .account(account)
-            .and_then(|a| a.regions.iter().find(|r| r.region == region))
-            .and_then(|r| r.listed_trails().ok())
-            .map(|l| l.iter().map(|t| t.arn.as_str()).collect())
-            .unwrap_or_default();
+        let ix = self.index();
+        let known = self.account(account).is_some();
         let org_member = self.mode == Mode::Organization
-            && self.account(account).is_some()
+            && known
             && self.organization_trails_reach_members() == Some(true);
-        let mut out: Vec<&Trail> = Vec::new();
-        for t in &self.trails {
-            let applies = listed.contains(&t.arn.as_str())
-                || (t.owner_account_id == account && in_region(t))
-                || (t.is_organization_trail && org_member && in_region(t));
-            if applies && !out.iter().any(|o| o.arn == t.arn) {
+        // Candidates by index, kept in snapshot order.
+        let mut positions: Vec<usize> = Vec::new();
+        if let Some(Ok(listed)) = self
+            .account_region(account, region)
+            .map(|r| r.listed_trails())
+        {
+            positions.extend(listed.iter().filter_map(|t| ix.trail(&t.arn)));
+        }
+        positions.extend(
+            ix.trails_owned_by(account)
+                .iter()
+                .filter(|&&i| in_region(&self.trails[i])),
+        );
+        if org_member {
+            positions.extend(
+                ix.organization_trails()
+                    .iter()
+                    .filter(|&&i| in_region(&self.trails[i])),
+            );
+        }
+        positions.sort_unstable();
+        positions.dedup();
+        let mut out: Vec<&Trail> = Vec::with_capacity(positions.len());
+        for t in positions.into_iter().filter_map(|i| self.trails.get(i)) {
+            if !out.iter().any(|o| o.arn == t.arn) {
                 out.push(t);
             }
         }
@@ -873,19 +961,68 @@ impl Snapshot {
 
     /// Parses a snapshot, refusing unknown schema versions with a clear message.
     pub fn from_json(text: &str) -> Result<Snapshot, SnapshotError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| SnapshotError::Json(e.to_string()))?;
-        match value.get("schema_version").and_then(|v| v.as_u64()) {
+        Snapshot::from_slice(text.as_bytes())
+    }
+
+    /// Parses a snapshot from bytes (as [`Snapshot::from_json`]). The version
+    /// is read first without building a tree of the whole document, so a
+    /// snapshot of 10,000 accounts is parsed once, straight into its types.
+    pub fn from_slice(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
+        #[derive(Deserialize)]
+        struct Version {
+            schema_version: Option<serde_json::Value>,
+        }
+        let v: Version =
+            serde_json::from_slice(bytes).map_err(|e| SnapshotError::Json(e.to_string()))?;
+        match v.schema_version.as_ref().and_then(|v| v.as_u64()) {
             Some(v) if v == u64::from(SCHEMA_VERSION) => {}
             Some(v) => return Err(SnapshotError::Version(v)),
             None => return Err(SnapshotError::NotASnapshot),
         }
-        serde_json::from_value(value).map_err(|e| SnapshotError::Json(e.to_string()))
+        serde_json::from_slice(bytes).map_err(|e| SnapshotError::Json(e.to_string()))
     }
 
     /// Serializes as pretty JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a snapshot always serializes")
+    }
+
+    /// Writes pretty JSON to `w` as a stream (no copy of the document in memory).
+    pub fn write_json<W: std::io::Write>(&self, w: W) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(w, self).map_err(std::io::Error::from)
+    }
+}
+
+/// The fields of a snapshot that say whose run it was and when (to choose
+/// the previous run without loading every candidate whole).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SnapshotHead {
+    /// Format version.
+    pub schema_version: u32,
+    /// Who ran the collection.
+    pub caller: CallerIdentity,
+    /// When collection started.
+    pub started_at: DateTime<Utc>,
+    /// When collection ended.
+    pub finished_at: DateTime<Utc>,
+    organization: Option<OrgHead>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct OrgHead {
+    id: String,
+}
+
+impl SnapshotHead {
+    /// Reads the head of a snapshot this build can load; `None` otherwise.
+    pub fn from_slice(bytes: &[u8]) -> Option<SnapshotHead> {
+        let head: SnapshotHead = serde_json::from_slice(bytes).ok()?;
+        (head.schema_version == SCHEMA_VERSION).then_some(head)
+    }
+
+    /// The organization id, when the run was an organization's.
+    pub fn organization_id(&self) -> Option<&str> {
+        self.organization.as_ref().map(|o| o.id.as_str())
     }
 }
 

@@ -1,13 +1,13 @@
 //! Month over month: what changed between two evaluated snapshots.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use trailaudit_checks::{Evaluation, EventClass, Finding, Status};
 use trailaudit_model::Snapshot;
 
 use crate::class_summary;
 
 /// Coverage change of one class.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassChange {
     /// Class.
     pub class: String,
@@ -18,7 +18,7 @@ pub struct ClassChange {
 }
 
 /// A finding reduced to what identifies it across runs.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct FindingRef {
     /// Check id.
     pub check_id: String,
@@ -35,7 +35,7 @@ pub struct FindingRef {
 }
 
 /// What changed since the previous run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Changes {
     /// When the previous snapshot was collected.
     pub previous_collected_at: String,
@@ -81,20 +81,25 @@ pub fn compare(
 ) -> Changes {
     let before = open(prev_eval);
     let after = open(cur_eval);
-    let has = |list: &[&Finding], f: &Finding| list.iter().any(|x| x.key() == f.key());
+    let keys = |list: &[&Finding]| {
+        list.iter()
+            .map(|f| f.key())
+            .collect::<std::collections::HashSet<_>>()
+    };
+    let (before_keys, after_keys) = (keys(&before), keys(&after));
     let mut new: Vec<FindingRef> = after
         .iter()
-        .filter(|f| !has(&before, f))
+        .filter(|f| !before_keys.contains(&f.key()))
         .map(|f| r(f))
         .collect();
     let mut resolved: Vec<FindingRef> = before
         .iter()
-        .filter(|f| !has(&after, f))
+        .filter(|f| !after_keys.contains(&f.key()))
         .map(|f| r(f))
         .collect();
     let mut persisting: Vec<FindingRef> = after
         .iter()
-        .filter(|f| has(&before, f))
+        .filter(|f| before_keys.contains(&f.key()))
         .map(|f| r(f))
         .collect();
     new.sort();
@@ -115,7 +120,13 @@ pub fn compare(
         new_findings: new,
         resolved_findings: resolved,
         persisting_findings: persisting,
-        accounts_added: ca.iter().filter(|a| !pa.contains(a)).cloned().collect(),
-        accounts_removed: pa.iter().filter(|a| !ca.contains(a)).cloned().collect(),
+        accounts_added: {
+            let before: std::collections::HashSet<&String> = pa.iter().collect();
+            ca.iter().filter(|a| !before.contains(a)).cloned().collect()
+        },
+        accounts_removed: {
+            let after: std::collections::HashSet<&String> = ca.iter().collect();
+            pa.iter().filter(|a| !after.contains(a)).cloned().collect()
+        },
     }
 }

@@ -1,17 +1,19 @@
-//! `report.html`: one self-contained page (inline CSS, no script, no CDN) with
-//! the organization summary, coverage per event class, an account x region
-//! heatmap, findings by severity and by check, a section per account, and the
-//! permission gaps. Built to stay small: a cell is a few bytes, and findings
-//! are grouped per account and check.
+//! `report.html`: one self-contained page (inline CSS and script, no CDN)
+//! with the organization summary, coverage per event class, an OU x region
+//! heatmap for any event class whose OUs expand to their accounts that are
+//! not covered, findings by severity and by check, the accounts with
+//! findings, and the permission gaps. Built to stay small at 10,000
+//! accounts: the heatmap is drawn from compact data (accounts with the same
+//! states share one pattern), long lists are capped, the CSVs have it all.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 use trailaudit_checks::{EventClass, Finding, Severity, State, Status};
 
 use crate::{esc, summary, Inputs};
 
-const CSS: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d232a}h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}table{border-collapse:collapse}td,th{padding:3px 8px;border:1px solid #e3e3e3;text-align:left}th{background:#f5f6f8}.n{text-align:right}.cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #ddd;border-radius:6px;padding:8px 14px}.card b{display:block;font-size:20px}.bar{display:inline-block;height:10px;background:#2e7d32}.hm td{width:14px;height:14px;padding:0;border:1px solid #fff}.hm th{font-size:11px;font-weight:normal;white-space:nowrap}.hm .r{writing-mode:vertical-rl;transform:rotate(180deg);height:80px}.C{background:#2e7d32}.P{background:#f9a825}.G{background:#c62828}.U{background:#7b1fa2}.N{background:#cfd8dc}.sev-critical{color:#b71c1c;font-weight:bold}.sev-high{color:#c62828}.sev-medium{color:#ef6c00}.sev-low{color:#546e7a}.sev-info{color:#78909c}details{margin:4px 0}summary{cursor:pointer}.muted{color:#78909c}";
+const CSS: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d232a}h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}table{border-collapse:collapse}td,th{padding:3px 8px;border:1px solid #e3e3e3;text-align:left}th{background:#f5f6f8}.n{text-align:right}.cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #ddd;border-radius:6px;padding:8px 14px}.card b{display:block;font-size:20px}.bar{display:inline-block;height:10px;background:#2e7d32}.hm td{width:14px;height:14px;padding:0;border:1px solid #fff}.hm th{font-size:11px;font-weight:normal;white-space:nowrap}.hm .r{writing-mode:vertical-rl;transform:rotate(180deg);height:80px}.C{background:#2e7d32}.P{background:#f9a825}.G{background:#c62828}.U{background:#7b1fa2}.N{background:#cfd8dc}.sw{display:inline-block;width:12px;height:12px;vertical-align:middle}.hm td.c{width:auto;min-width:18px;font-size:10px;color:#fff;text-align:center}.hm tr.acct th{font-weight:normal;padding-left:18px}.hm a{text-decoration:none;color:inherit}.sev-critical{color:#b71c1c;font-weight:bold}.sev-high{color:#c62828}.sev-medium{color:#ef6c00}.sev-low{color:#546e7a}.sev-info{color:#78909c}details{margin:4px 0}summary{cursor:pointer}.muted{color:#78909c}";
 
 fn code(s: State) -> &'static str {
     match s {
@@ -69,45 +71,8 @@ pub fn render(i: &Inputs) -> String {
     }
     o.push_str("</table>");
 
-    // Heatmap: management write coverage per account x region.
-    let mut regions: Vec<&str> = s
-        .accounts
-        .iter()
-        .flat_map(|a| a.regions.iter().map(|r| r.region.as_str()))
-        .collect();
-    regions.sort();
-    regions.dedup();
-    let mut grid: BTreeMap<(&str, &str), State> = BTreeMap::new();
-    for c in e
-        .coverage
-        .iter()
-        .filter(|c| c.class == EventClass::ManagementWrite)
-    {
-        grid.insert((c.account_id.as_str(), c.region.as_str()), c.state);
-    }
-    o.push_str("<h2 id=\"heatmap\">Heatmap: management write events, account x region</h2><p><span class=\"C\">&nbsp;&nbsp;&nbsp;</span> covered <span class=\"P\">&nbsp;&nbsp;&nbsp;</span> partial <span class=\"G\">&nbsp;&nbsp;&nbsp;</span> gap <span class=\"U\">&nbsp;&nbsp;&nbsp;</span> unknown <span class=\"N\">&nbsp;&nbsp;&nbsp;</span> not enabled</p><table class=\"hm\"><tr><th></th>");
-    for r in &regions {
-        let _ = write!(o, "<th><div class=\"r\">{r}</div></th>");
-    }
-    o.push_str("</tr>");
-    for a in &s.accounts {
-        let _ = write!(
-            o,
-            "<tr><th>{} <span class=\"muted\">{}</span></th>",
-            esc(&a.name),
-            a.id
-        );
-        for r in &regions {
-            match grid.get(&(a.id.as_str(), *r)) {
-                Some(st) => {
-                    let _ = write!(o, "<td class=\"{}\"></td>", code(*st));
-                }
-                None => o.push_str("<td></td>"),
-            }
-        }
-        o.push_str("</tr>");
-    }
-    o.push_str("</table>");
+    // Heatmap: per OU x region, every class, failing accounts on demand.
+    heatmap(&mut o, i);
 
     // Findings by severity and by check.
     o.push_str("<h2>Findings by severity</h2><table><tr><th>severity</th><th class=n>fail</th><th class=n>unknown</th><th class=n>info</th><th class=n>suppressed</th></tr>");
@@ -147,7 +112,7 @@ pub fn render(i: &Inputs) -> String {
         o.push_str("<p>None: every account and API in scope was readable.</p>");
     } else {
         o.push_str("<ul>");
-        for f in gaps {
+        for f in gaps.iter().take(LIST_LIMIT) {
             let _ = write!(
                 o,
                 "<li><b>{}</b> {} {}: {}</li>",
@@ -158,6 +123,13 @@ pub fn render(i: &Inputs) -> String {
             );
         }
         o.push_str("</ul>");
+        if gaps.len() > LIST_LIMIT {
+            let _ = write!(
+                o,
+                "<p class=\"muted\">{} more in findings.csv.</p>",
+                gaps.len() - LIST_LIMIT
+            );
+        }
     }
 
     // Changes.
@@ -174,59 +146,195 @@ pub fn render(i: &Inputs) -> String {
             c.new_findings.len(), c.resolved_findings.len(), c.persisting_findings.len(), c.accounts_added.len(), c.accounts_removed.len());
     }
 
-    // One section per account, findings grouped by check.
-    o.push_str("<h2>Accounts</h2>");
-    for a in &s.accounts {
-        let of: Vec<&Finding> = e.findings.iter().filter(|f| f.account_id == a.id).collect();
-        let worst = of
+    accounts_with_findings(&mut o, i);
+    o.push_str("</body></html>\n");
+    o
+}
+
+/// At most this many items in a list of the page; the rest are in the CSVs.
+const LIST_LIMIT: usize = 200;
+
+/// One account's states of one class as run-length codes over `regions`
+/// (`17C`, `C16.`; `.` = no cell there).
+fn codes(cells: &[(usize, State)], regions: usize) -> String {
+    let mut line = vec!['.'; regions];
+    for (r, st) in cells {
+        line[*r] = code(*st).chars().next().unwrap_or('.');
+    }
+    let mut out = String::new();
+    let mut k = 0;
+    while k < line.len() {
+        let ch = line[k];
+        let n = line[k..].iter().take_while(|c| **c == ch).count();
+        if n > 1 {
+            let _ = write!(out, "{n}");
+        }
+        out.push(ch);
+        k += n;
+    }
+    out
+}
+
+#[derive(serde::Serialize)]
+struct HeatmapData<'a> {
+    regions: &'a [String],
+    classes: Vec<&'static str>,
+    ous: Vec<&'a str>,
+    /// Distinct per-account code lines: one RLE string per class, joined by `|`.
+    patterns: Vec<String>,
+    /// `[name, id, ou, pattern]`.
+    accounts: Vec<(&'a str, &'a str, usize, usize)>,
+}
+
+/// The heatmap: one row per OU and one column per region for the selected
+/// event class, each cell coloured by the worst state among the OU's
+/// accounts and showing how many are not covered; an OU expands to its
+/// accounts that are not fully covered. Rendered by a small inline script
+/// from compact data (a few dozen bytes an account), so the page stays small
+/// and opens fast at 10,000 accounts.
+fn heatmap(o: &mut String, i: &Inputs) {
+    let s = i.snapshot;
+    let cov = &i.evaluation.coverage;
+    let regions = cov.regions();
+    let mut ous: Vec<&str> = Vec::new();
+    let mut ou_pos: HashMap<&str, usize> = HashMap::new();
+    let mut patterns: Vec<String> = Vec::new();
+    let mut pattern_pos: HashMap<String, usize> = HashMap::new();
+    let mut accounts = Vec::with_capacity(cov.accounts().len());
+    for (k, id) in cov.accounts().iter().enumerate() {
+        let (name, ou) = s
+            .account(id)
+            .map(|a| (a.name.as_str(), a.ou_path.as_str()))
+            .unwrap_or(("", ""));
+        let ou_ix = *ou_pos.entry(ou).or_insert_with(|| {
+            ous.push(ou);
+            ous.len() - 1
+        });
+        let mut per_class: Vec<Vec<(usize, State)>> = vec![Vec::new(); EventClass::ALL.len()];
+        for c in cov.of_account_at(k) {
+            let cls = EventClass::ALL
+                .iter()
+                .position(|x| *x == c.class)
+                .unwrap_or(0);
+            let r = regions.iter().position(|x| x == c.region).unwrap_or(0);
+            per_class[cls].push((r, c.state));
+        }
+        let line = per_class
             .iter()
-            .filter(|f| matches!(f.status, Status::Fail | Status::Unknown))
-            .map(|f| f.severity)
-            .max();
+            .map(|cells| codes(cells, regions.len()))
+            .collect::<Vec<_>>()
+            .join("|");
+        let p = match pattern_pos.get(&line) {
+            Some(p) => *p,
+            None => {
+                patterns.push(line.clone());
+                pattern_pos.insert(line, patterns.len() - 1);
+                patterns.len() - 1
+            }
+        };
+        accounts.push((name, id.as_str(), ou_ix, p));
+    }
+    let data = HeatmapData {
+        regions,
+        classes: EventClass::ALL.iter().map(|c| c.as_str()).collect(),
+        ous,
+        patterns,
+        accounts,
+    };
+    let json = serde_json::to_string(&data)
+        .expect("serializable")
+        .replace("</", "<\\/");
+    o.push_str("<h2 id=\"heatmap\">Heatmap: OU x region</h2>");
+    o.push_str("<p><label>Event class <select id=\"hm-class\">");
+    for c in EventClass::ALL {
+        let _ = write!(o, "<option value=\"{0}\">{0}</option>", c.as_str());
+    }
+    o.push_str("</select></label> <span class=\"C sw\"></span> covered <span class=\"P sw\"></span> partial <span class=\"G sw\"></span> gap <span class=\"U sw\"></span> unknown <span class=\"N sw\"></span> not enabled. A cell shows how many of the OU's accounts are not covered there (its colour: the worst state among them). Click an OU to list its accounts that are not fully covered.</p>");
+    o.push_str("<noscript><p>The heatmap needs JavaScript; coverage.csv has every cell.</p></noscript><div id=\"hm\" data-render-ms=\"\"></div>");
+    let _ = write!(
+        o,
+        "<script type=\"application/json\" id=\"hm-data\">{json}</script><script>{HEATMAP_JS}</script>"
+    );
+}
+
+/// Renders the heatmap from `#hm-data`. `#class=NAME&ou=N` in the address
+/// selects a class and expands an OU (links can be shared).
+const HEATMAP_JS: &str = include_str!("heatmap.js");
+
+/// The accounts with open findings (fail or unknown), worst first, each
+/// with its findings grouped by check; at most [`LIST_LIMIT`] accounts.
+fn accounts_with_findings(o: &mut String, i: &Inputs) {
+    let s = i.snapshot;
+    let e = i.evaluation;
+    let mut by_account: HashMap<&str, Vec<&Finding>> = HashMap::new();
+    for f in &e.findings {
+        by_account.entry(f.account_id.as_str()).or_default().push(f);
+    }
+    let mut listed: Vec<(Option<Severity>, &trailaudit_model::Account, Vec<&Finding>)> = s
+        .accounts
+        .iter()
+        .filter_map(|a| {
+            let of = by_account.remove(a.id.as_str())?;
+            let worst = of
+                .iter()
+                .filter(|f| matches!(f.status, Status::Fail | Status::Unknown))
+                .map(|f| f.severity)
+                .max();
+            Some((worst, a, of))
+        })
+        .collect();
+    listed.sort_by(|x, y| y.0.cmp(&x.0).then_with(|| x.1.name.cmp(&y.1.name)));
+    let _ = write!(
+        o,
+        "<h2>Accounts with findings</h2><p class=\"muted\">{} of {} accounts have findings{}.</p>",
+        listed.len(),
+        s.accounts.len(),
+        if listed.len() > LIST_LIMIT {
+            format!("; the {LIST_LIMIT} with the worst are listed, findings.csv has all")
+        } else {
+            String::new()
+        }
+    );
+    for (worst, a, of) in listed.into_iter().take(LIST_LIMIT) {
         let _ = write!(o, "<details><summary><b>{}</b> {} <span class=\"muted\">{}</span> — {} findings{}</summary>",
             esc(&a.name), a.id, esc(&a.ou_path), of.len(),
             worst.map(|w| format!(", worst <span class=\"sev-{0}\">{0}</span>", w.as_str())).unwrap_or_default());
-        if !of.is_empty() {
-            o.push_str("<ul>");
-            let mut by_check: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-            for f in &of {
-                by_check.entry(f.check_id.as_str()).or_default().push(f);
-            }
-            for (check, fs) in by_check {
-                let first = fs[0];
-                let where_: Vec<String> = fs
-                    .iter()
-                    .map(|f| {
-                        if f.region.is_empty() {
-                            f.resource.clone()
-                        } else {
-                            f.region.clone()
-                        }
-                    })
-                    .collect();
-                let _ = write!(
-                    o,
-                    "<li><span class=\"sev-{}\">{}</span> {} <b>{}</b>: {}{}</li>",
-                    first.severity.as_str(),
-                    first.severity.as_str(),
-                    first.status.as_str(),
-                    check,
-                    esc(&first.message),
-                    if fs.len() > 1 {
-                        format!(
-                            " <span class=\"muted\">({} places: {})</span>",
-                            fs.len(),
-                            esc(&where_.join(", "))
-                        )
-                    } else {
-                        String::new()
-                    }
-                );
-            }
-            o.push_str("</ul>");
+        o.push_str("<ul>");
+        let mut by_check: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+        for f in &of {
+            by_check.entry(f.check_id.as_str()).or_default().push(f);
         }
-        o.push_str("</details>");
+        for (check, fs) in by_check {
+            let first = fs[0];
+            let where_: Vec<&str> = fs
+                .iter()
+                .map(|f| {
+                    if f.region.is_empty() {
+                        f.resource.as_str()
+                    } else {
+                        f.region.as_str()
+                    }
+                })
+                .collect();
+            let _ = write!(
+                o,
+                "<li><span class=\"sev-{}\">{}</span> {} <b>{}</b>: {}{}</li>",
+                first.severity.as_str(),
+                first.severity.as_str(),
+                first.status.as_str(),
+                check,
+                esc(&first.message),
+                if fs.len() > 1 {
+                    format!(
+                        " <span class=\"muted\">({} places: {})</span>",
+                        fs.len(),
+                        esc(&where_.join(", "))
+                    )
+                } else {
+                    String::new()
+                }
+            );
+        }
+        o.push_str("</ul></details>");
     }
-    o.push_str("</body></html>\n");
-    o
 }

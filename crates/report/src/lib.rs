@@ -1,24 +1,28 @@
 //! Reports: pure renderings of a snapshot and its evaluation (and, month over
 //! month, of the previous run) into the files a governance team hands on:
 //! `findings.csv`, `coverage.csv`, `report.json`, `report.md`, `report.html`,
-//! `findings.ocsf.json`. No I/O: [`render_all`] returns names and contents;
-//! the CLI writes them atomically.
+//! `findings.ocsf.json`. No file I/O: each report in [`REPORTS`] writes to
+//! any `io::Write` as a stream (the CLI gives it a temporary file and renames
+//! it into place); [`render_all`] collects them in memory for tests.
 
 pub mod diff;
+pub mod format;
 mod html;
 mod markdown;
 mod ocsf;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-use trailaudit_checks::{Cell, Evaluation, EventClass, Finding, Severity, State, Status};
+use std::io::{self, Write};
+
+use serde::{Deserialize, Serialize};
+use trailaudit_checks::{Coverage, Evaluation, EventClass, Severity, State, Status};
 use trailaudit_model::Snapshot;
 
 pub use diff::{Changes, ClassChange};
 
 /// Version of `report.json`'s format.
-pub const REPORT_SCHEMA: &str = "trailaudit-report/1";
+pub const REPORT_SCHEMA: &str = format::SCHEMA;
 
 /// One run's inputs to every report.
 pub struct Inputs<'a> {
@@ -31,7 +35,7 @@ pub struct Inputs<'a> {
 }
 
 /// Coverage counts for one event class.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClassSummary {
     /// Event class.
     pub class: String,
@@ -50,7 +54,7 @@ pub struct ClassSummary {
 }
 
 /// The headline numbers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Organization id, or empty.
     pub organization_id: String,
@@ -128,12 +132,12 @@ pub fn summary(s: &Snapshot, e: &Evaluation) -> Summary {
 }
 
 /// Coverage counts of one class.
-pub fn class_summary(cells: &[Cell], class: EventClass) -> ClassSummary {
+pub fn class_summary(cells: &Coverage, class: EventClass) -> ClassSummary {
     let mut c = ClassSummary {
         class: class.as_str().to_string(),
         ..Default::default()
     };
-    for cell in cells.iter().filter(|x| x.class == class) {
+    for cell in cells.of_class(class) {
         match cell.state {
             State::Covered => c.covered += 1,
             State::Partial => c.partial += 1,
@@ -151,27 +155,43 @@ pub fn class_summary(cells: &[Cell], class: EventClass) -> ClassSummary {
     c
 }
 
-/// Every report file: (file name, contents).
+/// Writes one report to a stream.
+pub type Writer = fn(&Inputs, &mut dyn Write) -> io::Result<()>;
+
+/// Every report file: (file name, how to write it).
+pub const REPORTS: &[(&str, Writer)] = &[
+    ("findings.csv", |i, w| write_findings_csv(i.evaluation, w)),
+    ("coverage.csv", |i, w| {
+        write_coverage_csv(i.snapshot, i.evaluation, w)
+    }),
+    ("report.json", format::write),
+    ("report.md", |i, w| {
+        w.write_all(markdown::render(i).as_bytes())
+    }),
+    ("report.html", |i, w| {
+        w.write_all(html::render(i).as_bytes())
+    }),
+    ("findings.ocsf.json", |i, w| {
+        ocsf::write(i.snapshot, i.evaluation, w)
+    }),
+];
+
+/// Every report file: (file name, contents), in memory (for tests and
+/// small runs; the CLI streams [`REPORTS`] to files instead).
 pub fn render_all(i: &Inputs) -> Vec<(&'static str, Vec<u8>)> {
-    vec![
-        ("findings.csv", findings_csv(i.evaluation).into_bytes()),
-        (
-            "coverage.csv",
-            coverage_csv(i.snapshot, i.evaluation).into_bytes(),
-        ),
-        ("report.json", report_json(i).into_bytes()),
-        ("report.md", markdown::render(i).into_bytes()),
-        ("report.html", html::render(i).into_bytes()),
-        (
-            "findings.ocsf.json",
-            ocsf::render(i.snapshot, i.evaluation).into_bytes(),
-        ),
-    ]
+    REPORTS
+        .iter()
+        .map(|(name, write)| {
+            let mut buf = Vec::new();
+            write(i, &mut buf).expect("writing to memory");
+            (*name, buf)
+        })
+        .collect()
 }
 
-/// `findings.csv`.
-pub fn findings_csv(e: &Evaluation) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
+/// `findings.csv`, as a stream.
+pub fn write_findings_csv(e: &Evaluation, w: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(w);
     w.write_record([
         "account_id",
         "account_name",
@@ -184,8 +204,7 @@ pub fn findings_csv(e: &Evaluation) -> String {
         "message",
         "remediation",
         "compliance",
-    ])
-    .expect("in-memory write");
+    ])?;
     for f in &e.findings {
         w.write_record([
             f.account_id.as_str(),
@@ -199,15 +218,15 @@ pub fn findings_csv(e: &Evaluation) -> String {
             &f.message,
             &f.remediation,
             &f.compliance.join(";"),
-        ])
-        .expect("in-memory write");
+        ])?;
     }
-    String::from_utf8(w.into_inner().expect("flush")).expect("utf-8")
+    w.flush()
 }
 
-/// `coverage.csv`.
-pub fn coverage_csv(s: &Snapshot, e: &Evaluation) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
+/// `coverage.csv`, as a stream: one row per cell, written as it is read
+/// from the packed matrix.
+pub fn write_coverage_csv(s: &Snapshot, e: &Evaluation, w: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(w);
     w.write_record([
         "account_id",
         "account_name",
@@ -217,62 +236,49 @@ pub fn coverage_csv(s: &Snapshot, e: &Evaluation) -> String {
         "state",
         "trails",
         "reason",
-    ])
-    .expect("in-memory write");
-    for c in &e.coverage {
+    ])?;
+    // Source names once per distinct source list.
+    let names: Vec<String> = e
+        .coverage
+        .source_sets()
+        .iter()
+        .map(|set| {
+            set.iter()
+                .map(|arn| {
+                    s.trail(arn)
+                        .map(|t| t.name.as_str())
+                        .unwrap_or(arn.as_str())
+                })
+                .collect::<Vec<_>>()
+                .join(";")
+        })
+        .collect();
+    for (k, id) in e.coverage.accounts().iter().enumerate() {
         let (name, ou) = s
-            .account(&c.account_id)
+            .account(id)
             .map(|a| (a.name.as_str(), a.ou_path.as_str()))
             .unwrap_or(("", ""));
-        let trails: Vec<&str> = c
-            .trails
-            .iter()
-            .map(|arn| {
-                s.trail(arn)
-                    .map(|t| t.name.as_str())
-                    .unwrap_or(arn.as_str())
-            })
-            .collect();
-        w.write_record([
-            c.account_id.as_str(),
-            name,
-            ou,
-            &c.region,
-            c.class.as_str(),
-            c.state.as_str(),
-            &trails.join(";"),
-            &c.reason,
-        ])
-        .expect("in-memory write");
+        for c in e.coverage.of_account_at(k) {
+            w.write_record([
+                c.account_id,
+                name,
+                ou,
+                c.region,
+                c.class.as_str(),
+                c.state.as_str(),
+                &names[c.sources_id],
+                c.reason,
+            ])?;
+        }
     }
-    String::from_utf8(w.into_inner().expect("flush")).expect("utf-8")
+    w.flush()
 }
 
-#[derive(Serialize)]
-struct ReportJson<'a> {
-    schema: &'static str,
-    tool_version: &'a str,
-    organization_id: &'a str,
-    caller: &'a trailaudit_model::CallerIdentity,
-    summary: Summary,
-    coverage: &'a [Cell],
-    findings: &'a [Finding],
-    changes: Option<&'a Changes>,
-}
-
-/// `report.json` (schema in `docs/report-format.md`).
+/// `report.json` (format 2, [`format`]) in memory.
 pub fn report_json(i: &Inputs) -> String {
-    let r = ReportJson {
-        schema: REPORT_SCHEMA,
-        tool_version: &i.snapshot.tool_version,
-        organization_id: i.snapshot.organization_id().unwrap_or_default(),
-        caller: &i.snapshot.caller,
-        summary: summary(i.snapshot, i.evaluation),
-        coverage: &i.evaluation.coverage,
-        findings: &i.evaluation.findings,
-        changes: i.changes,
-    };
-    serde_json::to_string_pretty(&r).expect("serializable") + "\n"
+    let mut buf = Vec::new();
+    format::write(i, &mut buf).expect("writing to memory");
+    String::from_utf8(buf).expect("utf-8")
 }
 
 /// The short table printed at the end of a run.

@@ -1,6 +1,8 @@
 //! Findings as OCSF Detection Finding events (class 2004, OCSF 1.3), for
 //! Security Hub or a SIEM.
 
+use std::io::{self, Write};
+
 use serde_json::{json, Value};
 use trailaudit_checks::{Evaluation, Severity, Status};
 use trailaudit_model::Snapshot;
@@ -15,14 +17,15 @@ fn severity_id(s: Severity) -> u8 {
     }
 }
 
-/// One JSON array of Detection Finding events (fail, unknown and suppressed findings).
-pub fn render(s: &Snapshot, e: &Evaluation) -> String {
+/// One JSON array of Detection Finding events (fail, unknown and suppressed
+/// findings), written one event at a time.
+pub fn write(s: &Snapshot, e: &Evaluation, w: &mut dyn Write) -> io::Result<()> {
     let time = e.as_of.timestamp_millis();
-    let events: Vec<Value> = e
+    let events = e
         .findings
         .iter()
         .filter(|f| f.status != Status::Info)
-        .map(|f| {
+        .map(|f| -> Value {
             let uid = format!("trailaudit:{}:{}:{}:{}", f.check_id, f.account_id, f.region, f.resource);
             json!({
                 "class_uid": 2004, "class_name": "Detection Finding",
@@ -52,7 +55,11 @@ pub fn render(s: &Snapshot, e: &Evaluation) -> String {
                 "remediation": { "desc": f.remediation, "references": f.compliance },
                 "unmapped": { "trailaudit_status": f.status.as_str(), "compliance": f.compliance },
             })
-        })
-        .collect();
-    serde_json::to_string_pretty(&events).expect("serializable") + "\n"
+        });
+    w.write_all(b"[")?;
+    for (k, ev) in events.enumerate() {
+        w.write_all(if k == 0 { b"\n" } else { b",\n" })?;
+        serde_json::to_writer_pretty(&mut *w, &ev).map_err(io::Error::from)?;
+    }
+    w.write_all(b"\n]\n")
 }

@@ -43,10 +43,88 @@ fn report_json() {
     insta::assert_snapshot!("report.json", file("report.json"));
 }
 
+/// The compact report.json read back through its documented types gives
+/// exactly the evaluation's cells, summary and findings.
+#[test]
+fn report_json_reads_back_with_its_schema() {
+    use trailaudit_report::format;
+    let s = demo();
+    let e = evaluate(&s, &Policy::default());
+    let json = file("report.json");
+    let r = format::read(json.as_bytes()).expect("format 2");
+    assert_eq!(r.schema, format::SCHEMA);
+    assert_eq!(r.summary, trailaudit_report::summary(&s, &e));
+    assert_eq!(r.findings, e.findings);
+    let mut read: Vec<(String, String, String, String, Vec<String>, String)> = r
+        .cells()
+        .into_iter()
+        .map(|c| {
+            (
+                c.account_id.to_string(),
+                c.region.to_string(),
+                c.class.to_string(),
+                c.state.as_str().to_string(),
+                c.sources.to_vec(),
+                c.reason.to_string(),
+            )
+        })
+        .collect();
+    let mut want: Vec<_> = e
+        .coverage
+        .iter()
+        .map(|c| {
+            (
+                c.account_id.to_string(),
+                c.region.to_string(),
+                c.class.as_str().to_string(),
+                c.state.as_str().to_string(),
+                c.trails.to_vec(),
+                c.reason.to_string(),
+            )
+        })
+        .collect();
+    read.sort();
+    want.sort();
+    assert_eq!(read.len(), e.coverage.len());
+    assert_eq!(read, want);
+    // Runs are compact: fewer runs than cells (the demo has three regions).
+    let runs: usize = r
+        .coverage
+        .accounts
+        .iter()
+        .flat_map(|a| a.runs.values())
+        .map(Vec::len)
+        .sum();
+    assert!(
+        runs < e.coverage.len(),
+        "{runs} runs for {} cells",
+        e.coverage.len()
+    );
+}
+
+/// A report.json of format 1 (one object per cell) is refused with what to do.
+#[test]
+fn report_json_of_format_1_is_refused_clearly() {
+    let old = r#"{"schema":"trailaudit-report/1","coverage":[]}"#;
+    let err = trailaudit_report::format::read(old.as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("trailaudit-report/1") && err.contains("audit report --snapshot"),
+        "{err}"
+    );
+}
+
 #[test]
 fn html_is_self_contained() {
     let html = file("report.html");
-    for external in ["src=\"http", "href=\"http", "<script", "@import", "url("] {
+    for external in [
+        "src=\"http",
+        "href=\"http",
+        "<script src",
+        "@import",
+        "url(",
+    ] {
         assert!(
             !html.contains(external),
             "report.html references {external}"

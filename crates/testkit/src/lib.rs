@@ -9,6 +9,7 @@ pub mod fake;
 pub mod proxy;
 pub mod scenario;
 pub mod seed;
+pub mod synthetic;
 
 pub use emulator::Emulator;
 pub use scenario::Scenario;

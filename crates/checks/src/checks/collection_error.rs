@@ -21,7 +21,8 @@ const OPTIONAL: [&str; 3] = [
 
 /// Run: one finding per (account, API, kind of failure).
 pub fn run(ctx: &Ctx, out: &mut Out) {
-    let mut seen: Vec<(String, String, ErrorKind)> = Vec::new();
+    let mut seen: std::collections::HashSet<(&str, &str, ErrorKind)> =
+        std::collections::HashSet::new();
     for e in &ctx.snapshot.errors {
         if matches!(
             e.error.kind,
@@ -30,11 +31,14 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
             continue;
         }
         let account = e.account_id.clone().unwrap_or_default();
-        let key = (account.clone(), e.error.operation.clone(), e.error.kind);
-        if seen.contains(&key) {
+        let key = (
+            e.account_id.as_deref().unwrap_or_default(),
+            e.error.operation.as_str(),
+            e.error.kind,
+        );
+        if !seen.insert(key) {
             continue;
         }
-        seen.push(key);
         let optional = e.error.kind == ErrorKind::NotImplemented
             && OPTIONAL.contains(&e.error.operation.as_str());
         let msg = format!(

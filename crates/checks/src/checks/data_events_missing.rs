@@ -32,17 +32,17 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
             if !ctx.accessed(&a.id) {
                 continue;
             }
-            let cells: Vec<&Cell> = ctx.cells(class).filter(|c| c.account_id == a.id).collect();
+            let cells: Vec<Cell> = ctx
+                .coverage
+                .of_account(&a.id)
+                .filter(|c| c.class == class)
+                .collect();
             let missing: Vec<&str> = cells
                 .iter()
                 .filter(|c| matches!(c.state, State::Gap | State::Partial))
-                .map(|c| c.region.as_str())
+                .map(|c| c.region)
                 .collect();
-            let unknown: Vec<&Cell> = cells
-                .iter()
-                .copied()
-                .filter(|c| c.state == State::Unknown)
-                .collect();
+            let unknown: Vec<&Cell> = cells.iter().filter(|c| c.state == State::Unknown).collect();
             if !required {
                 if !missing.is_empty() {
                     not_required += 1;

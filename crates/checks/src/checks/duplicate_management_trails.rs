@@ -1,7 +1,7 @@
 //! More than one trail records the same management events: paid copies.
 
 use super::*;
-use crate::analysis::{trail_health, Health};
+use crate::analysis::Health;
 use crate::coverage::class_extent;
 use crate::selectors::Extent;
 use trailaudit_model::Fact;
@@ -25,11 +25,12 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
         }
         let mut regions = Vec::new();
         let mut names: Vec<String> = Vec::new();
+        let mut memo = crate::sources::HealthMemo::default();
         for r in &a.regions {
             let recording: Vec<&Trail> = s
                 .trails_applying(&a.id, &r.region)
                 .into_iter()
-                .filter(|t| trail_health(s, t, &a.id) == Health::Recording)
+                .filter(|t| memo.health(s, t, &a.id) == Health::Recording)
                 .filter(|t| matches!(&t.selectors, Fact::Collected { value } if class_extent(value, EventClass::ManagementWrite) != Extent::None))
                 .collect();
             if recording.len() > 1 {

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use trailaudit_model::{Snapshot, Trail};
 
-use crate::coverage::{Cell, EventClass};
+use crate::coverage::{Cell, Coverage, EventClass};
 use crate::{compliance, Finding, Policy, Severity, Status};
 
 mod account_suspended;
@@ -116,15 +116,15 @@ pub struct Ctx<'a> {
     /// The policy.
     pub policy: &'a Policy,
     /// The coverage matrix.
-    pub coverage: &'a [Cell],
+    pub coverage: &'a Coverage,
     /// "Now": the snapshot's end time.
     pub now: DateTime<Utc>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     /// Cells of one class.
-    pub fn cells(&self, class: EventClass) -> impl Iterator<Item = &Cell> {
-        self.coverage.iter().filter(move |c| c.class == class)
+    pub fn cells(&self, class: EventClass) -> impl Iterator<Item = Cell<'a>> + 'a {
+        self.coverage.of_class(class)
     }
 
     /// True when the account was entered (its cells can say something).

@@ -87,7 +87,7 @@ mod tests {
                     && c.class == EventClass::ManagementWrite
             })
             .unwrap();
-        (c.state, c.reason.clone())
+        (c.state, c.reason.to_string())
     }
 
     #[test]

@@ -32,27 +32,33 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
             );
         }
     }
-    let mut seen: Vec<(String, String)> = Vec::new();
+    // Denied calls per (account, operation), counted in one pass.
+    let mut counts: std::collections::HashMap<(&str, &str), usize> =
+        std::collections::HashMap::new();
+    for e in &ctx.snapshot.errors {
+        if e.error.kind == ErrorKind::AccessDenied {
+            *counts
+                .entry((
+                    e.account_id.as_deref().unwrap_or_default(),
+                    e.error.operation.as_str(),
+                ))
+                .or_default() += 1;
+        }
+    }
+    let mut seen: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
     for e in &ctx.snapshot.errors {
         if e.error.kind != ErrorKind::AccessDenied {
             continue;
         }
         let account = e.account_id.clone().unwrap_or_default();
-        let key = (account.clone(), e.error.operation.clone());
-        if seen.contains(&key) {
+        let key = (
+            e.account_id.as_deref().unwrap_or_default(),
+            e.error.operation.as_str(),
+        );
+        if !seen.insert(key) {
             continue;
         }
-        let count = ctx
-            .snapshot
-            .errors
-            .iter()
-            .filter(|x| {
-                x.error.kind == ErrorKind::AccessDenied
-                    && x.account_id.as_deref() == Some(&account)
-                    && x.error.operation == e.error.operation
-            })
-            .count();
-        seen.push(key);
+        let count = counts[&key];
         out.push(
             Status::Unknown,
             &account,

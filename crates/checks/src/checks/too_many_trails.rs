@@ -17,11 +17,9 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
     for a in &ctx.snapshot.accounts {
         for r in &a.regions {
             let own = ctx
-                .trails()
-                .iter()
-                .filter(|t| {
-                    t.owner_account_id == a.id && (t.is_multi_region || t.home_region == r.region)
-                })
+                .snapshot
+                .trails_owned_by(&a.id)
+                .filter(|t| t.is_multi_region || t.home_region == r.region)
                 .count();
             if own > 5 {
                 out.push(
