@@ -4,8 +4,10 @@
 //!    binary; wall time, API calls per account-region, achieved requests per
 //!    second against the emulator's raw rate measured in the same run, and the
 //!    audit process's peak memory.
-//! 2. Simulated: 10,000 accounts x 17 regions on the in-process fake transport
-//!    with 50 ms per call; wall time against `calls x latency / concurrency`.
+//! 2. Simulated end to end: 10,000 accounts x 17 regions on the in-process
+//!    fake transport with 50 ms per call, collection then analysis and every
+//!    report, in a child process; wall time against
+//!    `calls x latency / concurrency`, and the run's peak memory.
 //! 3. Analysis and reports: synthetic 1,000 / 3,000 / 10,000 / 30,000 x 17
 //!    snapshots through `audit report --snapshot`: wall time, time per cell,
 //!    peak memory, every report's size; report.html opened in Chromium.
@@ -44,6 +46,9 @@ pub fn run(args: &[String]) -> Result<()> {
     if only.is_none() || only == Some("emulator") {
         emulator(300)?;
     }
+    if only == Some("simulated-child") {
+        return simulated_child(&args[1..]);
+    }
     if only.is_none() || only == Some("simulated") {
         simulated(10_000, 50, 256)?;
     }
@@ -63,16 +68,19 @@ pub fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(str::to_string)
-        })
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        .unwrap_or(0)
+/// (resident, peak resident) of this process, in MB.
+fn memory() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    (field("VmRSS:"), field("VmHWM:"))
 }
 
 /// Waits for a child and returns (exit code, its peak RSS in KiB).
@@ -180,8 +188,38 @@ fn emulator(members: usize) -> Result<()> {
     Ok(())
 }
 
+/// The simulated end-to-end run, in a child process so its peak memory is
+/// its own: collect from the fake, then analyse and write every report.
 fn simulated(accounts: usize, latency_ms: u64, concurrency: usize) -> Result<()> {
-    println!("\n## 2. Simulated: {accounts} accounts x 17 regions, {latency_ms} ms per call, concurrency {concurrency}");
+    println!("\n## 2. Simulated end to end: {accounts} accounts x 17 regions, {latency_ms} ms per call, concurrency {concurrency}");
+    let child = Command::new(std::env::current_exe()?)
+        .args([
+            "bench",
+            "simulated-child",
+            &accounts.to_string(),
+            &latency_ms.to_string(),
+            &concurrency.to_string(),
+        ])
+        .spawn()
+        .context("running the simulated child")?;
+    let (code, rss) = wait_with_rusage(child);
+    anyhow::ensure!(code == 0, "simulated run exited {code}");
+    println!(
+        "peak memory of the whole run (collect + analyse + report): {:.0} MB",
+        rss as f64 / 1024.0
+    );
+    Ok(())
+}
+
+/// The child of [`simulated`].
+fn simulated_child(args: &[String]) -> Result<()> {
+    let arg = |k: usize| -> Result<u64> {
+        args.get(k)
+            .context("simulated-child ACCOUNTS LATENCY_MS CONCURRENCY")?
+            .parse()
+            .context("a number")
+    };
+    let (accounts, latency_ms, concurrency) = (arg(0)? as usize, arg(1)?, arg(2)? as usize);
     let regions: Vec<&str> = trailaudit_model::regions::KNOWN_REGIONS
         .iter()
         .filter(|r| !r.opt_in)
@@ -190,6 +228,7 @@ fn simulated(accounts: usize, latency_ms: u64, concurrency: usize) -> Result<()>
     let fake = FakeAws::builder(accounts - 1, &regions)
         .organization_trail(None)
         .latency(Duration::from_millis(latency_ms))
+        .counts_only()
         .build();
     let opts = trailaudit_collect::CollectOptions {
         regions: trailaudit_model::regions::RegionSelection::All,
@@ -199,7 +238,6 @@ fn simulated(accounts: usize, latency_ms: u64, concurrency: usize) -> Result<()>
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let before = peak_rss_kb();
     let t = Instant::now();
     let snap = rt.block_on(trailaudit_collect::collect(
         &fake.sdk_config(),
@@ -208,23 +246,53 @@ fn simulated(accounts: usize, latency_ms: u64, concurrency: usize) -> Result<()>
         &trailaudit_collect::Silent,
         trailaudit_collect::Cancel::default(),
     ))?;
-    let wall = t.elapsed().as_secs_f64();
-    let calls = fake.calls().len();
+    drop(rt);
+    let collect_wall = t.elapsed().as_secs_f64();
+    let after_collect = memory();
+    let counts = fake.call_counts();
+    let calls: usize = counts.values().sum();
     let units: usize = snap.accounts.iter().map(|a| a.regions.len()).sum();
     let bound = calls as f64 * latency_ms as f64 / 1000.0 / concurrency as f64;
-    let org_pages = fake
-        .calls()
-        .iter()
-        .filter(|c| c.operation == "ListAccountsForParent")
-        .count();
-    println!("{} accounts, {units} account-regions, {calls} requests ({:.2} per account-region), {} errors",
-        snap.accounts.len(), calls as f64 / units as f64, snap.errors.len());
-    println!("wall {wall:.1} s; bound calls x latency / concurrency = {bound:.1} s ({:.0}% of wall); the organization walk alone is {org_pages} sequential pages = {:.1} s",
-        100.0 * bound / wall, org_pages as f64 * latency_ms as f64 / 1000.0);
+    let org_pages = counts.get("ListAccountsForParent").copied().unwrap_or(0);
     println!(
-        "peak memory of the process: {:.1} MiB (before: {:.1} MiB)",
-        peak_rss_kb() as f64 / 1024.0,
-        before as f64 / 1024.0
+        "{} accounts, {units} account-regions, {calls} requests ({:.2} per account-region), {} errors",
+        snap.accounts.len(),
+        calls as f64 / units as f64,
+        snap.errors.len()
+    );
+    println!(
+        "collection {collect_wall:.1} s; API bound calls x latency / concurrency = {bound:.1} s; ratio {:.2}; the organization walk alone is {org_pages} sequential pages = {:.1} s, overlapped with auditing",
+        collect_wall / bound,
+        org_pages as f64 * latency_ms as f64 / 1000.0
+    );
+    // Analyse and write every report, as `audit org` does.
+    let t = Instant::now();
+    let out = workspace_root().join("target").join("bench-e2e");
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out)?;
+    snap.write_json(std::io::BufWriter::new(std::fs::File::create(
+        out.join("snapshot.json"),
+    )?))?;
+    let eval = trailaudit_checks::evaluate(&snap, &trailaudit_checks::Policy::default());
+    let inputs = trailaudit_report::Inputs {
+        snapshot: &snap,
+        evaluation: &eval,
+        changes: None,
+    };
+    for (name, write) in trailaudit_report::REPORTS {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(out.join(name))?);
+        write(&inputs, &mut w)?;
+        std::io::Write::flush(&mut w)?;
+    }
+    let report_wall = t.elapsed().as_secs_f64();
+    let total = collect_wall + report_wall;
+    println!(
+        "memory: peak {:.0} MB by the end of collection (resident then {:.0} MB), peak {:.0} MB by the end",
+        after_collect.1, after_collect.0, memory().1
+    );
+    println!(
+        "analysis and every report {report_wall:.1} s; end to end {total:.1} s = {:.2} x the API bound",
+        total / bound
     );
     Ok(())
 }

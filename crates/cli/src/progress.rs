@@ -66,6 +66,18 @@ impl Reporter for Bars {
         }
     }
 
+    fn grow(&self, name: &str, n: usize) {
+        if let Some((_, b)) = self
+            .bars
+            .lock()
+            .expect("bars")
+            .iter()
+            .find(|(x, _)| x == name)
+        {
+            b.inc_length(n as u64);
+        }
+    }
+
     fn error(&self, _error: &CollectionError) {
         let n = self.errors.fetch_add(1, Ordering::SeqCst) + 1;
         for (_, b) in self.bars.lock().expect("bars").iter() {

@@ -183,24 +183,25 @@ impl AssumedRole {
                 return Ok(c.clone());
             }
         }
-        let out = self
-            .sts
-            .assume_role()
-            .role_arn(&self.role_arn)
-            .role_session_name(&self.session_name)
-            .set_external_id(self.external_id.clone())
-            .send()
-            .await
-            .map_err(|e| {
-                let mut info = classify("sts:AssumeRole", &e);
-                if matches!(
-                    info.kind,
-                    ErrorKind::AccessDenied | ErrorKind::NotFound | ErrorKind::Other
-                ) {
-                    info.kind = ErrorKind::RoleNotAssumable;
-                }
-                info
-            })?;
+        let out = offload(
+            self.sts
+                .assume_role()
+                .role_arn(&self.role_arn)
+                .role_session_name(&self.session_name)
+                .set_external_id(self.external_id.clone())
+                .send(),
+        )
+        .await
+        .map_err(|e| {
+            let mut info = classify("sts:AssumeRole", &e);
+            if matches!(
+                info.kind,
+                ErrorKind::AccessDenied | ErrorKind::NotFound | ErrorKind::Other
+            ) {
+                info.kind = ErrorKind::RoleNotAssumable;
+            }
+            info
+        })?;
         let c = out.credentials().ok_or_else(|| ErrorInfo {
             kind: ErrorKind::RoleNotAssumable,
             operation: "sts:AssumeRole".into(),
@@ -438,6 +439,26 @@ pub fn means_region_not_enabled(info: &ErrorInfo) -> bool {
                 | "InvalidSignatureException"
         )
     ) || info.kind == ErrorKind::RegionNotEnabled
+}
+
+/// Runs an SDK call's future (signing, sending, retrying, parsing: most of a
+/// run's CPU) as its own task on the runtime's worker threads, so the calls
+/// of a run use every core instead of the one polling the collector. Outside
+/// a multi-threaded runtime it simply awaits.
+pub(crate) async fn offload<F>(fut: F) -> F::Output
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => match h.spawn(fut).await {
+            Ok(v) => v,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => panic!("an AWS call's task was cancelled: {e}"),
+        },
+        _ => fut.await,
+    }
 }
 
 /// Spaces calls to one account-region so the run stays under CloudTrail's

@@ -89,6 +89,9 @@ pub trait Reporter: Send + Sync {
     fn phase(&self, _name: &str, _total: usize) {}
     /// One unit of the current phase is done.
     fn step(&self, _name: &str) {}
+    /// `n` more units in a phase whose total grows as work is found (the
+    /// accounts of an organization still being walked).
+    fn grow(&self, _name: &str, _n: usize) {}
     /// A call failed (recorded in the snapshot).
     fn error(&self, _error: &CollectionError) {}
 }
@@ -311,11 +314,12 @@ impl Run<'_> {
         aws_sdk_account::Client::from_conf(conf)
     }
 
-    /// Waits for a global permit and the account-region's CloudTrail rate slot.
+    /// Waits for the account-region's CloudTrail rate slot, then for a
+    /// global permit: a permit is never held while sleeping for a slot, so a
+    /// busy account-region does not idle calls every other one could make.
     pub async fn slot(&self, account: &str, region: &str) -> tokio::sync::SemaphorePermit<'_> {
-        let permit = self.permit().await;
         self.rate.wait(account, region).await;
-        permit
+        self.permit().await
     }
 
     /// Waits for a global permit (calls to services other than CloudTrail).
@@ -403,44 +407,15 @@ pub async fn collect_and_probe(
         .expect("configs lock")
         .insert(caller.account_id.clone(), cfg.clone());
 
-    // 2. Which accounts.
-    let (organization, mut accounts) = match opts.mode {
-        Mode::Organization => {
-            let (o, a) = org::walk(&run, &caller.account_id).await?;
-            (Some(o), a)
-        }
-        Mode::Account => (
-            None,
-            vec![Account {
-                id: caller.account_id.clone(),
-                name: caller.account_id.clone(),
-                email: None,
-                status: AccountStatus::Active,
-                ou_path: String::new(),
-                is_management: false,
-                access: Access::Caller,
-                regions: vec![],
-            }],
-        ),
-    };
-    *run.org_accounts.lock().expect("org lock") = accounts
-        .iter()
-        .filter(|a| a.status == AccountStatus::Active)
-        .map(|a| a.id.clone())
-        .collect();
-    if let Some(org) = &organization {
-        org::check_scope(opts, org, &accounts).map_err(FatalError::Scope)?;
-    }
-    accounts.retain(|a| org::in_scope(opts, a, organization.as_ref()));
-
-    // Optional APIs are probed once, so a missing one costs one call, not one per region.
-    probe_optional_apis(&run, &caller.account_id).await;
-
-    // 3. Per account: credentials, regions, trails, trail details.
-    run.reporter.phase("accounts", accounts.len());
+    // 2. Which accounts, and 3. per account: credentials, regions, trails,
+    // trail details. Without a scope filter every account is audited, so
+    // each is audited as soon as the organization walk lists it (the walk of
+    // a large organization is hundreds of sequential pages); with one, the
+    // whole organization is read first so the scope can be checked (and an
+    // error reported) before anything is audited.
     let trails: Mutex<BTreeMap<String, Trail>> = Mutex::new(BTreeMap::new());
     let caller_account = caller.account_id.clone();
-    let collected: Vec<Account> = stream::iter(accounts.into_iter().map(|a| {
+    let audit = |a: Account| {
         let run = &run;
         let trails = &trails;
         let caller_account = caller_account.clone();
@@ -449,10 +424,86 @@ pub async fn collect_and_probe(
             run.reporter.step("accounts");
             a
         }
-    }))
-    .buffer_unordered(opts.concurrency.max(1))
-    .collect()
-    .await;
+    };
+    let unscoped =
+        opts.accounts.is_empty() && opts.exclude_accounts.is_empty() && opts.ous.is_empty();
+    let (organization, collected) = match opts.mode {
+        Mode::Organization if unscoped => {
+            // Optional APIs are probed once, so a missing one costs one call, not one per region.
+            probe_optional_apis(&run, &caller.account_id).await;
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Account>();
+            run.reporter.phase("accounts", 0);
+            let listed = stream::unfold(
+                (rx, std::collections::HashSet::new()),
+                |(mut rx, mut seen)| async move {
+                    loop {
+                        let a: Account = rx.recv().await?;
+                        if seen.insert(a.id.clone()) {
+                            return Some((a, (rx, seen)));
+                        }
+                    }
+                },
+            )
+            .map(|a: Account| {
+                run.reporter.grow("accounts", 1);
+                if a.status == AccountStatus::Active {
+                    run.org_accounts
+                        .lock()
+                        .expect("org lock")
+                        .push(a.id.clone());
+                }
+                a
+            });
+            let walked = org::walk(&run, &caller.account_id, Some(tx));
+            let audited = listed
+                .map(audit)
+                .buffer_unordered(opts.concurrency.max(1))
+                .collect::<Vec<Account>>();
+            let (walked, audited) = futures::join!(walked, audited);
+            let (o, _) = walked?;
+            (Some(o), audited)
+        }
+        _ => {
+            let (organization, mut accounts) = match opts.mode {
+                Mode::Organization => {
+                    let (o, a) = org::walk(&run, &caller.account_id, None).await?;
+                    (Some(o), a)
+                }
+                Mode::Account => (
+                    None,
+                    vec![Account {
+                        id: caller.account_id.clone(),
+                        name: caller.account_id.clone(),
+                        email: None,
+                        status: AccountStatus::Active,
+                        ou_path: String::new(),
+                        is_management: false,
+                        access: Access::Caller,
+                        regions: vec![],
+                    }],
+                ),
+            };
+            *run.org_accounts.lock().expect("org lock") = accounts
+                .iter()
+                .filter(|a| a.status == AccountStatus::Active)
+                .map(|a| a.id.clone())
+                .collect();
+            if let Some(org) = &organization {
+                org::check_scope(opts, org, &accounts).map_err(FatalError::Scope)?;
+            }
+            accounts.retain(|a| org::in_scope(opts, a, organization.as_ref()));
+
+            // Optional APIs are probed once, so a missing one costs one call, not one per region.
+            probe_optional_apis(&run, &caller.account_id).await;
+
+            run.reporter.phase("accounts", accounts.len());
+            let collected: Vec<Account> = stream::iter(accounts.into_iter().map(audit))
+                .buffer_unordered(opts.concurrency.max(1))
+                .collect()
+                .await;
+            (organization, collected)
+        }
+    };
     let mut accounts = collected;
     accounts.sort_by(|a, b| a.id.cmp(&b.id));
 
@@ -779,14 +830,12 @@ async fn describe_region(
             vec![],
         );
     }
-    let client = run.cloudtrail(cfg, &region);
     let resp = {
+        // The client is built once the call may go: thousands of
+        // account-regions wait for a slot, and a client is not small.
         let _p = run.slot(account, &region).await;
-        client
-            .describe_trails()
-            .include_shadow_trails(true)
-            .send()
-            .await
+        let client = run.cloudtrail(cfg, &region);
+        aws::offload(client.describe_trails().include_shadow_trails(true).send()).await
     };
     let (status, found) = match resp {
         Ok(out) => (

@@ -10,16 +10,20 @@ use futures::stream::{self, StreamExt};
 use crate::{aws, FatalError, Run};
 
 /// One parent's listing: its path, its accounts, its child OUs (id, name).
-type ParentListing = (
-    String,
-    Vec<aws_sdk_organizations::types::Account>,
-    Vec<(String, String)>,
-);
+type ParentListing = (String, Vec<Account>, Vec<(String, String)>);
 
-/// Reads the organization and every account in it.
+/// Where accounts go as soon as they are listed (to audit them while the
+/// rest of the organization is still being walked).
+pub(crate) type Emit = tokio::sync::mpsc::UnboundedSender<Account>;
+
+/// Reads the organization and every account in it. With `emit`, every
+/// account is also sent there as soon as its page is read (an account may
+/// be sent twice when the OU tree fails and the flat list is read instead;
+/// the receiver keeps the first).
 pub(crate) async fn walk(
     run: &Run<'_>,
     caller: &str,
+    emit: Option<Emit>,
 ) -> Result<(Organization, Vec<Account>), FatalError> {
     let client = run.organizations();
     let desc = client.describe_organization().send().await.map_err(|e| {
@@ -36,26 +40,27 @@ pub(crate) async fn walk(
 
     let mut ous = Vec::new();
     let mut accounts = Vec::new();
-    match tree(&client, &management, &mut ous, &mut accounts).await {
+    match tree(&client, &management, &mut ous, &mut accounts, emit.as_ref()).await {
         Ok(()) => {}
         Err(info) => {
             // The OU tree is not readable: fall back to the flat account list.
             run.record(Some(caller), None, None, &info);
             ous.clear();
             accounts.clear();
-            let pages = client
-                .list_accounts()
-                .into_paginator()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(|e| {
+            let mut pages = client.list_accounts().into_paginator().send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| {
                     FatalError::Organization(
                         aws::classify("organizations:ListAccounts", &e).describe(),
                     )
                 })?;
-            for a in pages.iter().flat_map(|p| p.accounts()) {
-                accounts.push(account(a, "", &management));
+                for a in page.accounts() {
+                    let a = account(a, "", &management);
+                    if let Some(tx) = &emit {
+                        let _ = tx.send(a.clone());
+                    }
+                    accounts.push(a);
+                }
             }
         }
     }
@@ -136,6 +141,7 @@ async fn tree(
     management: &str,
     ous: &mut Vec<OrganizationalUnit>,
     accounts: &mut Vec<Account>,
+    emit: Option<&Emit>,
 ) -> Result<(), trailaudit_model::ErrorInfo> {
     let roots = client
         .list_roots()
@@ -161,14 +167,24 @@ async fn tree(
     while !queue.is_empty() {
         let level: Vec<ParentListing> = stream::iter(std::mem::take(&mut queue).into_iter().map(
             |(parent, path)| async move {
-                let account_pages = client
+                // Page by page: each page's accounts can be audited at once.
+                let mut accts: Vec<Account> = Vec::new();
+                let mut pages = client
                     .list_accounts_for_parent()
                     .parent_id(&parent)
                     .into_paginator()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(|e| aws::classify("organizations:ListAccountsForParent", &e))?;
+                    .send();
+                while let Some(page) = pages.next().await {
+                    let page =
+                        page.map_err(|e| aws::classify("organizations:ListAccountsForParent", &e))?;
+                    for a in page.accounts() {
+                        let a = account(a, &path, management);
+                        if let Some(tx) = emit {
+                            let _ = tx.send(a.clone());
+                        }
+                        accts.push(a);
+                    }
+                }
                 let ou_pages = client
                     .list_organizational_units_for_parent()
                     .parent_id(&parent)
@@ -179,11 +195,6 @@ async fn tree(
                     .map_err(|e| {
                         aws::classify("organizations:ListOrganizationalUnitsForParent", &e)
                     })?;
-                let accts: Vec<aws_sdk_organizations::types::Account> = account_pages
-                    .iter()
-                    .flat_map(|p| p.accounts())
-                    .cloned()
-                    .collect();
                 let children: Vec<(String, String)> = ou_pages
                     .iter()
                     .flat_map(|p| p.organizational_units())
@@ -203,9 +214,7 @@ async fn tree(
         .into_iter()
         .collect::<Result<_, _>>()?;
         for (path, accts, children) in level {
-            for a in &accts {
-                accounts.push(account(a, &path, management));
-            }
+            accounts.extend(accts);
             for (id, name) in children {
                 let child = format!("{path}/{name}");
                 ous.push(OrganizationalUnit {

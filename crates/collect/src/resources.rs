@@ -500,10 +500,10 @@ pub(crate) async fn event_data_stores(
     if run.lake_unavailable.load(Ordering::SeqCst) {
         return Fact::Collected { value: vec![] };
     }
-    let client = run.cloudtrail(cfg, region);
     let resp = {
         let _p = run.slot(account, region).await;
-        client.list_event_data_stores().send().await
+        let client = run.cloudtrail(cfg, region);
+        aws::offload(client.list_event_data_stores().send()).await
     };
     let list = match resp {
         Ok(o) => o,
@@ -527,7 +527,8 @@ pub(crate) async fn event_data_stores(
         };
         arns.push(arn.to_string());
         let _p = run.slot(account, region).await;
-        match client
+        match run
+            .cloudtrail(cfg, region)
             .get_event_data_store()
             .event_data_store(arn)
             .send()

@@ -128,6 +128,9 @@ pub struct FakeAws {
 struct Inner {
     management: String,
     members: Vec<String>,
+    /// The same, to answer "is this a member" in constant time (the fake's
+    /// own cost must not weigh on a 10,000-account benchmark).
+    member_set: std::collections::HashSet<String>,
     regions: Vec<String>,
     trails: Vec<FakeTrail>,
     latency: Duration,
@@ -135,6 +138,8 @@ struct Inner {
     deny_assume: Vec<String>,
     calls: Mutex<Vec<Call>>,
     attempts: Mutex<HashMap<(String, String, String), usize>>,
+    counts: Mutex<HashMap<String, usize>>,
+    counts_only: bool,
 }
 
 impl std::fmt::Debug for FakeAws {
@@ -154,6 +159,7 @@ pub struct FakeAwsBuilder {
     latency: Duration,
     fault: Option<FaultHook>,
     deny_assume: Vec<String>,
+    counts_only: bool,
 }
 
 impl FakeAws {
@@ -170,7 +176,13 @@ impl FakeAws {
             latency: Duration::ZERO,
             fault: None,
             deny_assume: vec![],
+            counts_only: false,
         }
+    }
+
+    /// Calls per operation (`Operation` name), also when only counts are kept.
+    pub fn call_counts(&self) -> HashMap<String, usize> {
+        self.inner.counts.lock().expect("counts").clone()
     }
 
     /// Every call seen so far.
@@ -245,7 +257,16 @@ impl FakeAws {
             None => s3_operation_name(req.method(), req.uri()),
         };
         let account = self.account_of(&key);
-        let attempt = {
+        *self
+            .inner
+            .counts
+            .lock()
+            .expect("counts")
+            .entry(operation.clone())
+            .or_default() += 1;
+        let attempt = if self.inner.counts_only {
+            1
+        } else {
             let mut a = self.inner.attempts.lock().expect("attempts");
             let n = a
                 .entry((account.clone(), region.clone(), operation.clone()))
@@ -260,7 +281,9 @@ impl FakeAws {
             operation,
             attempt,
         };
-        self.inner.calls.lock().expect("calls").push(call.clone());
+        if !self.inner.counts_only {
+            self.inner.calls.lock().expect("calls").push(call.clone());
+        }
         if let Some(f) = &self.inner.fault {
             if let Some(r) = f(&call) {
                 return r;
@@ -324,7 +347,7 @@ impl FakeAws {
                     .iter()
                     .filter(|t| {
                         let mine = t.account == c.account;
-                        let org = t.organization && (c.account == i.management || i.members.contains(&c.account));
+                        let org = t.organization && (c.account == i.management || i.member_set.contains(&c.account));
                         (mine || org) && (t.multi_region || t.home_region == c.region)
                     })
                     .map(|t| format!(
@@ -467,11 +490,20 @@ impl FakeAwsBuilder {
         self.fault = Some(Arc::new(f));
         self
     }
+    /// Keep only a count per operation, not every call and attempt (for
+    /// benchmarks, where the fake's own bookkeeping of hundreds of thousands
+    /// of calls would weigh on the measured memory). [`FakeAws::calls`] is
+    /// then empty and faults see every call as a first attempt.
+    pub fn counts_only(mut self) -> Self {
+        self.counts_only = true;
+        self
+    }
     /// Done.
     pub fn build(self) -> FakeAws {
         FakeAws {
             inner: Arc::new(Inner {
                 management: self.management,
+                member_set: self.members.iter().cloned().collect(),
                 members: self.members,
                 regions: self.regions,
                 trails: self.trails,
@@ -480,6 +512,8 @@ impl FakeAwsBuilder {
                 deny_assume: self.deny_assume,
                 calls: Mutex::new(Vec::new()),
                 attempts: Mutex::new(HashMap::new()),
+                counts: Mutex::new(HashMap::new()),
+                counts_only: self.counts_only,
             }),
         }
     }
