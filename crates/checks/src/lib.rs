@@ -110,10 +110,10 @@ impl Status {
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
-    /// Stable check id.
+    /// Stable check id (its title, fix and compliance controls are the
+    /// check's: [`Finding::title`], [`Finding::remediation`],
+    /// [`Finding::compliance`]; not repeated in every finding).
     pub check_id: String,
-    /// Check title.
-    pub title: String,
     /// Severity (after overrides).
     pub severity: Severity,
     /// Fail, unknown, info or suppressed.
@@ -130,13 +130,24 @@ pub struct Finding {
     pub resource: String,
     /// What was found, with the evidence.
     pub message: String,
-    /// How to fix it.
-    pub remediation: String,
-    /// Framework controls that cite this check.
-    pub compliance: Vec<String>,
 }
 
 impl Finding {
+    /// The check's title.
+    pub fn title(&self) -> &'static str {
+        checks::find(&self.check_id).map_or("", |c| c.meta.title)
+    }
+
+    /// How to fix it (the check's commands).
+    pub fn remediation(&self) -> &'static str {
+        checks::find(&self.check_id).map_or("", |c| c.meta.fix)
+    }
+
+    /// Framework controls that cite the check.
+    pub fn compliance(&self) -> &'static [&'static str] {
+        compliance::controls(&self.check_id)
+    }
+
     /// Sort and identity key: the same problem in two runs has the same key.
     pub fn key(&self) -> (String, String, String, String) {
         (

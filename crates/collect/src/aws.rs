@@ -466,7 +466,8 @@ where
 #[derive(Debug)]
 pub struct RateBound {
     interval: Duration,
-    next: Mutex<HashMap<(String, String), Instant>>,
+    /// Next free slot per account-region, and the size at which to prune.
+    next: Mutex<(HashMap<(String, String), Instant>, usize)>,
 }
 
 impl RateBound {
@@ -474,7 +475,7 @@ impl RateBound {
     pub fn new(per_second: u32) -> RateBound {
         RateBound {
             interval: Duration::from_secs(1) / per_second.max(1),
-            next: Mutex::new(HashMap::new()),
+            next: Mutex::new((HashMap::new(), 1024)),
         }
     }
 
@@ -489,6 +490,15 @@ impl RateBound {
     /// Reserves the next slot at or after `now`; returns how long to wait for it.
     fn reserve(&self, account: &str, region: &str, now: Instant) -> Duration {
         let mut next = self.next.lock().expect("rate lock");
+        // Forget account-regions whose next slot has passed (they would get
+        // `now` anyway), so the table holds only the busy ones, not every
+        // account-region of a 10,000-account run. Pruned when it has doubled
+        // since the last pruning: amortized constant time per call.
+        let (next, prune_at) = &mut *next;
+        if next.len() >= *prune_at {
+            next.retain(|_, at| *at > now);
+            *prune_at = (next.len() * 2).max(1024);
+        }
         let slot = next
             .entry((account.to_string(), region.to_string()))
             .or_insert(now);

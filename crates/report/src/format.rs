@@ -51,6 +51,17 @@ pub struct CoverageRows {
     pub accounts: Vec<AccountRow>,
 }
 
+/// What a check says, once for all its findings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckInfo {
+    /// Title.
+    pub title: String,
+    /// How to fix it (AWS CLI commands).
+    pub remediation: String,
+    /// Framework controls that cite it.
+    pub compliance: Vec<String>,
+}
+
 /// A whole `report.json` as read back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -66,6 +77,8 @@ pub struct Report {
     pub summary: Summary,
     /// Coverage as runs per account.
     pub coverage: CoverageRows,
+    /// The checks that have findings, by id: title, fix, compliance.
+    pub checks: BTreeMap<String, CheckInfo>,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
     /// Changes since the previous run (null without one).
@@ -227,7 +240,19 @@ pub fn write(i: &crate::Inputs, w: &mut dyn Write) -> io::Result<()> {
         w.write_all(b"\n")?;
         json(w, &account_row(cov, k, name, ou, &region_ids))?;
     }
-    w.write_all(b"]},\n\"findings\":[")?;
+    let mut checks: BTreeMap<&str, CheckInfo> = BTreeMap::new();
+    for f in &e.findings {
+        checks
+            .entry(f.check_id.as_str())
+            .or_insert_with(|| CheckInfo {
+                title: f.title().to_string(),
+                remediation: f.remediation().to_string(),
+                compliance: f.compliance().iter().map(|c| c.to_string()).collect(),
+            });
+    }
+    w.write_all(b"]},\n\"checks\":")?;
+    json(w, &checks)?;
+    w.write_all(b",\n\"findings\":[")?;
     for (k, f) in e.findings.iter().enumerate() {
         if k > 0 {
             w.write_all(b",")?;

@@ -165,9 +165,7 @@ pub const REPORTS: &[(&str, Writer)] = &[
         write_coverage_csv(i.snapshot, i.evaluation, w)
     }),
     ("report.json", format::write),
-    ("report.md", |i, w| {
-        w.write_all(markdown::render(i).as_bytes())
-    }),
+    ("report.md", markdown::write),
     ("report.html", |i, w| {
         w.write_all(html::render(i).as_bytes())
     }),
@@ -216,8 +214,8 @@ pub fn write_findings_csv(e: &Evaluation, w: &mut dyn Write) -> io::Result<()> {
             f.status.as_str(),
             &f.resource,
             &f.message,
-            &f.remediation,
-            &f.compliance.join(";"),
+            f.remediation(),
+            &f.compliance().join(";"),
         ])?;
     }
     w.flush()

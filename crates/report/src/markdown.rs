@@ -1,15 +1,33 @@
-//! `report.md`: for wikis and tickets.
+//! `report.md`: for wikis and tickets. Written as a stream; long lists
+//! (findings, notes, changes) stop after [`LIST_LIMIT`] lines and say how
+//! many more are in findings.csv.
+
+use std::io::{self, Write};
 
 use trailaudit_checks::{Severity, Status};
 
 use crate::{summary, Inputs};
 
+/// At most this many lines in one list of the report.
+pub const LIST_LIMIT: usize = 1000;
+
+fn more(w: &mut dyn Write, total: usize, what: &str) -> io::Result<()> {
+    if total > LIST_LIMIT {
+        writeln!(
+            w,
+            "\n…and {} more {what}: see findings.csv.",
+            total - LIST_LIMIT
+        )?;
+    }
+    Ok(())
+}
+
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-/// Renders the Markdown report.
-pub fn render(i: &Inputs) -> String {
+/// Writes the Markdown report.
+pub fn write(i: &Inputs, w: &mut dyn Write) -> io::Result<()> {
     let s = i.snapshot;
     let e = i.evaluation;
     let sum = summary(s, e);
@@ -84,29 +102,38 @@ pub fn render(i: &Inputs) -> String {
         .filter(|f| f.check_id == "permission_gap" || f.check_id == "collection_error")
         .collect();
     o.push_str("\n## Permission gaps and collection errors\n\n");
+    w.write_all(o.as_bytes())?;
     if gaps.is_empty() {
-        o.push_str("None: every account and API in scope was readable.\n");
+        writeln!(w, "None: every account and API in scope was readable.")?;
     } else {
-        for f in gaps {
-            o.push_str(&format!(
-                "- **{}** {} `{}`: {}\n",
+        for f in gaps.iter().take(LIST_LIMIT) {
+            writeln!(
+                w,
+                "- **{}** {} `{}`: {}",
                 f.status.as_str(),
                 f.account_id,
                 f.resource,
                 cell(&f.message)
-            ));
+            )?;
         }
+        more(w, gaps.len(), "permission gaps and collection errors")?;
     }
 
-    o.push_str("\n## Findings\n\n| severity | status | account | region | check | resource | finding |\n|---|---|---|---|---|---|---|\n");
-    for f in e.findings.iter().filter(|f| f.status != Status::Info) {
+    w.write_all(b"\n## Findings\n\n| severity | status | account | region | check | resource | finding |\n|---|---|---|---|---|---|---|\n")?;
+    let open: Vec<_> = e
+        .findings
+        .iter()
+        .filter(|f| f.status != Status::Info)
+        .collect();
+    for f in open.iter().take(LIST_LIMIT) {
         let acct = if f.account_name.is_empty() {
             f.account_id.clone()
         } else {
             format!("{} ({})", f.account_name, f.account_id)
         };
-        o.push_str(&format!(
-            "| {} | {} | {} | {} | `{}` | {} | {} |\n",
+        writeln!(
+            w,
+            "| {} | {} | {} | {} | `{}` | {} | {} |",
             f.severity.as_str(),
             f.status.as_str(),
             cell(&acct),
@@ -114,56 +141,79 @@ pub fn render(i: &Inputs) -> String {
             f.check_id,
             cell(&f.resource),
             cell(&f.message)
-        ));
+        )?;
     }
+    more(w, open.len(), "findings")?;
     let infos: Vec<_> = e
         .findings
         .iter()
         .filter(|f| f.status == Status::Info)
         .collect();
     if !infos.is_empty() {
-        o.push_str("\n## Notes\n\n");
-        for f in infos {
-            o.push_str(&format!(
-                "- `{}` {}: {}\n",
+        w.write_all(b"\n## Notes\n\n")?;
+        for f in infos.iter().take(LIST_LIMIT) {
+            writeln!(
+                w,
+                "- `{}` {}: {}",
                 f.check_id,
                 f.account_id,
                 cell(&f.message)
-            ));
+            )?;
         }
+        more(w, infos.len(), "notes")?;
     }
     if let Some(c) = i.changes {
-        o.push_str(&format!(
+        write!(
+            w,
             "\n## Changes since {}\n\n| event class | before | now |\n|---|---:|---:|\n",
             c.previous_collected_at
-        ));
+        )?;
         for k in &c.coverage {
-            o.push_str(&format!(
-                "| {} | {:.1}% | {:.1}% |\n",
+            writeln!(
+                w,
+                "| {} | {:.1}% | {:.1}% |",
                 k.class, k.before_pct, k.after_pct
-            ));
+            )?;
         }
-        o.push_str(&format!(
-            "\n{} new, {} resolved, {} persisting findings. Accounts added: {}. Accounts removed: {}.\n",
-            c.new_findings.len(), c.resolved_findings.len(), c.persisting_findings.len(),
-            if c.accounts_added.is_empty() { "none".into() } else { c.accounts_added.join(", ") },
-            if c.accounts_removed.is_empty() { "none".into() } else { c.accounts_removed.join(", ") },
-        ));
+        let accounts = |list: &[String]| {
+            if list.is_empty() {
+                "none".to_string()
+            } else if list.len() > LIST_LIMIT {
+                format!(
+                    "{} (and {} more)",
+                    list[..LIST_LIMIT].join(", "),
+                    list.len() - LIST_LIMIT
+                )
+            } else {
+                list.join(", ")
+            }
+        };
+        writeln!(
+            w,
+            "\n{} new, {} resolved, {} persisting findings. Accounts added: {}. Accounts removed: {}.",
+            c.new_findings.len(),
+            c.resolved_findings.len(),
+            c.persisting_findings.len(),
+            accounts(&c.accounts_added),
+            accounts(&c.accounts_removed),
+        )?;
         for (title, list) in [("New", &c.new_findings), ("Resolved", &c.resolved_findings)] {
             if !list.is_empty() {
-                o.push_str(&format!("\n### {title}\n\n"));
-                for f in list {
-                    o.push_str(&format!(
-                        "- `{}` {} {} {}: {}\n",
+                write!(w, "\n### {title}\n\n")?;
+                for f in list.iter().take(LIST_LIMIT) {
+                    writeln!(
+                        w,
+                        "- `{}` {} {} {}: {}",
                         f.check_id,
                         f.account_id,
                         f.region,
                         cell(&f.resource),
                         cell(&f.message)
-                    ));
+                    )?;
                 }
+                more(w, list.len(), &format!("{} findings", title.to_lowercase()))?;
             }
         }
     }
-    o
+    Ok(())
 }

@@ -38,7 +38,7 @@ pub fn write(s: &Snapshot, e: &Evaluation, w: &mut dyn Write) -> io::Result<()> 
                 "time": time,
                 "message": f.message,
                 "finding_info": {
-                    "uid": uid, "title": f.title, "desc": f.message,
+                    "uid": uid, "title": f.title(), "desc": f.message,
                     "types": [f.check_id, format!("trailaudit/{}", f.status.as_str())],
                 },
                 "metadata": {
@@ -52,8 +52,8 @@ pub fn write(s: &Snapshot, e: &Evaluation, w: &mut dyn Write) -> io::Result<()> 
                     "org": { "uid": s.organization_id().unwrap_or_default(), "ou_name": f.ou_path },
                 },
                 "resources": [{ "uid": f.resource, "region": f.region, "cloud_partition": "aws" }],
-                "remediation": { "desc": f.remediation, "references": f.compliance },
-                "unmapped": { "trailaudit_status": f.status.as_str(), "compliance": f.compliance },
+                "remediation": { "desc": f.remediation(), "references": f.compliance() },
+                "unmapped": { "trailaudit_status": f.status.as_str(), "compliance": f.compliance() },
             })
         });
     w.write_all(b"[")?;

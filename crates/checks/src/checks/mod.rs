@@ -210,7 +210,6 @@ impl Out {
     ) {
         self.findings.push(Finding {
             check_id: self.meta.id.to_string(),
-            title: self.meta.title.to_string(),
             severity,
             status,
             account_id: account.to_string(),
@@ -219,8 +218,6 @@ impl Out {
             region: region.to_string(),
             resource: resource.to_string(),
             message,
-            remediation: self.meta.fix.to_string(),
-            compliance: vec![],
         });
     }
 
@@ -241,7 +238,6 @@ pub fn run_all(ctx: &Ctx) -> Vec<Finding> {
             f.account_name = a.name.clone();
             f.ou_path = a.ou_path.clone();
         }
-        f.compliance = compliance::for_check(&f.check_id);
     }
     suppression_expired::apply(ctx, &mut all);
     all
