@@ -461,13 +461,16 @@ where
     }
 }
 
+/// The next free slot per (account, region).
+type Slots = HashMap<(String, String), Instant>;
+
 /// Spaces calls to one account-region so the run stays under CloudTrail's
 /// control-plane quota (about 10 requests per second per account per region).
 #[derive(Debug)]
 pub struct RateBound {
     interval: Duration,
     /// Next free slot per account-region, and the size at which to prune.
-    next: Mutex<(HashMap<(String, String), Instant>, usize)>,
+    next: Mutex<(Slots, usize)>,
 }
 
 impl RateBound {

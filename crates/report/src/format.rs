@@ -215,7 +215,7 @@ pub fn write(i: &crate::Inputs, w: &mut dyn Write) -> io::Result<()> {
     });
     // The head without its closing brace, then the streamed sections.
     let head = serde_json::to_string(&head).map_err(io::Error::from)?;
-    w.write_all(head[..head.len() - 1].as_bytes())?;
+    w.write_all(&head.as_bytes()[..head.len() - 1])?;
     w.write_all(b",\n\"coverage\":{\"regions\":")?;
     json(w, &cov.regions())?;
     w.write_all(b",\n\"sources\":")?;

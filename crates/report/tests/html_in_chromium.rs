@@ -82,3 +82,102 @@ fn report_html_renders_without_console_errors() {
         png.len()
     );
 }
+
+/// The heatmap as a user drives it: the address selects an event class and
+/// expands an OU (`#class=NAME&ou=N`, the same state the select box and a
+/// click give). The dumped DOM must list exactly the OU's accounts that are
+/// not fully covered in that class, per the evaluation, for two classes.
+#[test]
+fn heatmap_selects_a_class_and_expands_an_ou_to_its_failing_accounts() {
+    use std::collections::BTreeSet;
+    use trailaudit_checks::{EventClass, State};
+    let s = Snapshot::from_json(include_str!("fixtures/demo.snapshot.json")).unwrap();
+    let e = evaluate(&s, &Policy::default());
+    let html = render_all(&Inputs {
+        snapshot: &s,
+        evaluation: &e,
+        changes: None,
+    })
+    .into_iter()
+    .find(|(n, _)| *n == "report.html")
+    .unwrap()
+    .1;
+    // The OU order of the page: first seen in the evaluation's account order.
+    let mut ous: Vec<String> = Vec::new();
+    for id in e.coverage.accounts() {
+        let ou = s.account(id).unwrap().ou_path.clone();
+        if !ous.contains(&ou) {
+            ous.push(ou);
+        }
+    }
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/report-screenshots");
+    std::fs::create_dir_all(&root).unwrap();
+    let root = root.canonicalize().unwrap();
+    let page = root.join("heatmap-drive.html");
+    std::fs::write(&page, &html).unwrap();
+    let mut checked = 0;
+    for class in [EventClass::ManagementWrite, EventClass::S3Data] {
+        // The OU with the most accounts not covered in this class.
+        let failing_in = |ou: &str| -> BTreeSet<String> {
+            e.coverage
+                .iter()
+                .filter(|c| {
+                    c.class == class
+                        && matches!(c.state, State::Gap | State::Partial | State::Unknown)
+                        && s.account(c.account_id).unwrap().ou_path == ou
+                })
+                .map(|c| c.account_id.to_string())
+                .collect()
+        };
+        let (oi, want) = ous
+            .iter()
+            .enumerate()
+            .map(|(k, ou)| (k, failing_in(ou)))
+            .max_by_key(|(_, f)| f.len())
+            .unwrap();
+        assert!(
+            !want.is_empty(),
+            "the demo has accounts not covered in {class:?}"
+        );
+        let profile = root.join(format!("profile-drive-{}", std::process::id()));
+        let out = Command::new(chromium())
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+                "--dump-dom",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(format!(
+                "file://{}#class={}&ou={oi}",
+                page.display(),
+                class.as_str()
+            ))
+            .output()
+            .expect("run chromium");
+        let _ = std::fs::remove_dir_all(&profile);
+        let dom = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            dom.contains("data-render-ms=\""),
+            "heatmap not drawn:\n{dom}"
+        );
+        let shown: BTreeSet<String> = dom
+            .split("<tr class=\"acct\"><th>")
+            .skip(1)
+            .filter_map(|row| {
+                row.split("<span class=\"muted\">")
+                    .nth(1)
+                    .and_then(|r| r.split('<').next())
+                    .map(str::to_string)
+            })
+            .collect();
+        assert_eq!(shown, want, "{class:?}, OU {}", ous[oi]);
+        checked += 1;
+    }
+    assert_eq!(checked, 2);
+}

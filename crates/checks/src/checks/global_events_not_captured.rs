@@ -16,15 +16,15 @@ pub const META: CheckMeta = CheckMeta {
 /// Run.
 pub fn run(ctx: &Ctx, out: &mut Out) {
     for c in ctx.cells(EventClass::GlobalService) {
-        if !ctx.accessed(&c.account_id) {
+        if !ctx.accessed(c.account_id) {
             continue;
         }
         let resource = format!("{}/{}", c.account_id, c.region);
         match c.state {
             State::Gap | State::Partial => out.push(
                 Status::Fail,
-                &c.account_id,
-                &c.region,
+                c.account_id,
+                c.region,
                 &resource,
                 format!(
                     "global service events are not (fully) recorded for account {}: {}",
@@ -33,8 +33,8 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
             ),
             State::Unknown => out.push(
                 Status::Unknown,
-                &c.account_id,
-                &c.region,
+                c.account_id,
+                c.region,
                 &resource,
                 format!(
                     "cannot tell whether global service events are recorded: {}",

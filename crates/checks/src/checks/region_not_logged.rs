@@ -18,14 +18,14 @@ pub const META: CheckMeta = CheckMeta {
 /// Run.
 pub fn run(ctx: &Ctx, out: &mut Out) {
     for c in ctx.cells(EventClass::ManagementWrite) {
-        if !ctx.accessed(&c.account_id) {
+        if !ctx.accessed(c.account_id) {
             continue; // reported once by permission_gap / account_suspended
         }
         let required = ctx
             .policy
             .required_regions
             .iter()
-            .any(|p| glob_match(p, &c.region));
+            .any(|p| glob_match(p, c.region));
         let sev = if required {
             out.severity
         } else {
@@ -36,8 +36,8 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
             State::Gap => out.push_at(
                 sev,
                 Status::Fail,
-                &c.account_id,
-                &c.region,
+                c.account_id,
+                c.region,
                 &resource,
                 format!(
                     "management write events in {} are not recorded: {}",
@@ -47,8 +47,8 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
             State::Unknown => out.push_at(
                 sev,
                 Status::Unknown,
-                &c.account_id,
-                &c.region,
+                c.account_id,
+                c.region,
                 &resource,
                 format!("cannot tell whether {} is logged: {}", c.region, c.reason),
             ),

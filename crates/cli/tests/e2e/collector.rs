@@ -289,7 +289,6 @@ bucket = "ta-org-logs"
                     && c.class == trailaudit_checks::EventClass::ManagementWrite
             })
             .unwrap()
-            .clone()
     };
     assert_eq!(cell("management").state, trailaudit_checks::State::Covered);
     let m = cell("member");
