@@ -272,7 +272,7 @@ pub fn write_coverage_csv(s: &Snapshot, e: &Evaluation, w: &mut dyn Write) -> io
     w.flush()
 }
 
-/// `report.json` (format 2, [`format`]) in memory.
+/// `report.json` (format 2, [`mod@format`]) in memory.
 pub fn report_json(i: &Inputs) -> String {
     let mut buf = Vec::new();
     format::write(i, &mut buf).expect("writing to memory");
