@@ -308,6 +308,7 @@ fn analysis(sizes: &[usize]) -> Result<()> {
     println!("| accounts | cells | wall | per cell | peak RSS | snapshot.json | report.json | report.html | coverage.csv | findings.csv |");
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut html_10k = None;
+    let mut compared = Vec::new();
     for &n in sizes {
         let dir = root
             .join("target")
@@ -321,17 +322,22 @@ fn analysis(sizes: &[usize]) -> Result<()> {
             let f = std::io::BufWriter::new(std::fs::File::create(&snap_path)?);
             snap.write_json(f)?;
         }
-        let t = Instant::now();
-        let child = Command::new(root.join("target/release/audit"))
-            .args(["report", "-q", "--exit-zero", "--snapshot"])
-            .arg(&snap_path)
-            .arg("--out-dir")
-            .arg(&dir)
-            .spawn()
-            .context("running audit report")?;
-        let (code, rss) = wait_with_rusage(child);
-        let wall = t.elapsed().as_secs_f64();
-        anyhow::ensure!(code == 0, "audit report exited {code}");
+        let run = |previous: bool| -> Result<(f64, u64)> {
+            let t = Instant::now();
+            let mut cmd = Command::new(root.join("target/release/audit"));
+            cmd.args(["report", "-q", "--exit-zero", "--snapshot"])
+                .arg(&snap_path)
+                .arg("--out-dir")
+                .arg(&dir);
+            if previous {
+                // Month over month against a run of the same size.
+                cmd.arg("--previous").arg(&snap_path);
+            }
+            let (code, rss) = wait_with_rusage(cmd.spawn().context("running audit report")?);
+            anyhow::ensure!(code == 0, "audit report exited {code}");
+            Ok((t.elapsed().as_secs_f64(), rss))
+        };
+        let (wall, rss) = run(false)?;
         let size = |name: &str| {
             std::fs::metadata(dir.join(name))
                 .map(|m| format!("{:.2} MB", m.len() as f64 / 1e6))
@@ -349,9 +355,16 @@ fn analysis(sizes: &[usize]) -> Result<()> {
             size("coverage.csv"),
             size("findings.csv"),
         );
+        compared.push((n, run(true)?));
         if n == 10_000 || html_10k.is_none() {
             html_10k = Some((n, dir.join("report.html")));
         }
+    }
+    for (n, (wall, rss)) in compared {
+        println!(
+            "{n} accounts with `--previous` (month over month against a run of the same size): {wall:.2} s, peak RSS {:.0} MB",
+            rss as f64 / 1024.0
+        );
     }
     if let Some((n, page)) = html_10k {
         open_in_chromium(n, &page)?;

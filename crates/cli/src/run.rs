@@ -10,6 +10,7 @@ use trailaudit_checks::{Evaluation, Policy, Severity};
 use trailaudit_collect::{Cancel, CollectOptions, Connection, Guard};
 use trailaudit_model::regions::RegionSelection;
 use trailaudit_model::{is_account_id, Mode, Snapshot, SnapshotHead};
+use trailaudit_report::diff::Previous;
 use trailaudit_report::Changes;
 
 use crate::args::{AnalysisArgs, AuditArgs, ChecksArgs, Cli, Command, Global, OrgArgs, ReportArgs};
@@ -115,7 +116,7 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
         None => None,
     };
     let explicit_previous = match &a.previous {
-        Some(p) => Some(load_snapshot(p)?),
+        Some(p) => Some(previous_run(&load_snapshot(p)?, &an)),
         None => None,
     };
     let out_dir = a.out_dir.clone().unwrap_or_else(|| {
@@ -129,7 +130,7 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
     };
     let previous = match explicit_previous {
         Some(p) => Some(p),
-        None => find_previous(&out_dir, &snapshot),
+        None => find_previous(&out_dir, &snapshot).map(|p| previous_run(&p, &an)),
     };
 
     let mut written = vec![output::write_atomic_with(
@@ -158,7 +159,7 @@ fn report(global: &Global, r: &ReportArgs) -> Result<ExitCode> {
     let an = analysis(&r.analysis)?;
     let snapshot = load_snapshot(&r.snapshot)?;
     let previous = match &r.previous {
-        Some(p) => Some(load_snapshot(p)?),
+        Some(p) => Some(previous_run(&load_snapshot(p)?, &an)),
         None => None,
     };
     let out_dir = r.out_dir.clone().unwrap_or_else(|| {
@@ -180,19 +181,24 @@ fn report(global: &Global, r: &ReportArgs) -> Result<ExitCode> {
     )
 }
 
+/// What the month-over-month comparison needs of an earlier run, taken as
+/// soon as it is read (its snapshot and evaluation are then dropped, so a
+/// run never holds two organizations' worth of data).
+fn previous_run(p: &Snapshot, an: &Analysis) -> Previous {
+    Previous::of(p, &trailaudit_checks::evaluate(p, &an.policy))
+}
+
 fn analyse_and_report(
     global: &Global,
     an: &Analysis,
     snapshot: &Snapshot,
-    previous: Option<&Snapshot>,
+    previous: Option<&Previous>,
     out_dir: &Path,
     written: &mut Vec<PathBuf>,
 ) -> Result<ExitCode> {
     let evaluation: Evaluation = trailaudit_checks::evaluate(snapshot, &an.policy);
-    let changes: Option<Changes> = previous.map(|p| {
-        let pe = trailaudit_checks::evaluate(p, &an.policy);
-        trailaudit_report::diff::compare(p, &pe, snapshot, &evaluation)
-    });
+    let changes: Option<Changes> =
+        previous.map(|p| trailaudit_report::diff::compare_with(p, snapshot, &evaluation));
     let inputs = trailaudit_report::Inputs {
         snapshot,
         evaluation: &evaluation,

@@ -71,6 +71,40 @@ fn r(f: &Finding) -> FindingRef {
     }
 }
 
+/// What the comparison needs of the previous run, without its snapshot or
+/// evaluation: taken as soon as the previous run is read, so at most one
+/// full run is held in memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Previous {
+    collected_at: String,
+    covered_pct: Vec<f64>,
+    open: Vec<FindingRef>,
+    accounts: Vec<String>,
+}
+
+impl Previous {
+    /// The digest of an evaluated run.
+    pub fn of(prev: &Snapshot, prev_eval: &Evaluation) -> Previous {
+        Previous {
+            collected_at: prev.finished_at.to_rfc3339(),
+            covered_pct: EventClass::ALL
+                .iter()
+                .map(|c| class_summary(&prev_eval.coverage, *c).covered_pct)
+                .collect(),
+            open: open(prev_eval).into_iter().map(r).collect(),
+            accounts: prev.accounts.iter().map(|a| a.id.clone()).collect(),
+        }
+    }
+}
+
+fn ref_key(f: &FindingRef) -> (&str, &str, &str, &str) {
+    (&f.check_id, &f.account_id, &f.region, &f.resource)
+}
+
+fn finding_key(f: &Finding) -> (&str, &str, &str, &str) {
+    (&f.check_id, &f.account_id, &f.region, &f.resource)
+}
+
 /// Compares the previous run with the current one. Findings are matched by
 /// (check, account, region, resource); only open ones (fail, unknown) count.
 pub fn compare(
@@ -79,54 +113,62 @@ pub fn compare(
     cur: &Snapshot,
     cur_eval: &Evaluation,
 ) -> Changes {
-    let before = open(prev_eval);
+    compare_with(&Previous::of(prev, prev_eval), cur, cur_eval)
+}
+
+/// [`compare`] against the digest of the previous run.
+pub fn compare_with(prev: &Previous, cur: &Snapshot, cur_eval: &Evaluation) -> Changes {
+    use std::collections::HashSet;
     let after = open(cur_eval);
-    let keys = |list: &[&Finding]| {
-        list.iter()
-            .map(|f| f.key())
-            .collect::<std::collections::HashSet<_>>()
-    };
-    let (before_keys, after_keys) = (keys(&before), keys(&after));
+    let before_keys: HashSet<_> = prev.open.iter().map(ref_key).collect();
+    let after_keys: HashSet<_> = after.iter().map(|f| finding_key(f)).collect();
     let mut new: Vec<FindingRef> = after
         .iter()
-        .filter(|f| !before_keys.contains(&f.key()))
+        .filter(|f| !before_keys.contains(&finding_key(f)))
         .map(|f| r(f))
         .collect();
-    let mut resolved: Vec<FindingRef> = before
+    let mut resolved: Vec<FindingRef> = prev
+        .open
         .iter()
-        .filter(|f| !after_keys.contains(&f.key()))
-        .map(|f| r(f))
+        .filter(|f| !after_keys.contains(&ref_key(f)))
+        .cloned()
         .collect();
     let mut persisting: Vec<FindingRef> = after
         .iter()
-        .filter(|f| before_keys.contains(&f.key()))
+        .filter(|f| before_keys.contains(&finding_key(f)))
         .map(|f| r(f))
         .collect();
     new.sort();
     resolved.sort();
     persisting.sort();
-    let ids = |s: &Snapshot| s.accounts.iter().map(|a| a.id.clone()).collect::<Vec<_>>();
-    let (pa, ca) = (ids(prev), ids(cur));
+    let before: HashSet<&String> = prev.accounts.iter().collect();
+    let now: HashSet<&String> = cur.accounts.iter().map(|a| &a.id).collect();
     Changes {
-        previous_collected_at: prev.finished_at.to_rfc3339(),
+        previous_collected_at: prev.collected_at.clone(),
         coverage: EventClass::ALL
             .iter()
-            .map(|c| ClassChange {
+            .zip(&prev.covered_pct)
+            .map(|(c, before_pct)| ClassChange {
                 class: c.as_str().to_string(),
-                before_pct: class_summary(&prev_eval.coverage, *c).covered_pct,
+                before_pct: *before_pct,
                 after_pct: class_summary(&cur_eval.coverage, *c).covered_pct,
             })
             .collect(),
         new_findings: new,
         resolved_findings: resolved,
         persisting_findings: persisting,
-        accounts_added: {
-            let before: std::collections::HashSet<&String> = pa.iter().collect();
-            ca.iter().filter(|a| !before.contains(a)).cloned().collect()
-        },
-        accounts_removed: {
-            let after: std::collections::HashSet<&String> = ca.iter().collect();
-            pa.iter().filter(|a| !after.contains(a)).cloned().collect()
-        },
+        accounts_added: cur
+            .accounts
+            .iter()
+            .map(|a| &a.id)
+            .filter(|a| !before.contains(a))
+            .cloned()
+            .collect(),
+        accounts_removed: prev
+            .accounts
+            .iter()
+            .filter(|a| !now.contains(a))
+            .cloned()
+            .collect(),
     }
 }

@@ -18,7 +18,7 @@ fn severity_id(s: Severity) -> u8 {
 }
 
 /// One JSON array of Detection Finding events (fail, unknown and suppressed
-/// findings), written one event at a time.
+/// findings), written one event at a time, one event per line.
 pub fn write(s: &Snapshot, e: &Evaluation, w: &mut dyn Write) -> io::Result<()> {
     let time = e.as_of.timestamp_millis();
     let events = e
@@ -59,7 +59,7 @@ pub fn write(s: &Snapshot, e: &Evaluation, w: &mut dyn Write) -> io::Result<()> 
     w.write_all(b"[")?;
     for (k, ev) in events.enumerate() {
         w.write_all(if k == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer_pretty(&mut *w, &ev).map_err(io::Error::from)?;
+        serde_json::to_writer(&mut *w, &ev).map_err(io::Error::from)?;
     }
     w.write_all(b"\n]\n")
 }
