@@ -21,8 +21,8 @@ fn chromium() -> String {
     panic!("Chromium is required for this test: `apt-get install chromium` (cargo xtask ci installs it)");
 }
 
-#[test]
-fn report_html_renders_without_console_errors() {
+/// The demo snapshot, its evaluation and its report.html.
+fn demo_page() -> (Snapshot, trailaudit_checks::Evaluation, Vec<u8>) {
     let s = Snapshot::from_json(include_str!("fixtures/demo.snapshot.json")).unwrap();
     let e = evaluate(&s, &Policy::default());
     let html = render_all(&Inputs {
@@ -34,31 +34,50 @@ fn report_html_renders_without_console_errors() {
     .find(|(n, _)| *n == "report.html")
     .unwrap()
     .1;
+    (s, e, html)
+}
+
+/// target/report-screenshots, created.
+fn out_dir() -> std::path::PathBuf {
     let root =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/report-screenshots");
     std::fs::create_dir_all(&root).unwrap();
-    let root = root.canonicalize().unwrap();
+    root.canonicalize().unwrap()
+}
+
+/// Headless Chromium with a throw-away profile and no background traffic.
+fn headless(profile: &std::path::Path) -> Command {
+    let mut c = Command::new(chromium());
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--disable-quic",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    c
+}
+
+#[test]
+fn report_html_renders_without_console_errors() {
+    let (_, _, html) = demo_page();
+    let root = out_dir();
     let page = root.join("report.html");
     std::fs::write(&page, html).unwrap();
     let shot = root.join("heatmap.png");
     let _ = std::fs::remove_file(&shot);
     let profile = root.join(format!("profile-{}", std::process::id()));
-    let out = Command::new(chromium())
+    let out = headless(&profile)
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
-            "--disable-sync",
-            "--disable-quic",
             "--enable-logging=stderr",
             "--v=0",
             "--hide-scrollbars",
             "--window-size=1400,1800",
         ])
-        .arg(format!("--user-data-dir={}", profile.display()))
         .arg(format!("--screenshot={}", shot.display()))
         .arg(format!("file://{}#heatmap", page.display()))
         .output()
@@ -91,17 +110,7 @@ fn report_html_renders_without_console_errors() {
 fn heatmap_selects_a_class_and_expands_an_ou_to_its_failing_accounts() {
     use std::collections::BTreeSet;
     use trailaudit_checks::{EventClass, State};
-    let s = Snapshot::from_json(include_str!("fixtures/demo.snapshot.json")).unwrap();
-    let e = evaluate(&s, &Policy::default());
-    let html = render_all(&Inputs {
-        snapshot: &s,
-        evaluation: &e,
-        changes: None,
-    })
-    .into_iter()
-    .find(|(n, _)| *n == "report.html")
-    .unwrap()
-    .1;
+    let (s, e, html) = demo_page();
     // The OU order of the page: first seen in the evaluation's account order.
     let mut ous: Vec<String> = Vec::new();
     for id in e.coverage.accounts() {
@@ -110,10 +119,7 @@ fn heatmap_selects_a_class_and_expands_an_ou_to_its_failing_accounts() {
             ous.push(ou);
         }
     }
-    let root =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/report-screenshots");
-    std::fs::create_dir_all(&root).unwrap();
-    let root = root.canonicalize().unwrap();
+    let root = out_dir();
     let page = root.join("heatmap-drive.html");
     std::fs::write(&page, &html).unwrap();
     let mut checked = 0;
@@ -141,18 +147,8 @@ fn heatmap_selects_a_class_and_expands_an_ou_to_its_failing_accounts() {
             "the demo has accounts not covered in {class:?}"
         );
         let profile = root.join(format!("profile-drive-{}", std::process::id()));
-        let out = Command::new(chromium())
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-                "--dump-dom",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
+        let out = headless(&profile)
+            .arg("--dump-dom")
             .arg(format!(
                 "file://{}#class={}&ou={oi}",
                 page.display(),
