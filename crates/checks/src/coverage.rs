@@ -374,7 +374,13 @@ fn probes(class: EventClass) -> (Vec<Event<'static>>, Vec<Event<'static>>) {
         )],
         EventClass::Insights => vec![],
     };
-    let o = p.iter().map(|e| open(*e)).collect();
+    // Global service events are defined by their sources: excluding another
+    // source (kms.amazonaws.com) takes none of them away.
+    let o = if class == EventClass::GlobalService {
+        p.clone()
+    } else {
+        p.iter().map(|e| open(*e)).collect()
+    };
     (p, o)
 }
 
@@ -753,6 +759,125 @@ mod tests {
         assert_eq!(
             state(&s, MEMBER, "eu-west-1", EventClass::ManagementWrite).0,
             State::NotEnabled
+        );
+    }
+
+    fn fsel(field: &str) -> trailaudit_model::FieldSelector {
+        trailaudit_model::FieldSelector {
+            field: field.into(),
+            ..Default::default()
+        }
+    }
+
+    /// The organization trail with these advanced selectors.
+    fn with_advanced(fields: Vec<trailaudit_model::FieldSelector>) -> Snapshot {
+        let mut s = snapshot();
+        let mut t = org_trail();
+        t.selectors = Fact::Collected {
+            value: Selectors::Advanced(vec![trailaudit_model::AdvancedSelector {
+                name: None,
+                field_selectors: fields,
+            }]),
+        };
+        s.trails.push(t);
+        s
+    }
+
+    fn s3_data_state(s: &Snapshot) -> State {
+        state(s, MEMBER, "eu-west-1", EventClass::S3Data).0
+    }
+
+    #[test]
+    fn a_selector_that_excludes_one_bucket_does_not_record_every_bucket() {
+        let data = || {
+            let mut c = fsel("eventCategory");
+            c.equals = vec!["Data".into()];
+            let mut t = fsel("resources.type");
+            t.equals = vec!["AWS::S3::Object".into()];
+            vec![c, t]
+        };
+        // Every object of every bucket.
+        assert_eq!(s3_data_state(&with_advanced(data())), State::Covered);
+        let mut all = data();
+        let mut arn = fsel("resources.ARN");
+        arn.starts_with = vec!["arn:aws:s3:::".into()];
+        all.push(arn);
+        assert_eq!(s3_data_state(&with_advanced(all)), State::Covered);
+        // One bucket excluded (NotStartsWith, NotEquals): only part.
+        for exclude in [
+            |f: &mut trailaudit_model::FieldSelector| {
+                f.not_starts_with = vec!["arn:aws:s3:::secret-bucket/".into()]
+            },
+            |f: &mut trailaudit_model::FieldSelector| {
+                f.not_equals = vec!["arn:aws:s3:::secret-bucket/key".into()]
+            },
+        ] {
+            let mut fields = data();
+            let mut arn = fsel("resources.ARN");
+            exclude(&mut arn);
+            fields.push(arn);
+            assert_eq!(s3_data_state(&with_advanced(fields)), State::Partial);
+        }
+        // One bucket selected, or one event name left out: only part.
+        let mut fields = data();
+        let mut arn = fsel("resources.ARN");
+        arn.starts_with = vec!["arn:aws:s3:::payments/".into()];
+        fields.push(arn);
+        assert_eq!(s3_data_state(&with_advanced(fields)), State::Partial);
+        let mut fields = data();
+        let mut name = fsel("eventName");
+        name.not_equals = vec!["DeleteObject".into()];
+        fields.push(name);
+        assert_eq!(s3_data_state(&with_advanced(fields)), State::Partial);
+    }
+
+    #[test]
+    fn basic_data_resources_for_all_buckets_or_one_bucket() {
+        let basic = |values: &[&str]| {
+            let mut s = snapshot();
+            let mut t = org_trail();
+            t.selectors = Fact::Collected {
+                value: Selectors::Basic(vec![trailaudit_model::BasicSelector {
+                    read_write_type: trailaudit_model::ReadWriteType::All,
+                    include_management_events: true,
+                    exclude_management_event_sources: vec![],
+                    data_resources: vec![trailaudit_model::DataResource {
+                        resource_type: "AWS::S3::Object".into(),
+                        values: values.iter().map(|v| v.to_string()).collect(),
+                    }],
+                }]),
+            };
+            s.trails.push(t);
+            s
+        };
+        assert_eq!(s3_data_state(&basic(&["arn:aws:s3"])), State::Covered);
+        assert_eq!(s3_data_state(&basic(&["arn:aws:s3:::"])), State::Covered);
+        assert_eq!(
+            s3_data_state(&basic(&["arn:aws:s3:::payments/"])),
+            State::Partial
+        );
+    }
+
+    #[test]
+    fn excluding_a_management_source_leaves_global_events_whole() {
+        let mut s = snapshot();
+        let mut t = org_trail();
+        t.selectors = Fact::Collected {
+            value: Selectors::Basic(vec![trailaudit_model::BasicSelector {
+                read_write_type: trailaudit_model::ReadWriteType::All,
+                include_management_events: true,
+                exclude_management_event_sources: vec!["kms.amazonaws.com".into()],
+                data_resources: vec![],
+            }]),
+        };
+        s.trails.push(t);
+        assert_eq!(
+            state(&s, MEMBER, "eu-west-1", EventClass::ManagementWrite).0,
+            State::Partial
+        );
+        assert_eq!(
+            state(&s, MEMBER, "us-east-1", EventClass::GlobalService).0,
+            State::Covered
         );
     }
 }

@@ -138,6 +138,20 @@ fn is_all_resources(v: &str) -> bool {
     )
 }
 
+/// What every ARN of a data resource type starts with (`None` when the
+/// type's ARNs share no service prefix known here).
+fn arn_head(resource_type: &str) -> Option<&'static str> {
+    Some(match resource_type {
+        "AWS::S3::Object" => "arn:aws:s3:::",
+        "AWS::Lambda::Function" => "arn:aws:lambda:",
+        "AWS::DynamoDB::Table" => "arn:aws:dynamodb:",
+        "AWS::S3Express::Object" => "arn:aws:s3express:",
+        "AWS::SNS::Topic" => "arn:aws:sns:",
+        "AWS::SQS::Queue" => "arn:aws:sqs:",
+        _ => return None,
+    })
+}
+
 fn advanced(s: &AdvancedSelector, e: &Event) -> Tri {
     s.field_selectors
         .iter()
@@ -163,6 +177,21 @@ fn field(f: &FieldSelector, e: &Event) -> Tri {
         _ => None,
     };
     let Some(v) = value else {
+        // Any ARN of the event's type: only a `StartsWith` that every ARN of
+        // the type starts with (`arn:aws:s3:::` for objects) is sure to hold.
+        if f.field == "resources.ARN" && e.category == Category::Data {
+            if let Some(head) = e.resource_type.and_then(arn_head) {
+                let only_prefixes = f.equals.is_empty()
+                    && f.ends_with.is_empty()
+                    && f.not_equals.is_empty()
+                    && f.not_starts_with.is_empty()
+                    && f.not_ends_with.is_empty();
+                if only_prefixes && f.starts_with.iter().any(|p| head.starts_with(p.as_str())) {
+                    return Tri::Yes;
+                }
+            }
+            return Tri::Maybe;
+        }
         // A field absent from a management event (resources.*) makes positive
         // operators fail; anything else unknown is Maybe.
         if e.category == Category::Management && f.field.starts_with("resources.") {
@@ -216,8 +245,16 @@ pub enum Extent {
 /// Selects every probe (`All`), some or possibly some (`Some`), or none.
 /// `open` are the same probes with the fields that make coverage partial
 /// (ARN, event name, source) unknown, to find selectors narrower than "all".
+/// `All` needs both: every concrete probe selected, and every open one
+/// selected whatever the unknown fields are. A selector that excludes one
+/// bucket (`resources.ARN` `NotStartsWith arn:aws:s3:::secret/`) selects the
+/// probes' made-up buckets but not every bucket: `Some`, never `All`.
 pub fn extent(selectors: &Selectors, probes: &[Event], open: &[Event]) -> Extent {
-    if probes.iter().all(|p| selects(selectors, p) == Tri::Yes) {
+    if probes
+        .iter()
+        .chain(open.iter())
+        .all(|p| selects(selectors, p) == Tri::Yes)
+    {
         Extent::All
     } else if probes
         .iter()
