@@ -1,8 +1,9 @@
 //! What the emulator cannot show, on the in-process fake AWS transport
 //! (`trailaudit_testkit::fake`, built on the SDK's HttpConnector trait): an
 //! organization trail seen as a shadow in member accounts, a delivery error,
-//! an API answering HTTP 500 with an HTML page, throttling, and the read-only
-//! guard refusing a write before it is sent.
+//! an API answering HTTP 500 with an HTML page, throttling, the read-only
+//! guard refusing a write before it is sent, and auditing overlapping the
+//! organization walk.
 
 use std::sync::Arc;
 
@@ -234,4 +235,61 @@ async fn a_role_that_cannot_be_assumed_is_tried_once_per_run() {
             .unwrap()
             .contains("owner is unknown"));
     }
+}
+
+/// Without a scope filter every account is audited as soon as its page of
+/// the organization walk is read (the walk of a large organization is
+/// hundreds of sequential pages); with one, the whole organization is read
+/// first, so a scope naming something that does not exist fails before any
+/// account is entered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auditing_overlaps_the_organization_walk_unless_a_scope_must_be_checked() {
+    let position = |calls: &[trailaudit_testkit::fake::Call], op: &str, last: bool| {
+        let mut it = calls.iter().enumerate().filter(|(_, c)| c.operation == op);
+        let found = if last { it.last() } else { it.next() };
+        found.map(|(k, _)| k).unwrap_or_else(|| panic!("no {op}"))
+    };
+    // 100 accounts: five pages of 20, 5 ms each.
+    let fake = FakeAws::builder(99, &["us-east-1", "eu-west-1"])
+        .organization_trail(None)
+        .latency(std::time::Duration::from_millis(5))
+        .build();
+    let s = run(&fake).await;
+    assert_eq!(s.accounts.len(), 100);
+    let calls = fake.calls();
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.operation == "ListAccountsForParent")
+            .count(),
+        5
+    );
+    assert!(
+        position(&calls, "AssumeRole", false) < position(&calls, "ListAccountsForParent", true),
+        "the first member is entered before the last page of accounts is read"
+    );
+
+    let fake = FakeAws::builder(99, &["us-east-1", "eu-west-1"])
+        .organization_trail(None)
+        .latency(std::time::Duration::from_millis(5))
+        .build();
+    let scoped = CollectOptions {
+        accounts: fake.members()[..3].to_vec(),
+        ..opts()
+    };
+    let s = collect(
+        &fake.sdk_config(),
+        Guard::new(),
+        &scoped,
+        &Silent,
+        Cancel::default(),
+    )
+    .await
+    .expect("collection runs");
+    assert_eq!(s.accounts.len(), 3);
+    let calls = fake.calls();
+    assert!(
+        position(&calls, "AssumeRole", false) > position(&calls, "ListAccountsForParent", true),
+        "with --accounts the whole organization is read before a member is entered"
+    );
 }
