@@ -246,7 +246,7 @@ async fn a_role_that_cannot_be_assumed_is_tried_once_per_run() {
 async fn auditing_overlaps_the_organization_walk_unless_a_scope_must_be_checked() {
     let position = |calls: &[trailaudit_testkit::fake::Call], op: &str, last: bool| {
         let mut it = calls.iter().enumerate().filter(|(_, c)| c.operation == op);
-        let found = if last { it.last() } else { it.next() };
+        let found = if last { it.next_back() } else { it.next() };
         found.map(|(k, _)| k).unwrap_or_else(|| panic!("no {op}"))
     };
     // 100 accounts: five pages of 20, 5 ms each.
