@@ -170,11 +170,6 @@ pub const MAPPINGS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// The controls citing a check.
-pub fn for_check(id: &str) -> Vec<String> {
-    controls(id).iter().map(|s| s.to_string()).collect()
-}
-
 /// The controls that cite a check (none for an unknown id).
 pub fn controls(id: &str) -> &'static [&'static str] {
     MAPPINGS

@@ -982,11 +982,6 @@ impl Snapshot {
         serde_json::from_slice(bytes).map_err(|e| SnapshotError::Json(e.to_string()))
     }
 
-    /// Serializes as pretty JSON.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("a snapshot always serializes")
-    }
-
     /// Writes pretty JSON to `w` as a stream (no copy of the document in memory).
     pub fn write_json<W: std::io::Write>(&self, w: W) -> std::io::Result<()> {
         serde_json::to_writer_pretty(w, self).map_err(std::io::Error::from)

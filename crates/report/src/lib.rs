@@ -272,13 +272,6 @@ pub fn write_coverage_csv(s: &Snapshot, e: &Evaluation, w: &mut dyn Write) -> io
     w.flush()
 }
 
-/// `report.json` (format 2, [`mod@format`]) in memory.
-pub fn report_json(i: &Inputs) -> String {
-    let mut buf = Vec::new();
-    format::write(i, &mut buf).expect("writing to memory");
-    String::from_utf8(buf).expect("utf-8")
-}
-
 /// The short table printed at the end of a run.
 pub fn terminal_summary(s: &Snapshot, e: &Evaluation, changes: Option<&Changes>) -> String {
     let sum = summary(s, e);

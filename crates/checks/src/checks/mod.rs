@@ -281,7 +281,7 @@ pub fn catalogue_markdown() -> String {
             m.why,
             m.fix.trim()
         ));
-        let comp = compliance::for_check(m.id);
+        let comp = compliance::controls(m.id);
         if !comp.is_empty() {
             s.push_str(&format!("\n**Compliance.** {}\n", comp.join(", ")));
         }
