@@ -880,4 +880,32 @@ mod tests {
             State::Covered
         );
     }
+
+    /// The snapshot's index is built at the first lookup; edits after it
+    /// (as tests and the collector make) are seen, never answered from a
+    /// stale index.
+    #[test]
+    fn lookups_see_edits_made_after_the_index_was_built() {
+        let mut s = snapshot();
+        s.trails.push(org_trail());
+        assert_eq!(
+            state(&s, MEMBER, "eu-west-1", EventClass::ManagementWrite).0,
+            State::Covered
+        );
+        // An edit in place: positions unchanged.
+        s.trails[0].status = logging(false);
+        assert_eq!(
+            state(&s, MEMBER, "eu-west-1", EventClass::ManagementWrite).0,
+            State::Gap
+        );
+        // Positions moved: a hit that names another key rebuilds the index.
+        s.accounts.swap(0, 1);
+        assert_eq!(s.account(MEMBER).map(|a| a.id.as_str()), Some(MEMBER));
+        // A collection that shrank or grew: rebuilt.
+        s.trails.clear();
+        assert!(s.trail(ORG_TRAIL).is_none());
+        s.trails.push(org_trail());
+        assert!(s.trail(ORG_TRAIL).is_some());
+        assert_eq!(s.trails_owned_by(&org_trail().owner_account_id).count(), 1);
+    }
 }
