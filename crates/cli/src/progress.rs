@@ -31,6 +31,16 @@ impl Bars {
         }
     }
 
+    /// The bar of a phase (a cheap handle to the shared bar).
+    fn bar(&self, name: &str) -> Option<ProgressBar> {
+        self.bars
+            .lock()
+            .expect("bars")
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.clone())
+    }
+
     /// Clears the bars.
     pub fn finish(&self) {
         for (_, b) in self.bars.lock().expect("bars").iter() {
@@ -55,25 +65,13 @@ impl Reporter for Bars {
     }
 
     fn step(&self, name: &str) {
-        if let Some((_, b)) = self
-            .bars
-            .lock()
-            .expect("bars")
-            .iter()
-            .find(|(n, _)| n == name)
-        {
+        if let Some(b) = self.bar(name) {
             b.inc(1);
         }
     }
 
     fn grow(&self, name: &str, n: usize) {
-        if let Some((_, b)) = self
-            .bars
-            .lock()
-            .expect("bars")
-            .iter()
-            .find(|(x, _)| x == name)
-        {
+        if let Some(b) = self.bar(name) {
             b.inc_length(n as u64);
         }
     }
