@@ -907,5 +907,17 @@ mod tests {
         s.trails.push(org_trail());
         assert!(s.trail(ORG_TRAIL).is_some());
         assert_eq!(s.trails_owned_by(&org_trail().owner_account_id).count(), 1);
+        // Reordered in place (same lengths): owners and organization trails
+        // are still right.
+        s.trails.push(local_trail(MEMBER, "eu-west-1"));
+        let _ = s.trails_owned_by(MEMBER).count();
+        s.trails.swap(0, 1);
+        let owned: Vec<&str> = s
+            .trails_owned_by(MEMBER)
+            .map(|t| t.owner_account_id.as_str())
+            .collect();
+        assert_eq!(owned, vec![MEMBER]);
+        let org: Vec<&str> = s.organization_trails().map(|t| t.arn.as_str()).collect();
+        assert_eq!(org, vec![ORG_TRAIL]);
     }
 }

@@ -837,39 +837,65 @@ impl Snapshot {
             .and_then(|a| a.regions.iter().find(|r| r.region == region))
     }
 
+    /// Positions the index gives whose items all pass `ok`; when one does
+    /// not (the snapshot was reordered in place since the index was built),
+    /// the index is built again. Sorted, each once.
+    fn checked<T>(
+        &self,
+        items: &[T],
+        pos: impl Fn(&index::Index) -> Vec<usize>,
+        ok: impl Fn(&T) -> bool,
+    ) -> Vec<usize> {
+        let passes = |p: &[usize]| p.iter().all(|&i| items.get(i).is_some_and(&ok));
+        let mut p = pos(&self.lookup.get(self));
+        if !passes(&p) {
+            p = pos(&self.lookup.rebuild(self));
+            p.retain(|&i| items.get(i).is_some_and(&ok));
+        }
+        p.sort_unstable();
+        p.dedup();
+        p
+    }
+
     /// The trails `owner` owns, in snapshot order.
     pub fn trails_owned_by<'a>(&'a self, owner: &str) -> impl Iterator<Item = &'a Trail> + 'a {
-        let ix = self.index();
-        let positions: Vec<usize> = ix.trails_owned_by(owner).to_vec();
-        positions.into_iter().filter_map(|i| self.trails.get(i))
+        self.checked(
+            &self.trails,
+            |ix| ix.trails_owned_by(owner).to_vec(),
+            |t| t.owner_account_id == owner,
+        )
+        .into_iter()
+        .map(|i| &self.trails[i])
     }
 
     /// The organization trails, in snapshot order.
     pub fn organization_trails(&self) -> impl Iterator<Item = &Trail> + '_ {
-        let ix = self.index();
-        let positions: Vec<usize> = ix.organization_trails().to_vec();
-        positions
-            .into_iter()
-            .filter_map(|i| self.trails.get(i))
-            .filter(|t| t.is_organization_trail)
+        self.checked(
+            &self.trails,
+            |ix| ix.organization_trails().to_vec(),
+            |t| t.is_organization_trail,
+        )
+        .into_iter()
+        .map(|i| &self.trails[i])
     }
 
     /// The event data stores `owner` owns and the organization event data
     /// stores, each once, in snapshot order.
     pub fn stores_for(&self, owner: &str) -> Vec<&EventDataStore> {
-        let ix = self.index();
-        let mut positions: Vec<usize> = ix
-            .stores_owned_by(owner)
-            .iter()
-            .chain(ix.organization_stores())
-            .copied()
-            .collect();
-        positions.sort_unstable();
-        positions.dedup();
-        positions
-            .into_iter()
-            .filter_map(|i| self.event_data_stores.get(i))
-            .collect()
+        self.checked(
+            &self.event_data_stores,
+            |ix| {
+                ix.stores_owned_by(owner)
+                    .iter()
+                    .chain(ix.organization_stores())
+                    .copied()
+                    .collect()
+            },
+            |e| e.account_id == owner || e.organization_enabled,
+        )
+        .into_iter()
+        .map(|i| &self.event_data_stores[i])
+        .collect()
     }
 
     /// The organization id, when known.
@@ -887,36 +913,37 @@ impl Snapshot {
     /// [`Snapshot::organization_trails_reach_members`]).
     pub fn trails_applying(&self, account: &str, region: &str) -> Vec<&Trail> {
         let in_region = |t: &Trail| t.is_multi_region || t.home_region == region;
-        let ix = self.index();
-        let known = self.account(account).is_some();
         let org_member = self.mode == Mode::Organization
-            && known
+            && self.account(account).is_some()
             && self.organization_trails_reach_members() == Some(true);
-        // Candidates by index, kept in snapshot order.
-        let mut positions: Vec<usize> = Vec::new();
-        if let Some(Ok(listed)) = self
+        let listed: Vec<&str> = self
             .account_region(account, region)
-            .map(|r| r.listed_trails())
-        {
-            positions.extend(listed.iter().filter_map(|t| ix.trail(&t.arn)));
-        }
-        positions.extend(
-            ix.trails_owned_by(account)
-                .iter()
-                .filter(|&&i| in_region(&self.trails[i])),
+            .and_then(|r| r.listed_trails().ok())
+            .map(|l| l.iter().map(|t| t.arn.as_str()).collect())
+            .unwrap_or_default();
+        // Candidates from the index (the listed ones, the account's own,
+        // the organization's), in snapshot order, each once.
+        let positions = self.checked(
+            &self.trails,
+            |ix| {
+                let mut p: Vec<usize> = listed.iter().filter_map(|a| ix.trail(a)).collect();
+                p.extend(ix.trails_owned_by(account));
+                if org_member {
+                    p.extend(ix.organization_trails());
+                }
+                p
+            },
+            |t| {
+                listed.contains(&t.arn.as_str())
+                    || (in_region(t) && (t.owner_account_id == account || t.is_organization_trail))
+            },
         );
-        if org_member {
-            positions.extend(
-                ix.organization_trails()
-                    .iter()
-                    .filter(|&&i| in_region(&self.trails[i])),
-            );
-        }
-        positions.sort_unstable();
-        positions.dedup();
         let mut out: Vec<&Trail> = Vec::with_capacity(positions.len());
-        for t in positions.into_iter().filter_map(|i| self.trails.get(i)) {
-            if !out.iter().any(|o| o.arn == t.arn) {
+        for t in positions.into_iter().map(|i| &self.trails[i]) {
+            let applies = listed.contains(&t.arn.as_str())
+                || (t.owner_account_id == account && in_region(t))
+                || (t.is_organization_trail && org_member && in_region(t));
+            if applies && !out.iter().any(|o| o.arn == t.arn) {
                 out.push(t);
             }
         }
