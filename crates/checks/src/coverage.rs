@@ -111,6 +111,8 @@ pub struct Cell<'a> {
     pub trails: &'a [String],
     /// Why (for partial, gap and unknown), empty when covered.
     pub reason: &'a str,
+    /// Position of `region` in [`Coverage::regions`].
+    pub region_id: usize,
     /// Position of `trails` in [`Coverage::source_sets`].
     pub sources_id: usize,
     /// Position of `reason` in [`Coverage::reasons`].
@@ -181,6 +183,7 @@ impl Coverage {
             state: p.state,
             trails: &self.trails.items[p.trails as usize],
             reason: &self.reasons.items[p.reason as usize],
+            region_id: p.region as usize,
             sources_id: p.trails as usize,
             reason_id: p.reason as usize,
         }

@@ -165,18 +165,12 @@ pub fn read(bytes: &[u8]) -> Result<Report, ReadError> {
 }
 
 /// The rows of one account, from the packed matrix.
-fn account_row(
-    cov: &Coverage,
-    i: usize,
-    name: &str,
-    ou: &str,
-    region_ids: &std::collections::HashMap<&str, usize>,
-) -> AccountRow {
+fn account_row(cov: &Coverage, i: usize, name: &str, ou: &str) -> AccountRow {
     let mut runs: BTreeMap<String, Vec<Run>> = BTreeMap::new();
     // Cells come region by region, class by class: runs per class.
     let mut last: BTreeMap<EventClass, usize> = BTreeMap::new();
     for c in cov.of_account_at(i) {
-        let region = region_ids[c.region];
+        let region = c.region_id;
         let (sources, reason) = (c.sources_id, c.reason_id);
         let list = runs.entry(c.class.as_str().to_string()).or_default();
         let extend = list.last_mut().filter(|r| {
@@ -223,12 +217,6 @@ pub fn write(i: &crate::Inputs, w: &mut dyn Write) -> io::Result<()> {
     w.write_all(b",\n\"reasons\":")?;
     json(w, &cov.reasons())?;
     w.write_all(b",\n\"accounts\":[")?;
-    let region_ids: std::collections::HashMap<&str, usize> = cov
-        .regions()
-        .iter()
-        .enumerate()
-        .map(|(k, r)| (r.as_str(), k))
-        .collect();
     for (k, id) in cov.accounts().iter().enumerate() {
         let (name, ou) = s
             .account(id)
@@ -238,7 +226,7 @@ pub fn write(i: &crate::Inputs, w: &mut dyn Write) -> io::Result<()> {
             w.write_all(b",")?;
         }
         w.write_all(b"\n")?;
-        json(w, &account_row(cov, k, name, ou, &region_ids))?;
+        json(w, &account_row(cov, k, name, ou))?;
     }
     let mut checks: BTreeMap<&str, CheckInfo> = BTreeMap::new();
     for f in &e.findings {

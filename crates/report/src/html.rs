@@ -216,8 +216,7 @@ fn heatmap(o: &mut String, i: &Inputs) {
                 .iter()
                 .position(|x| *x == c.class)
                 .unwrap_or(0);
-            let r = regions.iter().position(|x| x == c.region).unwrap_or(0);
-            per_class[cls].push((r, c.state));
+            per_class[cls].push((c.region_id, c.state));
         }
         let line = per_class
             .iter()
