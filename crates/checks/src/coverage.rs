@@ -884,6 +884,19 @@ mod tests {
         );
     }
 
+    /// Analysis builds the index once: every position it gives is one the
+    /// lookup asked for (a check that failed would rebuild it per call and
+    /// make the analysis quadratic again).
+    #[test]
+    fn analysis_builds_the_index_once() {
+        let mut s = snapshot();
+        s.trails.push(org_trail());
+        s.trails.push(local_trail(MEMBER, "eu-west-1"));
+        s.trails.push(local_trail(MGMT, "us-east-1"));
+        let _ = crate::evaluate(&s, &crate::Policy::default());
+        assert_eq!(s.lookup.builds(), 1);
+    }
+
     /// The snapshot's index is built at the first lookup; edits after it
     /// (as tests and the collector make) are seen, never answered from a
     /// stale index.

@@ -143,7 +143,7 @@ impl Index {
 /// The lazily built [`Index`] of a snapshot (not serialized; a clone starts
 /// empty; always equal, so it never changes a comparison of snapshots).
 #[derive(Default)]
-pub struct Lookup(RwLock<Option<Arc<Index>>>);
+pub struct Lookup(RwLock<Option<Arc<Index>>>, std::sync::atomic::AtomicUsize);
 
 impl Clone for Lookup {
     fn clone(&self) -> Lookup {
@@ -174,8 +174,15 @@ impl Lookup {
         self.rebuild(s)
     }
 
+    /// How many times the index was built (once for a snapshot not edited
+    /// after its first lookup: more means lookups fall back to linear work).
+    pub fn builds(&self) -> usize {
+        self.1.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Builds the index again (after a hit named another key).
     pub fn rebuild(&self, s: &Snapshot) -> Arc<Index> {
+        self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let ix = Arc::new(Index::build(s));
         if let Ok(mut g) = self.0.write() {
             *g = Some(ix.clone());

@@ -933,9 +933,12 @@ impl Snapshot {
                 }
                 p
             },
+            // Why each position was given (not whether it applies: that is
+            // decided below); a position that fits none is a stale index.
             |t| {
                 listed.contains(&t.arn.as_str())
-                    || (in_region(t) && (t.owner_account_id == account || t.is_organization_trail))
+                    || t.owner_account_id == account
+                    || (org_member && t.is_organization_trail)
             },
         );
         let mut out: Vec<&Trail> = Vec::with_capacity(positions.len());
