@@ -22,50 +22,11 @@ use serde::{Deserialize, Serialize};
 use trailaudit_model::regions::GLOBAL_EVENTS_REGION;
 use trailaudit_model::{Fact, RegionStatus, Selectors, Snapshot};
 
-use crate::selectors::{extent, Category, Event, Extent};
+use crate::selectors::{extent, Event, Extent, Values};
 use crate::sources::{selectors_unknown, sources_memo, tally, HealthMemo, Sources, Take};
 
-/// The event classes of the matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventClass {
-    /// Management events that change something.
-    ManagementWrite,
-    /// Management events that only read.
-    ManagementRead,
-    /// IAM, STS global, CloudFront, sign-in, Organizations (in us-east-1).
-    GlobalService,
-    /// S3 object-level data events.
-    S3Data,
-    /// Lambda Invoke data events.
-    LambdaData,
-    /// CloudTrail Insights events.
-    Insights,
-}
-
-impl EventClass {
-    /// Every class, in report order.
-    pub const ALL: [EventClass; 6] = [
-        EventClass::ManagementWrite,
-        EventClass::ManagementRead,
-        EventClass::GlobalService,
-        EventClass::S3Data,
-        EventClass::LambdaData,
-        EventClass::Insights,
-    ];
-
-    /// snake_case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventClass::ManagementWrite => "management_write",
-            EventClass::ManagementRead => "management_read",
-            EventClass::GlobalService => "global_service",
-            EventClass::S3Data => "s3_data",
-            EventClass::LambdaData => "lambda_data",
-            EventClass::Insights => "insights",
-        }
-    }
-}
+use crate::events::ClassKind;
+pub use crate::events::EventClass;
 
 /// A cell's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -119,7 +80,7 @@ pub struct Cell<'a> {
     pub reason_id: usize,
 }
 
-/// A cell as stored: 16 bytes, strings interned in the [`Coverage`].
+/// A cell as stored: 20 bytes, strings interned in the [`Coverage`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Packed {
     account: u32,
@@ -162,6 +123,7 @@ pub struct Coverage {
     trails: Interner<Vec<String>>,
     reasons: Interner<String>,
     cells: Vec<Packed>,
+    classes: Vec<EventClass>,
 }
 
 impl Coverage {
@@ -229,6 +191,11 @@ impl Coverage {
             .find(|c| c.region == region && c.class == class)
     }
 
+    /// The classes of the matrix, in report order.
+    pub fn classes(&self) -> &[EventClass] {
+        &self.classes
+    }
+
     /// Every distinct list of source ARNs, by [`Cell::sources_id`].
     pub fn source_sets(&self) -> &[Vec<String>] {
         &self.trails.items
@@ -281,123 +248,107 @@ impl Coverage {
     }
 }
 
-const MGMT_SOURCES: [&str; 8] = [
-    "ec2.amazonaws.com",
-    "iam.amazonaws.com",
-    "s3.amazonaws.com",
-    "lambda.amazonaws.com",
-    "kms.amazonaws.com",
-    "rdsdata.amazonaws.com",
-    "cloudtrail.amazonaws.com",
-    "sts.amazonaws.com",
-];
+/// The partition of the audited organization (`aws`, `aws-cn`,
+/// `aws-us-gov`...), from the caller's ARN.
+pub fn partition(s: &Snapshot) -> &str {
+    s.caller
+        .arn
+        .split(':')
+        .nth(1)
+        .filter(|p| !p.is_empty())
+        .unwrap_or("aws")
+}
 
-fn mgmt(read_only: bool, source: &str) -> Event<'_> {
-    Event {
-        category: Category::Management,
-        read_only: Some(read_only),
-        event_source: Some(source),
-        event_name: None,
-        resource_type: None,
-        resource_arn: None,
+/// The events a class is made of, as questions to the selectors: a class is
+/// `covered` by a source that answers `Yes` to every one. Empty for
+/// Insights (not a matter of selectors).
+pub fn questions(class: EventClass, partition: &str) -> Vec<Event<'static>> {
+    match class.kind() {
+        ClassKind::ManagementWrite => vec![Event::management(Some(false), None)],
+        ClassKind::ManagementRead => vec![Event::management(Some(true), None)],
+        // Global service events are defined by their sources: excluding
+        // another source (kms.amazonaws.com) takes none of them away.
+        ClassKind::GlobalService => [
+            (false, "iam.amazonaws.com"),
+            (true, "iam.amazonaws.com"),
+            (false, "signin.amazonaws.com"),
+            (false, "sts.amazonaws.com"),
+            (false, "organizations.amazonaws.com"),
+        ]
+        .into_iter()
+        .map(|(ro, src)| Event::management(Some(ro), Some(src)))
+        .collect(),
+        ClassKind::Insights => vec![],
+        ClassKind::Data {
+            resource_type,
+            access,
+        } => data_questions(&resource_type, access, Values::any(), partition),
+        ClassKind::Network {
+            source,
+            vpce_denied,
+        } => {
+            let source: &'static str = leak(source);
+            vec![Event::network(source, vpce_denied)]
+        }
     }
 }
 
-fn data<'a>(
-    source: &'a str,
-    name: &'a str,
-    ty: &'a str,
-    arn: &'a str,
-    read_only: bool,
-) -> Event<'a> {
-    Event {
-        category: Category::Data,
-        read_only: Some(read_only),
-        event_source: Some(source),
-        event_name: Some(name),
-        resource_type: Some(ty),
-        resource_arn: Some(arn),
-    }
+/// The data events of `resource_type` on `resource` a requirement asks for:
+/// read and write (only write for types that have no read events).
+pub fn data_questions(
+    resource_type: &str,
+    access: crate::events::Access,
+    resource: Values<'static>,
+    partition: &str,
+) -> Vec<Event<'static>> {
+    let ty: &'static str = leak(resource_type.to_string());
+    let write_only = crate::events::data_type(resource_type)
+        .is_some_and(|d| d.kinds == crate::events::Kinds::WriteOnly);
+    access
+        .read_only_values()
+        .iter()
+        .filter(|ro| !(write_only && **ro))
+        .map(|ro| Event::data(ty, Some(*ro), resource.clone(), partition))
+        .collect()
 }
 
-fn open(e: Event<'_>) -> Event<'_> {
-    Event {
-        event_source: if e.category == Category::Management {
-            None
-        } else {
-            e.event_source
-        },
-        event_name: None,
-        resource_arn: None,
-        ..e
+/// Interns a string for the life of the process (class names and types: a
+/// handful per run).
+fn leak(s: String) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static SEEN: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut seen = SEEN.get_or_init(Default::default).lock().expect("interner");
+    if let Some(v) = seen.get(s.as_str()) {
+        return v;
     }
-}
-
-/// Probe events for a class (concrete) and their open counterparts.
-fn probes(class: EventClass) -> (Vec<Event<'static>>, Vec<Event<'static>>) {
-    let p: Vec<Event<'static>> = match class {
-        EventClass::ManagementWrite => MGMT_SOURCES.iter().map(|s| mgmt(false, s)).collect(),
-        EventClass::ManagementRead => MGMT_SOURCES.iter().map(|s| mgmt(true, s)).collect(),
-        EventClass::GlobalService => vec![
-            mgmt(false, "iam.amazonaws.com"),
-            mgmt(true, "iam.amazonaws.com"),
-            mgmt(false, "signin.amazonaws.com"),
-            mgmt(false, "sts.amazonaws.com"),
-            mgmt(false, "organizations.amazonaws.com"),
-        ],
-        EventClass::S3Data => vec![
-            data(
-                "s3.amazonaws.com",
-                "GetObject",
-                "AWS::S3::Object",
-                "arn:aws:s3:::trailaudit-probe-a/k",
-                true,
-            ),
-            data(
-                "s3.amazonaws.com",
-                "PutObject",
-                "AWS::S3::Object",
-                "arn:aws:s3:::trailaudit-probe-b/k",
-                false,
-            ),
-            data(
-                "s3.amazonaws.com",
-                "DeleteObject",
-                "AWS::S3::Object",
-                "arn:aws:s3:::trailaudit-probe-c/k",
-                false,
-            ),
-        ],
-        EventClass::LambdaData => vec![data(
-            "lambda.amazonaws.com",
-            "Invoke",
-            "AWS::Lambda::Function",
-            "arn:aws:lambda:us-east-1:000000000000:function:trailaudit-probe",
-            false,
-        )],
-        EventClass::Insights => vec![],
-    };
-    // Global service events are defined by their sources: excluding another
-    // source (kms.amazonaws.com) takes none of them away.
-    let o = if class == EventClass::GlobalService {
-        p.clone()
-    } else {
-        p.iter().map(|e| open(*e)).collect()
-    };
-    (p, o)
+    let v: &'static str = Box::leak(s.into_boxed_str());
+    seen.insert(v);
+    v
 }
 
 /// How much of an event class the selectors take (not for Insights).
 pub(crate) fn class_extent(selectors: &Selectors, class: EventClass) -> Extent {
-    let (p, o) = probes(class);
-    extent(selectors, &p, &o)
+    extent(selectors, &questions(class, "aws"))
 }
 
-/// The matrix for a whole snapshot (linear in its size: sources are found
-/// through the snapshot's index, once per account-region, and a trail's
-/// health is decided once per account).
+/// The matrix for a whole snapshot, with the base classes
+/// ([`EventClass::ALL`]).
 pub fn matrix(s: &Snapshot) -> Coverage {
-    let mut cov = Coverage::default();
+    matrix_with(s, &EventClass::ALL)
+}
+
+/// The matrix for a whole snapshot and the given classes (linear in its
+/// size: sources are found through the snapshot's index, once per
+/// account-region, and a trail's health is decided once per account).
+pub fn matrix_with(s: &Snapshot, classes: &[EventClass]) -> Coverage {
+    let part = partition(s);
+    let asked: Vec<(EventClass, Vec<Event<'static>>)> =
+        classes.iter().map(|c| (*c, questions(*c, part))).collect();
+    let mut cov = Coverage {
+        classes: classes.to_vec(),
+        ..Coverage::default()
+    };
     for a in &s.accounts {
         cov.start_account(&a.id);
         let account_unknown = crate::sources::account_unknown(a);
@@ -407,7 +358,8 @@ pub fn matrix(s: &Snapshot) -> Coverage {
             // account-region, for every class.
             let found = (account_unknown.is_none() && r.status != RegionStatus::NotEnabled)
                 .then(|| sources_memo(s, &a.id, &r.region, &mut memo));
-            for class in EventClass::ALL {
+            for (class, qs) in &asked {
+                let class = *class;
                 if class == EventClass::GlobalService && r.region != GLOBAL_EVENTS_REGION {
                     continue;
                 }
@@ -428,7 +380,7 @@ pub fn matrix(s: &Snapshot) -> Coverage {
                 let found = found
                     .as_ref()
                     .expect("sources of an audited, enabled region");
-                let (state, trails, reason) = evaluate_cell(found, class);
+                let (state, trails, reason) = evaluate_cell(found, class, qs);
                 cov.push(&r.region, class, state, trails, &reason);
             }
         }
@@ -437,8 +389,11 @@ pub fn matrix(s: &Snapshot) -> Coverage {
 }
 
 /// One cell from the sources that apply.
-fn evaluate_cell(found: &Sources, class: EventClass) -> (State, Vec<String>, String) {
-    let (probes, open) = probes(class);
+pub(crate) fn evaluate_cell(
+    found: &Sources,
+    class: EventClass,
+    questions: &[Event],
+) -> (State, Vec<String>, String) {
     let t = tally(found, class == EventClass::GlobalService, |src| {
         if class == EventClass::Insights {
             return match src.insight_types {
@@ -456,7 +411,7 @@ fn evaluate_cell(found: &Sources, class: EventClass) -> (State, Vec<String>, Str
             };
         }
         match src.selectors.as_ref() {
-            Fact::Collected { value } => Take::Extent(extent(value, &probes, &open)),
+            Fact::Collected { value } => Take::Extent(extent(value, questions)),
             _ => selectors_unknown(src),
         }
     });

@@ -13,8 +13,10 @@ pub mod analysis;
 pub mod checks;
 pub mod compliance;
 pub mod coverage;
+pub mod events;
 pub mod iam;
 pub mod policy;
+pub mod requirements;
 pub mod selectors;
 pub mod sources;
 
@@ -29,6 +31,7 @@ use trailaudit_model::Snapshot;
 
 pub use coverage::{Cell, Coverage, EventClass, State};
 pub use policy::Policy;
+pub use requirements::{Requirements, ResourceCell};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -162,8 +165,13 @@ impl Finding {
 /// Everything the checks concluded from a snapshot.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
-    /// The coverage matrix.
+    /// The coverage matrix (the base classes and every class the policy
+    /// requires somewhere).
     pub coverage: Coverage,
+    /// The answers for every resource the policy names.
+    pub resources: Vec<ResourceCell>,
+    /// The policy resolved per account.
+    pub requirements: Requirements,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
     /// The time the checks took as "now" (the snapshot's end).
@@ -184,11 +192,15 @@ impl Evaluation {
 
 /// Runs the coverage matrix and every check.
 pub fn evaluate(snapshot: &Snapshot, policy: &Policy) -> Evaluation {
-    let coverage = coverage::matrix(snapshot);
+    let requirements = Requirements::resolve(policy, snapshot);
+    let coverage = coverage::matrix_with(snapshot, &requirements.classes());
+    let resources = requirements::resource_matrix(snapshot, &requirements);
     let ctx = checks::Ctx {
         snapshot,
         policy,
+        requirements: &requirements,
         coverage: &coverage,
+        resources: &resources,
         now: snapshot.finished_at,
     };
     let mut findings = checks::run_all(&ctx);
@@ -200,6 +212,8 @@ pub fn evaluate(snapshot: &Snapshot, policy: &Policy) -> Evaluation {
     });
     Evaluation {
         coverage,
+        resources,
+        requirements,
         findings,
         as_of: snapshot.finished_at,
     }

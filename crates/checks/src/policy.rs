@@ -2,111 +2,529 @@
 //! overrides, and suppressions. Every key has a default, so an empty file (or
 //! none) is a valid policy. An invalid file is rejected with its line and the
 //! problem. Documented in `docs/policy.md`.
+//!
+//! Requirements can be scoped: the top level applies to every account, each
+//! `[[scope]]` section (by OU path or id, by account id or glob) to the
+//! accounts it selects, later sections winning key by key. [`Policy::resolve`]
+//! gives one account's [`Effective`] requirements and where each came from.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+use trailaudit_model::regions::glob_match;
+use trailaudit_model::{Account, Snapshot};
 
+use crate::events::{Access, EventClass};
 use crate::Severity;
 
 /// The whole policy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Policy {
     /// How long logs must be kept.
     pub retention: Retention,
     /// Which data events are required.
     pub data_events: DataEvents,
+    /// Which network activity events are required.
+    pub network_activity: NetworkActivity,
     /// Which trail protections are required.
     pub require: Require,
     /// Regions that must be covered (names or globs); gaps elsewhere are `low`.
-    pub required_regions: Vec<String>,
+    pub required_regions: Option<Vec<String>>,
     /// Delivery freshness (with `--probe-delivery`).
     pub delivery: Delivery,
     /// Severity overrides by check id.
     pub severity: BTreeMap<String, Severity>,
     /// Accepted findings.
     pub suppress: Vec<Suppression>,
+    /// Requirements for some OUs or accounts; later sections win.
+    pub scope: Vec<Scope>,
 }
 
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            retention: Retention::default(),
-            data_events: DataEvents::default(),
-            require: Require::default(),
-            required_regions: vec!["*".into()],
-            delivery: Delivery::default(),
-            severity: BTreeMap::new(),
-            suppress: vec![],
-        }
+/// Requirements for the accounts of some OUs or some account ids.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scope {
+    /// A name for reports (`payments`).
+    pub name: Option<String>,
+    /// OU paths (`Root/Payments`) or ids (`ou-ab12-...`): accounts in them
+    /// or below.
+    #[serde(deserialize_with = "one_or_many")]
+    pub ou: Vec<String>,
+    /// Account ids or globs (`1111*`).
+    #[serde(deserialize_with = "one_or_many")]
+    pub accounts: Vec<String>,
+    /// See [`Policy::retention`].
+    pub retention: Retention,
+    /// See [`Policy::data_events`].
+    pub data_events: DataEvents,
+    /// See [`Policy::network_activity`].
+    pub network_activity: NetworkActivity,
+    /// See [`Policy::require`].
+    pub require: Require,
+    /// See [`Policy::required_regions`].
+    pub required_regions: Option<Vec<String>>,
+    /// See [`Policy::delivery`].
+    pub delivery: Delivery,
+    /// Line of its `[[scope]]` header (1-based; 0 when not read from a file).
+    #[serde(skip)]
+    pub line: usize,
+}
+
+fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
     }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    })
 }
 
 /// Retention requirements.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Retention {
-    /// Days logs must stay readable in S3 (PCI DSS asks for 365).
-    pub days: i64,
-    /// Days events must stay in CloudWatch Logs, when CloudWatch Logs is required.
-    pub cloudwatch_days: i64,
-}
-
-impl Default for Retention {
-    fn default() -> Self {
-        Retention {
-            days: 365,
-            cloudwatch_days: 90,
-        }
-    }
+    /// Days logs must stay readable in S3 (default 365; PCI DSS asks for 365).
+    pub days: Option<i64>,
+    /// Days events must stay in CloudWatch Logs, when CloudWatch Logs is
+    /// required (default 90).
+    pub cloudwatch_days: Option<i64>,
 }
 
 /// Data event requirements.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DataEvents {
-    /// S3 object-level events required in every account-region.
-    pub s3: bool,
-    /// Lambda Invoke events required in every account-region.
-    pub lambda: bool,
+    /// S3 object-level events required in every required region (alias of
+    /// `types = ["s3_data"]`).
+    pub s3: Option<bool>,
+    /// Lambda Invoke events required (alias of `types = ["lambda_data"]`).
+    pub lambda: Option<bool>,
+    /// Data event classes or resource types required in every required
+    /// region (`dynamodb_data`, `AWS::Bedrock::AgentAlias`,
+    /// `AWS::S3::Object:write`...).
+    pub types: Option<Vec<String>>,
+    /// Resources whose data events must be recorded.
+    pub resources: Option<Vec<Resource>>,
+}
+
+/// A resource whose data events are required.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resource {
+    /// A bucket (`arn:aws:s3:::name/` or a prefix in it), a table, function
+    /// or any ARN; a trailing `*` makes it a prefix.
+    pub arn: String,
+    /// `read`, `write` or `read_write` (default).
+    #[serde(default = "read_write")]
+    pub access: String,
+    /// `resources.type`, when the ARN does not tell it.
+    #[serde(rename = "type", default)]
+    pub resource_type: Option<String>,
+    /// The account it lives in, when the ARN does not tell it.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// The region it lives in, when the ARN does not tell it.
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+fn read_write() -> String {
+    "read_write".into()
+}
+
+impl Resource {
+    /// Its resource type: given, or from the ARN's service.
+    pub fn resource_type(&self) -> Option<String> {
+        if let Some(t) = &self.resource_type {
+            return Some(t.clone());
+        }
+        let mut p = self.arn.split(':');
+        let (_, _, service) = (p.next(), p.next(), p.next()?);
+        let rest: Vec<&str> = p.collect();
+        let resource = rest.get(2).copied().unwrap_or_default();
+        Some(
+            match (service, resource) {
+                ("s3", _) if rest.first().is_some_and(|r| r.is_empty()) => "AWS::S3::Object",
+                ("s3express", _) => "AWS::S3Express::Object",
+                ("dynamodb", r) if r.contains("/stream/") => "AWS::DynamoDB::Stream",
+                ("dynamodb", r) if r.starts_with("table/") => "AWS::DynamoDB::Table",
+                ("lambda", "function") => "AWS::Lambda::Function",
+                ("sns", _) => "AWS::SNS::Topic",
+                ("sqs", _) => "AWS::SQS::Queue",
+                _ => return None,
+            }
+            .to_string(),
+        )
+    }
+
+    /// Read, write or both.
+    pub fn access(&self) -> Option<Access> {
+        Access::parse(&self.access)
+    }
+
+    /// The ARN's region and account fields, when it has them.
+    pub fn arn_region_account(&self) -> (Option<&str>, Option<&str>) {
+        let mut p = self.arn.split(':').skip(3);
+        let region = p.next().filter(|r| !r.is_empty());
+        let account = p.next().filter(|a| !a.is_empty());
+        (region, account)
+    }
+
+    /// What the requirement covers as a `resources.ARN` set: one ARN, or
+    /// every ARN with a prefix (objects of a bucket; an ARN ending in `*`).
+    pub fn arn_values(&self) -> crate::selectors::Values<'static> {
+        use crate::selectors::Values;
+        let ty = self.resource_type().unwrap_or_default();
+        if let Some(p) = self.arn.strip_suffix('*') {
+            return Values::Prefix(p.to_string().into());
+        }
+        if ty == "AWS::S3::Object" || ty == "AWS::S3Express::Object" {
+            let mut p = self.arn.clone();
+            if !p.contains('/') {
+                p.push('/');
+            }
+            return Values::Prefix(p.into());
+        }
+        Values::Is(self.arn.clone().into())
+    }
+}
+
+/// Network activity event requirements.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkActivity {
+    /// Event sources (`kms`, `ec2.amazonaws.com`) whose network activity
+    /// events must all be recorded.
+    pub sources: Option<Vec<String>>,
+    /// Event sources whose VPC-endpoint-denied events (`errorCode`
+    /// `VpceAccessDenied`) must be recorded.
+    pub vpce_denied: Option<Vec<String>>,
 }
 
 /// Trail protections required.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Require {
-    /// SSE-KMS encryption of log files.
-    pub kms: bool,
-    /// Log file validation (digest files).
-    pub log_file_validation: bool,
-    /// Delivery to CloudWatch Logs.
-    pub cloudwatch_logs: bool,
+    /// SSE-KMS encryption of log files (default true).
+    pub kms: Option<bool>,
+    /// Log file validation (digest files) (default true).
+    pub log_file_validation: Option<bool>,
+    /// Delivery to CloudWatch Logs (default false).
+    pub cloudwatch_logs: Option<bool>,
 }
 
-impl Default for Require {
+/// Delivery freshness.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Delivery {
+    /// Hours after which the newest log or digest object counts as stale
+    /// (default 24).
+    pub stale_hours: Option<i64>,
+}
+
+/// One account's requirements, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Effective {
+    /// `retention.days`.
+    pub retention_days: i64,
+    /// `retention.cloudwatch_days`.
+    pub cloudwatch_days: i64,
+    /// Data event classes required in every required region.
+    pub data_classes: Vec<EventClass>,
+    /// Resources whose data events are required.
+    pub resources: Vec<Resource>,
+    /// Network activity classes required in every required region.
+    pub network_classes: Vec<EventClass>,
+    /// `require.kms`.
+    pub kms: bool,
+    /// `require.log_file_validation`.
+    pub log_file_validation: bool,
+    /// `require.cloudwatch_logs`.
+    pub cloudwatch_logs: bool,
+    /// `required_regions`.
+    pub required_regions: Vec<String>,
+    /// `delivery.stale_hours`.
+    pub stale_hours: i64,
+    /// Where each key's value came from (`default`, `top level`,
+    /// `[[scope]] payments (line 12)`), by key.
+    pub origins: BTreeMap<&'static str, String>,
+}
+
+impl Default for Effective {
     fn default() -> Self {
-        Require {
+        Effective {
+            retention_days: 365,
+            cloudwatch_days: 90,
+            data_classes: vec![],
+            resources: vec![],
+            network_classes: vec![],
             kms: true,
             log_file_validation: true,
             cloudwatch_logs: false,
+            required_regions: vec!["*".into()],
+            stale_hours: 24,
+            origins: BTreeMap::new(),
         }
     }
 }
 
-/// Delivery freshness.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Delivery {
-    /// Hours after which the newest log or digest object counts as stale.
-    pub stale_hours: i64,
+/// Every requirement key, in the order `audit policy-explain` prints them.
+pub const KEYS: &[&str] = &[
+    "required_regions",
+    "retention.days",
+    "retention.cloudwatch_days",
+    "data_events.s3",
+    "data_events.lambda",
+    "data_events.types",
+    "data_events.resources",
+    "network_activity.sources",
+    "network_activity.vpce_denied",
+    "require.kms",
+    "require.log_file_validation",
+    "require.cloudwatch_logs",
+    "delivery.stale_hours",
+];
+
+/// The requirement keys of one layer (the top level or a scope).
+struct Layer<'a> {
+    retention: &'a Retention,
+    data_events: &'a DataEvents,
+    network_activity: &'a NetworkActivity,
+    require: &'a Require,
+    required_regions: &'a Option<Vec<String>>,
+    delivery: &'a Delivery,
 }
 
-impl Default for Delivery {
-    fn default() -> Self {
-        Delivery { stale_hours: 24 }
+impl Effective {
+    /// Whether the region must be covered.
+    pub fn region_required(&self, region: &str) -> bool {
+        self.required_regions.iter().any(|p| glob_match(p, region))
     }
+
+    /// Every class it requires (data and network).
+    pub fn classes(&self) -> impl Iterator<Item = EventClass> + '_ {
+        self.data_classes
+            .iter()
+            .chain(self.network_classes.iter())
+            .copied()
+    }
+
+    /// The value of a key, for people.
+    pub fn show(&self, key: &str) -> String {
+        let list = |v: &[EventClass]| {
+            if v.is_empty() {
+                "none".to_string()
+            } else {
+                v.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+            }
+        };
+        match key {
+            "required_regions" => self.required_regions.join(", "),
+            "retention.days" => self.retention_days.to_string(),
+            "retention.cloudwatch_days" => self.cloudwatch_days.to_string(),
+            "data_events.s3" => self.data_classes.contains(&EventClass::S3Data).to_string(),
+            "data_events.lambda" => self
+                .data_classes
+                .contains(&EventClass::LambdaData)
+                .to_string(),
+            "data_events.types" => list(&self.data_classes),
+            "data_events.resources" => {
+                if self.resources.is_empty() {
+                    "none".into()
+                } else {
+                    self.resources
+                        .iter()
+                        .map(|r| format!("{} ({})", r.arn, r.access))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            }
+            "network_activity.sources" | "network_activity.vpce_denied" => {
+                let denied = key.ends_with("vpce_denied");
+                list(
+                    &self
+                        .network_classes
+                        .iter()
+                        .copied()
+                        .filter(|c| {
+                            matches!(c.kind(), crate::events::ClassKind::Network { vpce_denied, .. } if vpce_denied == denied)
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            }
+            "require.kms" => self.kms.to_string(),
+            "require.log_file_validation" => self.log_file_validation.to_string(),
+            "require.cloudwatch_logs" => self.cloudwatch_logs.to_string(),
+            "delivery.stale_hours" => self.stale_hours.to_string(),
+            _ => String::new(),
+        }
+    }
+
+    fn apply(&mut self, l: &Layer, origin: &str) {
+        let mut set = |key: &'static str| {
+            self.origins.insert(key, origin.to_string());
+        };
+        if let Some(v) = l.required_regions {
+            set("required_regions");
+            self.required_regions = v.clone();
+        }
+        if let Some(v) = l.retention.days {
+            set("retention.days");
+            self.retention_days = v;
+        }
+        if let Some(v) = l.retention.cloudwatch_days {
+            set("retention.cloudwatch_days");
+            self.cloudwatch_days = v;
+        }
+        let mut data = |key: &'static str, on: Option<bool>, class: EventClass| {
+            if let Some(on) = on {
+                self.origins.insert(key, origin.to_string());
+                self.data_classes.retain(|c| *c != class);
+                if on {
+                    self.data_classes.push(class);
+                }
+            }
+        };
+        data("data_events.s3", l.data_events.s3, EventClass::S3Data);
+        data(
+            "data_events.lambda",
+            l.data_events.lambda,
+            EventClass::LambdaData,
+        );
+        if let Some(types) = &l.data_events.types {
+            self.origins.insert("data_events.types", origin.to_string());
+            // The list replaces earlier types; `s3` / `lambda` set in the
+            // same section still add theirs.
+            let keep: Vec<EventClass> = [
+                (l.data_events.s3, EventClass::S3Data),
+                (l.data_events.lambda, EventClass::LambdaData),
+            ]
+            .iter()
+            .filter(|(on, _)| *on == Some(true))
+            .map(|(_, c)| *c)
+            .collect();
+            self.data_classes = keep;
+            for t in types {
+                if let Ok(c) = EventClass::parse(t) {
+                    if !self.data_classes.contains(&c) {
+                        self.data_classes.push(c);
+                    }
+                }
+            }
+        }
+        if let Some(r) = &l.data_events.resources {
+            self.origins
+                .insert("data_events.resources", origin.to_string());
+            self.resources = r.clone();
+        }
+        for (key, list, denied) in [
+            (
+                "network_activity.sources",
+                &l.network_activity.sources,
+                false,
+            ),
+            (
+                "network_activity.vpce_denied",
+                &l.network_activity.vpce_denied,
+                true,
+            ),
+        ] {
+            if let Some(list) = list {
+                self.origins.insert(key, origin.to_string());
+                self.network_classes.retain(|c| {
+                    !matches!(c.kind(), crate::events::ClassKind::Network { vpce_denied, .. } if vpce_denied == denied)
+                });
+                for s in list {
+                    if let Ok(c) = EventClass::network(s, denied) {
+                        self.network_classes.push(c);
+                    }
+                }
+            }
+        }
+        if let Some(v) = l.require.kms {
+            self.origins.insert("require.kms", origin.to_string());
+            self.kms = v;
+        }
+        if let Some(v) = l.require.log_file_validation {
+            self.origins
+                .insert("require.log_file_validation", origin.to_string());
+            self.log_file_validation = v;
+        }
+        if let Some(v) = l.require.cloudwatch_logs {
+            self.origins
+                .insert("require.cloudwatch_logs", origin.to_string());
+            self.cloudwatch_logs = v;
+        }
+        if let Some(v) = l.delivery.stale_hours {
+            self.origins
+                .insert("delivery.stale_hours", origin.to_string());
+            self.stale_hours = v;
+        }
+    }
+}
+
+impl Scope {
+    fn layer(&self) -> Layer<'_> {
+        Layer {
+            retention: &self.retention,
+            data_events: &self.data_events,
+            network_activity: &self.network_activity,
+            require: &self.require,
+            required_regions: &self.required_regions,
+            delivery: &self.delivery,
+        }
+    }
+
+    /// How reports name it: `[[scope]] NAME (line N)`.
+    pub fn label(&self) -> String {
+        let what = match &self.name {
+            Some(n) => n.clone(),
+            None => {
+                let mut w: Vec<String> = self.ou.iter().map(|o| format!("ou {o}")).collect();
+                w.extend(self.accounts.iter().map(|a| format!("account {a}")));
+                w.join(", ")
+            }
+        };
+        if self.line > 0 {
+            format!("[[scope]] {what} (line {})", self.line)
+        } else {
+            format!("[[scope]] {what}")
+        }
+    }
+
+    /// Whether it applies to `a` (an OU it names is resolved to its path in
+    /// the snapshot's organization).
+    pub fn applies(&self, a: &Account, s: &Snapshot) -> bool {
+        if self.accounts.iter().any(|g| glob_match(g, &a.id)) {
+            return true;
+        }
+        self.ou.iter().any(|o| {
+            ou_path(o, s).is_some_and(|p| a.ou_path == p || a.ou_path.starts_with(&format!("{p}/")))
+        })
+    }
+}
+
+/// The path of an OU given by path or id, if the snapshot's organization has it.
+pub fn ou_path(ou: &str, s: &Snapshot) -> Option<String> {
+    let org = s.organization.as_ref()?;
+    let ou = ou.trim_end_matches('/');
+    org.ous
+        .iter()
+        .find(|o| o.id == ou || o.path == ou)
+        .map(|o| o.path.clone())
+        .or_else(|| {
+            // The root's path, or an account's OU path not listed among the OUs.
+            s.accounts
+                .iter()
+                .any(|a| a.ou_path == ou)
+                .then(|| ou.to_string())
+        })
 }
 
 /// An accepted finding.
@@ -159,32 +577,135 @@ impl std::error::Error for PolicyError {}
 impl Policy {
     /// Parses and validates `audit.toml` text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
-        let p: Policy = toml::from_str(text).map_err(|e| PolicyError {
+        let mut p: Policy = toml::from_str(text).map_err(|e| PolicyError {
             file: file.to_string(),
             line: e
                 .span()
                 .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1),
             problem: e.message().to_string(),
         })?;
-        let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).map(|i| i + 1);
-        let err = |needle: &str, problem: String| PolicyError {
+        let headers: Vec<usize> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.trim().starts_with("[[scope]]"))
+            .map(|(i, _)| i + 1)
+            .collect();
+        for (s, line) in p.scope.iter_mut().zip(headers) {
+            s.line = line;
+        }
+        let line_of = |needle: &str, from: usize| {
+            text.lines()
+                .enumerate()
+                .skip(from.saturating_sub(1))
+                .find(|(_, l)| l.contains(needle))
+                .map(|(i, _)| i + 1)
+        };
+        let err = |needle: &str, from: usize, problem: String| PolicyError {
             file: file.to_string(),
-            line: line_of(needle),
+            line: line_of(needle, from),
             problem,
         };
-        if p.retention.days < 1 {
-            return Err(err("days", "retention.days must be at least 1".into()));
+        let mut layers: Vec<(usize, Layer)> = vec![(
+            0,
+            Layer {
+                retention: &p.retention,
+                data_events: &p.data_events,
+                network_activity: &p.network_activity,
+                require: &p.require,
+                required_regions: &p.required_regions,
+                delivery: &p.delivery,
+            },
+        )];
+        for s in &p.scope {
+            if s.ou.is_empty() && s.accounts.is_empty() {
+                return Err(PolicyError {
+                    file: file.to_string(),
+                    line: Some(s.line),
+                    problem:
+                        "a [[scope]] needs `ou` (OU paths or ids) or `accounts` (ids or globs)"
+                            .into(),
+                });
+            }
+            layers.push((s.line, s.layer()));
         }
-        if p.delivery.stale_hours < 1 {
-            return Err(err(
-                "stale_hours",
-                "delivery.stale_hours must be at least 1".into(),
-            ));
+        for (from, l) in &layers {
+            let from = *from;
+            if l.retention.days.is_some_and(|d| d < 1) {
+                return Err(err(
+                    "days",
+                    from,
+                    "retention.days must be at least 1".into(),
+                ));
+            }
+            if l.delivery.stale_hours.is_some_and(|h| h < 1) {
+                return Err(err(
+                    "stale_hours",
+                    from,
+                    "delivery.stale_hours must be at least 1".into(),
+                ));
+            }
+            for t in l.data_events.types.iter().flatten() {
+                match EventClass::parse(t) {
+                    Ok(c) if c.is_data() => {}
+                    Ok(c) => {
+                        return Err(err(
+                            t,
+                            from,
+                            format!("`{t}` is not a data event class ({c} is required everywhere; list data event types such as dynamodb_data or AWS::S3::Object:write)"),
+                        ))
+                    }
+                    Err(e) => return Err(err(t, from, e)),
+                }
+            }
+            for r in l.data_events.resources.iter().flatten() {
+                let Some(ty) = r.resource_type() else {
+                    return Err(err(
+                        &r.arn,
+                        from,
+                        format!("cannot tell the resource type of `{}`: add `type = \"AWS::Service::Resource\"`", r.arn),
+                    ));
+                };
+                let Some(access) = r.access() else {
+                    return Err(err(
+                        &r.access,
+                        from,
+                        format!(
+                            "access `{}` of `{}` is not read, write or read_write",
+                            r.access, r.arn
+                        ),
+                    ));
+                };
+                if let Err(e) = EventClass::data(&ty, access) {
+                    return Err(err(&r.arn, from, e));
+                }
+                if !r.arn.starts_with("arn:") {
+                    return Err(err(
+                        &r.arn,
+                        from,
+                        format!(
+                            "`{}` is not an ARN (a bucket is `arn:aws:s3:::NAME/`)",
+                            r.arn
+                        ),
+                    ));
+                }
+            }
+            for (list, denied) in [
+                (&l.network_activity.sources, false),
+                (&l.network_activity.vpce_denied, true),
+            ] {
+                for s in list.iter().flatten() {
+                    if let Err(e) = EventClass::network(s, denied) {
+                        return Err(err(s, from, e));
+                    }
+                }
+            }
         }
+        drop(layers);
         for id in p.severity.keys() {
             if crate::checks::find(id).is_none() {
                 return Err(err(
                     id,
+                    0,
                     format!("severity override for unknown check `{id}` (see `audit checks`)"),
                 ));
             }
@@ -193,6 +714,7 @@ impl Policy {
             if crate::checks::find(&s.check).is_none() {
                 return Err(err(
                     &s.check,
+                    0,
                     format!(
                         "suppression of unknown check `{}` (see `audit checks`)",
                         s.check
@@ -200,10 +722,69 @@ impl Policy {
                 ));
             }
             if s.reason.trim().is_empty() {
-                return Err(err(&s.check, "a suppression needs a reason".into()));
+                return Err(err(&s.check, 0, "a suppression needs a reason".into()));
             }
         }
         Ok(p)
+    }
+
+    /// Checks the scopes against a snapshot: every OU a scope names must be
+    /// in its organization. `file` names the policy in errors.
+    pub fn check_scopes(&self, s: &Snapshot, file: &str) -> Result<(), PolicyError> {
+        for sc in &self.scope {
+            for ou in &sc.ou {
+                if ou_path(ou, s).is_none() {
+                    let known: Vec<&str> = s
+                        .organization
+                        .iter()
+                        .flat_map(|o| o.ous.iter().map(|u| u.path.as_str()))
+                        .take(8)
+                        .collect();
+                    return Err(PolicyError {
+                        file: file.to_string(),
+                        line: Some(sc.line).filter(|l| *l > 0),
+                        problem: if s.organization.is_none() {
+                            format!("scope names OU `{ou}`, but this audit has no organization (single-account run)")
+                        } else {
+                            format!(
+                                "scope names OU `{ou}`, which is not in the organization (OUs: {}{})",
+                                known.join(", "),
+                                if known.len() == 8 { ", ..." } else { "" }
+                            )
+                        },
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The requirements of account `a`: defaults, the top level, then every
+    /// scope that applies, in file order (later ones win, key by key).
+    pub fn resolve(&self, a: Option<&Account>, s: &Snapshot) -> Effective {
+        let mut e = Effective::default();
+        for k in KEYS {
+            e.origins.insert(k, "default".into());
+        }
+        e.apply(
+            &Layer {
+                retention: &self.retention,
+                data_events: &self.data_events,
+                network_activity: &self.network_activity,
+                require: &self.require,
+                required_regions: &self.required_regions,
+                delivery: &self.delivery,
+            },
+            "top level",
+        );
+        if let Some(a) = a {
+            for sc in &self.scope {
+                if sc.applies(a, s) {
+                    e.apply(&sc.layer(), &sc.label());
+                }
+            }
+        }
+        e
     }
 
     /// The severity of a check after overrides.
@@ -219,7 +800,12 @@ mod tests {
     #[test]
     fn empty_file_is_the_default_policy() {
         assert_eq!(Policy::parse("", "audit.toml").unwrap(), Policy::default());
-        assert_eq!(Policy::default().retention.days, 365);
+        assert_eq!(Policy::default().retention.days, None);
+        let s = crate::fixture::snapshot();
+        let e = Policy::default().resolve(s.accounts.first(), &s);
+        assert_eq!(e.retention_days, 365);
+        assert!(e.kms && e.log_file_validation && !e.cloudwatch_logs);
+        assert!(e.origins.values().all(|o| o == "default"));
     }
 
     #[test]
@@ -251,5 +837,108 @@ mod tests {
             Severity::Critical
         );
         assert_eq!(p.suppress[0].expires, NaiveDate::from_ymd_opt(2027, 1, 31));
+    }
+
+    #[test]
+    fn scopes_resolve_key_by_key_later_ones_winning() {
+        let text = r#"
+required_regions = ["eu-*"]
+[data_events]
+s3 = true
+[retention]
+days = 400
+
+[[scope]]
+name = "payments"
+ou = "Root/Prod"
+[scope.data_events]
+types = ["AWS::DynamoDB::Table:write", "bedrock_agent_alias_data"]
+resources = [{ arn = "arn:aws:s3:::cards", access = "read" }]
+[scope.network_activity]
+vpce_denied = ["ec2"]
+
+[[scope]]
+accounts = ["2222*"]
+retention.days = 2555
+require.cloudwatch_logs = true
+"#;
+        let p = Policy::parse(text, "audit.toml").unwrap();
+        assert_eq!(p.scope[0].line, 8);
+        assert_eq!(p.scope[1].line, 17);
+        let mut s = crate::fixture::snapshot();
+        let org = s.organization.as_mut().unwrap();
+        org.ous.push(trailaudit_model::OrganizationalUnit {
+            id: "ou-prod".into(),
+            name: "Prod".into(),
+            path: "Root/Prod".into(),
+        });
+        s.accounts[1].ou_path = "Root/Prod/Web".into();
+        s.accounts[1].id = "222233334444".into();
+        let member = p.resolve(Some(&s.accounts[1]), &s);
+        let mgmt = p.resolve(Some(&s.accounts[0]), &s);
+        assert_eq!(mgmt.retention_days, 400);
+        assert_eq!(mgmt.origins["retention.days"], "top level");
+        assert_eq!(mgmt.data_classes, vec![crate::EventClass::S3Data]);
+        assert_eq!(member.retention_days, 2555);
+        assert_eq!(
+            member.origins["retention.days"],
+            "[[scope]] account 2222* (line 17)"
+        );
+        // `types` replaces the inherited list.
+        let names: Vec<&str> = member.data_classes.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names, ["dynamodb_data_write", "bedrock_agent_alias_data"]);
+        assert_eq!(
+            member.origins["data_events.types"],
+            "[[scope]] payments (line 8)"
+        );
+        assert_eq!(
+            member.resources[0].arn_values(),
+            crate::selectors::Values::Prefix("arn:aws:s3:::cards/".into())
+        );
+        assert_eq!(
+            member.network_classes[0].as_str(),
+            "network_ec2_vpce_denied"
+        );
+        assert!(member.cloudwatch_logs && !mgmt.cloudwatch_logs);
+        assert_eq!(member.required_regions, ["eu-*"]);
+        // An OU that is not in the organization is an error with its line.
+        let bad = Policy::parse(
+            "[[scope]]\nou = \"Root/Nope\"\nretention.days = 9\n",
+            "p.toml",
+        )
+        .unwrap();
+        let e = bad.check_scopes(&s, "p.toml").unwrap_err();
+        assert_eq!(e.line, Some(1));
+        assert!(
+            e.problem.contains("Root/Nope") && e.problem.contains("Root/Prod"),
+            "{e}"
+        );
+        assert!(p.check_scopes(&s, "audit.toml").is_ok());
+        // OU ids work as well as paths.
+        let by_id = Policy::parse(
+            "[[scope]]\nou = \"ou-prod\"\nretention.days = 9\n",
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(by_id.resolve(Some(&s.accounts[1]), &s).retention_days, 9);
+        assert_eq!(by_id.resolve(Some(&s.accounts[0]), &s).retention_days, 365);
+    }
+
+    #[test]
+    fn invalid_requirements_name_their_line() {
+        for (text, line, needle) in [
+            ("[data_events]\ntypes = [\"s3_dataz\"]\n", 2, "s3_dataz"),
+            ("[data_events]\ntypes = [\"management_write\"]\n", 2, "not a data event class"),
+            ("[data_events]\ntypes = [\"lambda_data_read\"]\n", 2, "no read-only"),
+            ("[[scope]]\naccounts = \"1\"\n[scope.network_activity]\nsources = [\"Not A Source\"]\n", 4, "not an event source"),
+            ("[data_events]\nresources = [{ arn = \"arn:aws:foo:eu-west-1:1:thing/x\" }]\n", 2, "type ="),
+            ("[data_events]\nresources = [{ arn = \"arn:aws:s3:::b/\", access = \"rw\" }]\n", 2, "access"),
+            ("[[scope]]\nretention.days = 3\n", 1, "needs `ou`"),
+            ("[[scope]]\nou = \"Root\"\nretention.days = 0\n", 3, "at least 1"),
+        ] {
+            let e = Policy::parse(text, "audit.toml").unwrap_err();
+            assert_eq!(e.line, Some(line), "{text}: {e}");
+            assert!(e.problem.contains(needle), "{text}: {e}");
+        }
     }
 }

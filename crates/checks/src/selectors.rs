@@ -1,11 +1,18 @@
 //! What a trail's (or event data store's) selectors really select.
 //!
-//! An event is described by an [`Event`]; any field may be left unknown
-//! (`None`), in which case a condition on it can neither be proven true nor
-//! false and evaluates to [`Tri::Maybe`]. "Selects every event of a class" is
-//! proven only with concrete probe events that all answer [`Tri::Yes`];
-//! "selects some" accepts `Maybe` (for example a `resources.ARN` condition on
-//! one bucket).
+//! The question is a set of events, an [`Event`]: each field is one value
+//! ([`Values::Is`]), any value with a prefix ([`Values::Prefix`]; `""` is
+//! any value at all, or a value we do not know), or absent. The answer is
+//! three-valued: [`Tri::Yes`] (every event of the set is selected),
+//! [`Tri::No`] (none is) or [`Tri::Maybe`] (some are, or it depends on a
+//! value we do not know). So one evaluation answers both "is this event
+//! recorded" (`audit why`, every known field one value) and "is every event
+//! of this class recorded" (the coverage matrix: `resources.ARN` any ARN of
+//! the type, `eventName` any name): a selector that excludes one bucket
+//! (`resources.ARN` `NotStartsWith arn:aws:s3:::secret/`) selects some S3
+//! objects, never all of them.
+
+use std::borrow::Cow;
 
 use trailaudit_model::{AdvancedSelector, BasicSelector, FieldSelector, ReadWriteType, Selectors};
 
@@ -14,9 +21,9 @@ use trailaudit_model::{AdvancedSelector, BasicSelector, FieldSelector, ReadWrite
 pub enum Tri {
     /// Not selected.
     No,
-    /// Depends on a value we do not know.
+    /// Some of them, or it depends on a value we do not know.
     Maybe,
-    /// Selected.
+    /// Selected (all of them).
     Yes,
 }
 
@@ -37,30 +44,148 @@ impl Tri {
     }
 }
 
-/// Event category.
+/// Event category (`eventCategory`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Category {
     /// Management (control plane) event.
     Management,
     /// Data event.
     Data,
+    /// Network activity event (VPC endpoint traffic).
+    NetworkActivity,
 }
 
-/// An event as the selectors see it. `None` = unknown value.
-#[derive(Debug, Clone, Copy)]
+impl Category {
+    /// The `eventCategory` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Management => "Management",
+            Category::Data => "Data",
+            Category::NetworkActivity => "NetworkActivity",
+        }
+    }
+}
+
+/// The values one field takes in the events asked about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Values<'a> {
+    /// Exactly this value.
+    Is(Cow<'a, str>),
+    /// Any value starting with this (`""`: any value, or one we do not know).
+    Prefix(Cow<'a, str>),
+    /// The field is absent (`resources.*` of a management event).
+    Absent,
+}
+
+impl<'a> Values<'a> {
+    /// Any value.
+    pub fn any() -> Values<'static> {
+        Values::Prefix(Cow::Borrowed(""))
+    }
+
+    /// The value when known, else any.
+    pub fn known(v: Option<&'a str>) -> Values<'a> {
+        match v {
+            Some(v) => Values::Is(Cow::Borrowed(v)),
+            None => Values::any(),
+        }
+    }
+
+    /// The one value, if it is one.
+    pub fn one(&self) -> Option<&str> {
+        match self {
+            Values::Is(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// A set of events as the selectors see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event<'a> {
     /// Category.
     pub category: Category,
-    /// Read-only API call.
+    /// Read-only API call (`None`: either).
     pub read_only: Option<bool>,
     /// `eventSource`, `s3.amazonaws.com`.
-    pub event_source: Option<&'a str>,
+    pub event_source: Values<'a>,
     /// `eventName`, `GetObject`.
-    pub event_name: Option<&'a str>,
+    pub event_name: Values<'a>,
     /// `resources.type`, `AWS::S3::Object`.
-    pub resource_type: Option<&'a str>,
+    pub resource_type: Values<'a>,
     /// `resources.ARN`.
-    pub resource_arn: Option<&'a str>,
+    pub resource_arn: Values<'a>,
+    /// `errorCode` (`VpceAccessDenied`).
+    pub error_code: Values<'a>,
+}
+
+impl<'a> Event<'a> {
+    /// Management events, read or write (`None`: both), of one source or any.
+    pub fn management(read_only: Option<bool>, source: Option<&'a str>) -> Event<'a> {
+        Event {
+            category: Category::Management,
+            read_only,
+            event_source: Values::known(source),
+            event_name: Values::any(),
+            resource_type: Values::Absent,
+            resource_arn: Values::Absent,
+            error_code: Values::any(),
+        }
+    }
+
+    /// Data events of `resource_type` on `resource` (`None`: any resource
+    /// of the type: every ARN starting with the type's ARN head in
+    /// `partition`, when the catalogue knows it).
+    pub fn data(
+        resource_type: &'a str,
+        read_only: Option<bool>,
+        resource: Values<'a>,
+        partition: &str,
+    ) -> Event<'a> {
+        let d = crate::events::data_type(resource_type);
+        let resource_arn = match resource {
+            Values::Prefix(p) if p.is_empty() => {
+                match crate::events::arn_head(resource_type, partition) {
+                    Some(h) => Values::Prefix(Cow::Owned(h)),
+                    None => Values::any(),
+                }
+            }
+            other => other,
+        };
+        Event {
+            category: Category::Data,
+            read_only,
+            event_source: Values::known(d.and_then(|d| d.source)),
+            event_name: Values::any(),
+            resource_type: Values::Is(Cow::Borrowed(resource_type)),
+            resource_arn,
+            error_code: Values::any(),
+        }
+    }
+
+    /// Network activity events of `source`, or only those a VPC endpoint
+    /// policy denied.
+    pub fn network(source: &'a str, vpce_denied: bool) -> Event<'a> {
+        Event {
+            category: Category::NetworkActivity,
+            read_only: None,
+            event_source: Values::Is(Cow::Borrowed(source)),
+            event_name: Values::any(),
+            resource_type: Values::any(),
+            resource_arn: Values::any(),
+            error_code: if vpce_denied {
+                Values::Is(Cow::Borrowed(crate::events::VPCE_ACCESS_DENIED))
+            } else {
+                Values::any()
+            },
+        }
+    }
+
+    /// The same events with one name.
+    pub fn named(mut self, name: &'a str) -> Event<'a> {
+        self.event_name = Values::Is(Cow::Borrowed(name));
+        self
+    }
 }
 
 /// Whether `selectors` select `e`.
@@ -68,7 +193,7 @@ pub fn selects(selectors: &Selectors, e: &Event) -> Tri {
     match selectors {
         Selectors::Default => match e.category {
             Category::Management => Tri::Yes,
-            Category::Data => Tri::No,
+            Category::Data | Category::NetworkActivity => Tri::No,
         },
         Selectors::Basic(list) => list.iter().map(|s| basic(s, e)).fold(Tri::No, Tri::or),
         Selectors::Advanced(list) => list.iter().map(|s| advanced(s, e)).fold(Tri::No, Tri::or),
@@ -91,12 +216,13 @@ fn basic(s: &BasicSelector, e: &Event) -> Tri {
             if !s.include_management_events {
                 return Tri::No;
             }
-            let source = match e.event_source {
-                Some(src) => {
-                    Tri::from_bool(!s.exclude_management_event_sources.iter().any(|x| x == src))
+            let excluded = &s.exclude_management_event_sources;
+            let source = match &e.event_source {
+                Values::Is(src) => Tri::from_bool(!excluded.iter().any(|x| x == src)),
+                Values::Prefix(p) if excluded.iter().any(|x| x.starts_with(p.as_ref())) => {
+                    Tri::Maybe
                 }
-                None if s.exclude_management_event_sources.is_empty() => Tri::Yes,
-                None => Tri::Maybe,
+                _ => Tri::Yes,
             };
             rw.and(source)
         }
@@ -104,52 +230,16 @@ fn basic(s: &BasicSelector, e: &Event) -> Tri {
             let res = s
                 .data_resources
                 .iter()
-                .filter(|d| {
-                    Some(d.resource_type.as_str()) == e.resource_type || e.resource_type.is_none()
-                })
                 .map(|d| {
-                    let type_known = Tri::from_bool(e.resource_type.is_some()).or(Tri::Maybe);
-                    let arn = match e.resource_arn {
-                        Some(arn) => {
-                            Tri::from_bool(d.values.iter().any(|v| arn_prefix_matches(v, arn)))
-                        }
-                        None if d.values.iter().any(|v| is_all_resources(v)) => Tri::Yes,
-                        None if d.values.is_empty() => Tri::No,
-                        None => Tri::Maybe,
-                    };
-                    type_known.and(arn)
+                    let ty = op_over(Op::Equals, &[d.resource_type.as_str()], &e.resource_type);
+                    // Basic values are ARN prefixes (`arn:aws:s3` is every bucket).
+                    ty.and(op_over(Op::StartsWith, &d.values, &e.resource_arn))
                 })
                 .fold(Tri::No, Tri::or);
             rw.and(res)
         }
+        Category::NetworkActivity => Tri::No,
     }
-}
-
-/// Basic data-resource values: `arn:aws:s3` / `arn:aws:s3:::` (all buckets),
-/// `arn:aws:lambda` (all functions), or an ARN prefix.
-fn arn_prefix_matches(value: &str, arn: &str) -> bool {
-    arn.starts_with(value)
-}
-
-fn is_all_resources(v: &str) -> bool {
-    matches!(
-        v,
-        "arn:aws:s3" | "arn:aws:s3:::" | "arn:aws:lambda" | "arn:aws:dynamodb"
-    )
-}
-
-/// What every ARN of a data resource type starts with (`None` when the
-/// type's ARNs share no service prefix known here).
-fn arn_head(resource_type: &str) -> Option<&'static str> {
-    Some(match resource_type {
-        "AWS::S3::Object" => "arn:aws:s3:::",
-        "AWS::Lambda::Function" => "arn:aws:lambda:",
-        "AWS::DynamoDB::Table" => "arn:aws:dynamodb:",
-        "AWS::S3Express::Object" => "arn:aws:s3express:",
-        "AWS::SNS::Topic" => "arn:aws:sns:",
-        "AWS::SQS::Queue" => "arn:aws:sqs:",
-        _ => return None,
-    })
 }
 
 fn advanced(s: &AdvancedSelector, e: &Event) -> Tri {
@@ -160,81 +250,134 @@ fn advanced(s: &AdvancedSelector, e: &Event) -> Tri {
 }
 
 fn field(f: &FieldSelector, e: &Event) -> Tri {
-    let category = match e.category {
-        Category::Management => "Management",
-        Category::Data => "Data",
-    };
     let read_only = e.read_only.map(|r| if r { "true" } else { "false" });
-    let value: Option<&str> = match f.field.as_str() {
-        "eventCategory" => Some(category),
-        "readOnly" => read_only,
-        "eventSource" => e.event_source,
-        "eventName" => e.event_name,
-        "resources.type" => e.resource_type,
-        "resources.ARN" => e.resource_arn,
-        // userIdentity.arn, errorCode, eventType, sessionCredentialFromConsole...:
-        // values a coverage question cannot know.
-        _ => None,
-    };
-    let Some(v) = value else {
-        // Any ARN of the event's type: only a `StartsWith` that every ARN of
-        // the type starts with (`arn:aws:s3:::` for objects) is sure to hold.
-        if f.field == "resources.ARN" && e.category == Category::Data {
-            if let Some(head) = e.resource_type.and_then(arn_head) {
-                let only_prefixes = f.equals.is_empty()
-                    && f.ends_with.is_empty()
-                    && f.not_equals.is_empty()
-                    && f.not_starts_with.is_empty()
-                    && f.not_ends_with.is_empty();
-                if only_prefixes && f.starts_with.iter().any(|p| head.starts_with(p.as_str())) {
-                    return Tri::Yes;
-                }
-            }
-            return Tri::Maybe;
-        }
-        // A field absent from a management event (resources.*) makes positive
-        // operators fail; anything else unknown is Maybe.
-        if e.category == Category::Management && f.field.starts_with("resources.") {
-            let positive =
-                !(f.equals.is_empty() && f.starts_with.is_empty() && f.ends_with.is_empty());
-            return if positive { Tri::No } else { Tri::Yes };
-        }
-        return Tri::Maybe;
+    let any = Values::any();
+    let category = Values::Is(Cow::Borrowed(e.category.as_str()));
+    let ro = Values::known(read_only);
+    let v: &Values = match f.field.as_str() {
+        "eventCategory" => &category,
+        "readOnly" => &ro,
+        "eventSource" => &e.event_source,
+        "eventName" => &e.event_name,
+        "resources.type" => &e.resource_type,
+        "resources.ARN" => &e.resource_arn,
+        "errorCode" => &e.error_code,
+        // userIdentity.arn, vpcEndpointId, eventType, sessionCredentialFromConsole...:
+        // any value (a condition on them selects some events, never all).
+        _ => &any,
     };
     let mut t = Tri::Yes;
-    if !f.equals.is_empty() {
-        t = t.and(Tri::from_bool(f.equals.iter().any(|x| x == v)));
+    let ops: [(&[String], Op); 6] = [
+        (&f.equals, Op::Equals),
+        (&f.starts_with, Op::StartsWith),
+        (&f.ends_with, Op::EndsWith),
+        (&f.not_equals, Op::NotEquals),
+        (&f.not_starts_with, Op::NotStartsWith),
+        (&f.not_ends_with, Op::NotEndsWith),
+    ];
+    if let Values::Absent = v {
+        let positive = !(f.equals.is_empty() && f.starts_with.is_empty() && f.ends_with.is_empty());
+        return Tri::from_bool(!positive);
     }
-    if !f.starts_with.is_empty() {
-        t = t.and(Tri::from_bool(
-            f.starts_with.iter().any(|x| v.starts_with(x.as_str())),
-        ));
-    }
-    if !f.ends_with.is_empty() {
-        t = t.and(Tri::from_bool(
-            f.ends_with.iter().any(|x| v.ends_with(x.as_str())),
-        ));
-    }
-    if !f.not_equals.is_empty() {
-        t = t.and(Tri::from_bool(!f.not_equals.iter().any(|x| x == v)));
-    }
-    if !f.not_starts_with.is_empty() {
-        t = t.and(Tri::from_bool(
-            !f.not_starts_with.iter().any(|x| v.starts_with(x.as_str())),
-        ));
-    }
-    if !f.not_ends_with.is_empty() {
-        t = t.and(Tri::from_bool(
-            !f.not_ends_with.iter().any(|x| v.ends_with(x.as_str())),
-        ));
+    for (list, op) in ops {
+        if !list.is_empty() {
+            t = t.and(op_over(op, list, v));
+        }
     }
     t
+}
+
+#[derive(Clone, Copy)]
+enum Op {
+    Equals,
+    StartsWith,
+    EndsWith,
+    NotEquals,
+    NotStartsWith,
+    NotEndsWith,
+}
+
+/// One operator with its values over a field's values.
+fn op_over<S: AsRef<str>>(op: Op, list: &[S], v: &Values) -> Tri {
+    let xs = || list.iter().map(|x| x.as_ref());
+    match v {
+        Values::Absent => Tri::from_bool(matches!(
+            op,
+            Op::NotEquals | Op::NotStartsWith | Op::NotEndsWith
+        )),
+        Values::Is(v) => {
+            let v = v.as_ref();
+            Tri::from_bool(match op {
+                Op::Equals => xs().any(|x| x == v),
+                Op::StartsWith => xs().any(|x| v.starts_with(x)),
+                Op::EndsWith => xs().any(|x| v.ends_with(x)),
+                Op::NotEquals => !xs().any(|x| x == v),
+                Op::NotStartsWith => !xs().any(|x| v.starts_with(x)),
+                Op::NotEndsWith => !xs().any(|x| v.ends_with(x)),
+            })
+        }
+        Values::Prefix(p) => {
+            let p = p.as_ref();
+            // Every value starts with p: "x is a prefix of p" holds for all
+            // of them; "x starts with p" for some; otherwise for none.
+            let covers_all = || xs().any(|x| p.starts_with(x));
+            let some = || xs().any(|x| x.starts_with(p));
+            match op {
+                Op::Equals => {
+                    if some() {
+                        Tri::Maybe
+                    } else {
+                        Tri::No
+                    }
+                }
+                Op::StartsWith => {
+                    if covers_all() {
+                        Tri::Yes
+                    } else if some() {
+                        Tri::Maybe
+                    } else {
+                        Tri::No
+                    }
+                }
+                Op::EndsWith => {
+                    if xs().any(str::is_empty) {
+                        Tri::Yes
+                    } else {
+                        Tri::Maybe
+                    }
+                }
+                Op::NotEquals => {
+                    if some() {
+                        Tri::Maybe
+                    } else {
+                        Tri::Yes
+                    }
+                }
+                Op::NotStartsWith => {
+                    if covers_all() {
+                        Tri::No
+                    } else if some() {
+                        Tri::Maybe
+                    } else {
+                        Tri::Yes
+                    }
+                }
+                Op::NotEndsWith => {
+                    if xs().any(str::is_empty) {
+                        Tri::No
+                    } else {
+                        Tri::Maybe
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// How much of a class of events the selectors take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Extent {
-    /// Every probe event selected.
+    /// Every event of the class.
     All,
     /// Some (or possibly some).
     Some,
@@ -242,25 +385,13 @@ pub enum Extent {
     None,
 }
 
-/// Selects every probe (`All`), some or possibly some (`Some`), or none.
-/// `open` are the same probes with the fields that make coverage partial
-/// (ARN, event name, source) unknown, to find selectors narrower than "all".
-/// `All` needs both: every concrete probe selected, and every open one
-/// selected whatever the unknown fields are. A selector that excludes one
-/// bucket (`resources.ARN` `NotStartsWith arn:aws:s3:::secret/`) selects the
-/// probes' made-up buckets but not every bucket: `Some`, never `All`.
-pub fn extent(selectors: &Selectors, probes: &[Event], open: &[Event]) -> Extent {
-    if probes
-        .iter()
-        .chain(open.iter())
-        .all(|p| selects(selectors, p) == Tri::Yes)
-    {
+/// How much of the events described by `questions` (their union) the
+/// selectors take: `All` when every question is answered `Yes`.
+pub fn extent(selectors: &Selectors, questions: &[Event]) -> Extent {
+    let answers: Vec<Tri> = questions.iter().map(|q| selects(selectors, q)).collect();
+    if !answers.is_empty() && answers.iter().all(|a| *a == Tri::Yes) {
         Extent::All
-    } else if probes
-        .iter()
-        .chain(open.iter())
-        .any(|p| selects(selectors, p) != Tri::No)
-    {
+    } else if answers.iter().any(|a| *a != Tri::No) {
         Extent::Some
     } else {
         Extent::None
@@ -273,25 +404,17 @@ mod tests {
     use trailaudit_model::DataResource;
 
     fn mgmt(read_only: bool, source: &str) -> Event<'_> {
-        Event {
-            category: Category::Management,
-            read_only: Some(read_only),
-            event_source: Some(source),
-            event_name: None,
-            resource_type: None,
-            resource_arn: None,
-        }
+        Event::management(Some(read_only), Some(source))
     }
 
     fn s3_obj(arn: &str, read_only: bool) -> Event<'_> {
-        Event {
-            category: Category::Data,
-            read_only: Some(read_only),
-            event_source: Some("s3.amazonaws.com"),
-            event_name: Some(if read_only { "GetObject" } else { "PutObject" }),
-            resource_type: Some("AWS::S3::Object"),
-            resource_arn: Some(arn),
-        }
+        Event::data(
+            "AWS::S3::Object",
+            Some(read_only),
+            Values::Is(arn.into()),
+            "aws",
+        )
+        .named(if read_only { "GetObject" } else { "PutObject" })
     }
 
     fn fs(field: &str) -> FieldSelector {
@@ -382,7 +505,7 @@ mod tests {
         assert_eq!(selects(&s, &s3_obj("arn:aws:s3:::orders/a", true)), Tri::No);
         assert_eq!(selects(&s, &s3_obj("arn:aws:s3:::else/a", false)), Tri::No);
         let unknown_arn = Event {
-            resource_arn: None,
+            resource_arn: Values::any(),
             ..s3_obj("x", false)
         };
         assert_eq!(selects(&s, &unknown_arn), Tri::Maybe);
@@ -421,6 +544,271 @@ mod tests {
         }]);
         assert_eq!(selects(&s, &mgmt(false, "ec2.amazonaws.com")), Tri::Maybe);
         let probes = [mgmt(false, "ec2.amazonaws.com")];
-        assert_eq!(extent(&s, &probes, &[]), Extent::Some);
+        assert_eq!(extent(&s, &probes), Extent::Some);
+    }
+
+    fn adv(fields: Vec<FieldSelector>) -> AdvancedSelector {
+        AdvancedSelector {
+            name: None,
+            field_selectors: fields,
+        }
+    }
+
+    fn eq(field: &str, v: &[&str]) -> FieldSelector {
+        FieldSelector {
+            field: field.into(),
+            equals: v.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn with(mut f: FieldSelector, op: &str, v: &[&str]) -> FieldSelector {
+        let v: Vec<String> = v.iter().map(|s| s.to_string()).collect();
+        match op {
+            "Equals" => f.equals = v,
+            "StartsWith" => f.starts_with = v,
+            "EndsWith" => f.ends_with = v,
+            "NotEquals" => f.not_equals = v,
+            "NotStartsWith" => f.not_starts_with = v,
+            "NotEndsWith" => f.not_ends_with = v,
+            _ => unreachable!(),
+        }
+        f
+    }
+
+    /// Every event of a type, read and write (as the matrix asks).
+    fn class(ty: &str) -> Vec<Event<'_>> {
+        [true, false]
+            .into_iter()
+            .map(|ro| Event::data(ty, Some(ro), Values::any(), "aws"))
+            .collect()
+    }
+
+    fn one_type(ty: &str) -> Selectors {
+        Selectors::Advanced(vec![adv(vec![
+            eq("eventCategory", &["Data"]),
+            eq("resources.type", &[ty]),
+        ])])
+    }
+
+    #[test]
+    fn every_catalogued_type_through_advanced_selectors() {
+        for d in crate::events::DATA_TYPES {
+            let ty = d.resource_type;
+            let s = one_type(ty);
+            assert_eq!(extent(&s, &class(ty)), Extent::All, "{ty}");
+            // Another type's selector takes none of it.
+            let other = if ty == "AWS::S3::Object" {
+                "AWS::Lambda::Function"
+            } else {
+                "AWS::S3::Object"
+            };
+            assert_eq!(extent(&one_type(other), &class(ty)), Extent::None, "{ty}");
+            // Every ARN of the type: a StartsWith the type's ARN head.
+            if let Some(head) = crate::events::arn_head(ty, "aws") {
+                let s = Selectors::Advanced(vec![adv(vec![
+                    eq("eventCategory", &["Data"]),
+                    eq("resources.type", &[ty]),
+                    with(fs("resources.ARN"), "StartsWith", &[&head]),
+                ])]);
+                assert_eq!(extent(&s, &class(ty)), Extent::All, "{ty} {head}");
+                let s = Selectors::Advanced(vec![adv(vec![
+                    eq("eventCategory", &["Data"]),
+                    eq("resources.type", &[ty]),
+                    with(fs("resources.ARN"), "StartsWith", &[&format!("{head}x")]),
+                ])]);
+                assert_eq!(extent(&s, &class(ty)), Extent::Some, "{ty}");
+            }
+            // Only read events: half of it.
+            let ro = Selectors::Advanced(vec![adv(vec![
+                eq("eventCategory", &["Data"]),
+                eq("resources.type", &[ty]),
+                eq("readOnly", &["true"]),
+            ])]);
+            assert_eq!(extent(&ro, &class(ty)), Extent::Some, "{ty}");
+            assert_eq!(
+                extent(&ro, &[Event::data(ty, Some(true), Values::any(), "aws")]),
+                Extent::All
+            );
+            assert_eq!(
+                extent(&ro, &[Event::data(ty, Some(false), Values::any(), "aws")]),
+                Extent::None
+            );
+            // No selector of the default kind or of management takes data.
+            assert_eq!(extent(&Selectors::Default, &class(ty)), Extent::None);
+        }
+    }
+
+    #[test]
+    fn basic_selectors_express_three_types() {
+        for (ty, all) in [
+            ("AWS::S3::Object", "arn:aws:s3"),
+            ("AWS::Lambda::Function", "arn:aws:lambda"),
+            ("AWS::DynamoDB::Table", "arn:aws:dynamodb"),
+        ] {
+            let mk = |rw, values: &[&str]| {
+                Selectors::Basic(vec![BasicSelector {
+                    read_write_type: rw,
+                    include_management_events: true,
+                    exclude_management_event_sources: vec![],
+                    data_resources: vec![DataResource {
+                        resource_type: ty.into(),
+                        values: values.iter().map(|s| s.to_string()).collect(),
+                    }],
+                }])
+            };
+            assert_eq!(
+                extent(&mk(ReadWriteType::All, &[all]), &class(ty)),
+                Extent::All
+            );
+            assert_eq!(
+                extent(&mk(ReadWriteType::WriteOnly, &[all]), &class(ty)),
+                Extent::Some
+            );
+            assert_eq!(
+                extent(
+                    &mk(ReadWriteType::WriteOnly, &[all]),
+                    &[Event::data(ty, Some(false), Values::any(), "aws")]
+                ),
+                Extent::All
+            );
+            assert_eq!(
+                extent(
+                    &mk(ReadWriteType::All, &[&format!("{all}:::x/")]),
+                    &class(ty)
+                ),
+                Extent::Some,
+                "one resource of {ty}"
+            );
+            assert_eq!(
+                extent(&mk(ReadWriteType::All, &[]), &class(ty)),
+                Extent::None
+            );
+        }
+    }
+
+    #[test]
+    fn exclusions_and_resource_prefixes() {
+        let ty = "AWS::S3::Object";
+        let base = || vec![eq("eventCategory", &["Data"]), eq("resources.type", &[ty])];
+        let excluding = |op: &str, v: &str| {
+            let mut f = base();
+            f.push(with(fs("resources.ARN"), op, &[v]));
+            Selectors::Advanced(vec![adv(f)])
+        };
+        let bucket = |name: &str| {
+            vec![
+                Event::data(
+                    ty,
+                    Some(true),
+                    Values::Prefix(format!("arn:aws:s3:::{name}/").into()),
+                    "aws",
+                ),
+                Event::data(
+                    ty,
+                    Some(false),
+                    Values::Prefix(format!("arn:aws:s3:::{name}/").into()),
+                    "aws",
+                ),
+            ]
+        };
+        let not_secret = excluding("NotStartsWith", "arn:aws:s3:::secret/");
+        assert_eq!(extent(&not_secret, &class(ty)), Extent::Some);
+        assert_eq!(extent(&not_secret, &bucket("secret")), Extent::None);
+        assert_eq!(extent(&not_secret, &bucket("orders")), Extent::All);
+        // One object excluded: the bucket is partly recorded.
+        let not_one = excluding("NotEquals", "arn:aws:s3:::orders/key");
+        assert_eq!(extent(&not_one, &bucket("orders")), Extent::Some);
+        assert_eq!(extent(&not_one, &bucket("other")), Extent::All);
+        let only_orders = excluding("StartsWith", "arn:aws:s3:::orders/");
+        assert_eq!(extent(&only_orders, &bucket("orders")), Extent::All);
+        assert_eq!(extent(&only_orders, &bucket("ordersx")), Extent::None);
+        assert_eq!(extent(&only_orders, &class(ty)), Extent::Some);
+        let no_logs = excluding("NotEndsWith", ".log");
+        assert_eq!(extent(&no_logs, &bucket("orders")), Extent::Some);
+        let only_key = excluding("Equals", "arn:aws:s3:::orders/key");
+        assert_eq!(extent(&only_key, &bucket("orders")), Extent::Some);
+        assert_eq!(extent(&only_key, &bucket("other")), Extent::None);
+        // An event name left out: not every event.
+        let mut f = base();
+        f.push(with(fs("eventName"), "NotEquals", &["GetObject"]));
+        let no_get = Selectors::Advanced(vec![adv(f)]);
+        assert_eq!(extent(&no_get, &class(ty)), Extent::Some);
+        assert_eq!(selects(&no_get, &s3_obj("arn:aws:s3:::b/k", true)), Tri::No);
+        // A table: exact ARNs.
+        let t = "arn:aws:dynamodb:eu-west-1:111122223333:table/cards";
+        let only_cards = Selectors::Advanced(vec![adv(vec![
+            eq("eventCategory", &["Data"]),
+            eq("resources.type", &["AWS::DynamoDB::Table"]),
+            eq("resources.ARN", &[t]),
+        ])]);
+        let cards = class("AWS::DynamoDB::Table")
+            .into_iter()
+            .map(|e| Event {
+                resource_arn: Values::Is(t.into()),
+                ..e
+            })
+            .collect::<Vec<_>>();
+        assert_eq!(extent(&only_cards, &cards), Extent::All);
+        assert_eq!(
+            extent(&only_cards, &class("AWS::DynamoDB::Table")),
+            Extent::Some
+        );
+        // Read and write in two selectors: all.
+        let split = Selectors::Advanced(
+            ["true", "false"]
+                .iter()
+                .map(|ro| {
+                    adv(vec![
+                        eq("eventCategory", &["Data"]),
+                        eq("resources.type", &[ty]),
+                        eq("readOnly", &[ro]),
+                    ])
+                })
+                .collect(),
+        );
+        assert_eq!(extent(&split, &class(ty)), Extent::All);
+    }
+
+    #[test]
+    fn network_activity_selectors() {
+        let kms = || Event::network("kms.amazonaws.com", false);
+        let kms_denied = || Event::network("kms.amazonaws.com", true);
+        let all_kms = Selectors::Advanced(vec![adv(vec![
+            eq("eventCategory", &["NetworkActivity"]),
+            eq("eventSource", &["kms.amazonaws.com"]),
+        ])]);
+        assert_eq!(extent(&all_kms, &[kms()]), Extent::All);
+        assert_eq!(extent(&all_kms, &[kms_denied()]), Extent::All);
+        assert_eq!(
+            extent(&all_kms, &[Event::network("ec2.amazonaws.com", false)]),
+            Extent::None
+        );
+        let denied_only = Selectors::Advanced(vec![adv(vec![
+            eq("eventCategory", &["NetworkActivity"]),
+            eq("eventSource", &["kms.amazonaws.com"]),
+            eq("errorCode", &["VpceAccessDenied"]),
+        ])]);
+        assert_eq!(extent(&denied_only, &[kms()]), Extent::Some);
+        assert_eq!(extent(&denied_only, &[kms_denied()]), Extent::All);
+        let one_endpoint = Selectors::Advanced(vec![adv(vec![
+            eq("eventCategory", &["NetworkActivity"]),
+            eq("eventSource", &["kms.amazonaws.com"]),
+            eq("vpcEndpointId", &["vpce-1"]),
+        ])]);
+        assert_eq!(extent(&one_endpoint, &[kms_denied()]), Extent::Some);
+        // Management, data, basic and default selectors record none.
+        for s in [
+            Selectors::Default,
+            Selectors::Advanced(vec![adv(vec![eq("eventCategory", &["Management"])])]),
+            one_type("AWS::S3::Object"),
+        ] {
+            assert_eq!(extent(&s, &[kms()]), Extent::None);
+        }
+        // And network selectors record no management or data events.
+        assert_eq!(
+            extent(&all_kms, &[Event::management(Some(false), None)]),
+            Extent::None
+        );
     }
 }

@@ -121,6 +121,18 @@ pub struct WhyArgs {
     /// The resource ARN (for data events: the object, function or table).
     #[arg(long, value_name = "ARN")]
     pub resource: Option<String>,
+    /// The event category: Management, Data or NetworkActivity (inferred
+    /// from the event name when omitted; network activity events need it).
+    #[arg(long, value_name = "CATEGORY")]
+    pub category: Option<String>,
+    /// The data event's resource type, such as AWS::DynamoDB::Table (inferred
+    /// from the event name for the types the catalogue knows).
+    #[arg(long, value_name = "TYPE")]
+    pub resource_type: Option<String>,
+    /// The event's error code, such as VpceAccessDenied (network activity
+    /// events a VPC endpoint policy denied).
+    #[arg(long, value_name = "CODE")]
+    pub error_code: Option<String>,
     /// A CloudTrail record (JSON) or an AWS CLI error message to take the
     /// event from; flags override what it says.
     #[arg(long, value_name = "FILE")]

@@ -116,7 +116,22 @@ fn question(global: &Global, w: &WhyArgs) -> Result<Question> {
             .clone()
             .or_else(|| file.as_ref().and_then(|f| f.event_source.clone())),
         time,
-        resource: w.resource.clone().or_else(|| file.and_then(|f| f.resource)),
+        resource: w
+            .resource
+            .clone()
+            .or_else(|| file.as_ref().and_then(|f| f.resource.clone())),
+        category: w
+            .category
+            .clone()
+            .or_else(|| file.as_ref().and_then(|f| f.category.clone())),
+        resource_type: w
+            .resource_type
+            .clone()
+            .or_else(|| file.as_ref().and_then(|f| f.resource_type.clone())),
+        error_code: w
+            .error_code
+            .clone()
+            .or_else(|| file.and_then(|f| f.error_code)),
         now,
     })
 }

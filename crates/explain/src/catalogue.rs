@@ -1,127 +1,7 @@
-//! Which events are what: data events (never logged unless selected), global
-//! service events (recorded in us-east-1), and management events. Data, kept
-//! in code and tested; an unknown event name is a management event, with a
-//! warning.
-
-/// A data event type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DataEventType {
-    /// `eventSource`.
-    pub source: &'static str,
-    /// `resources.type`.
-    pub resource_type: &'static str,
-    /// Event names.
-    pub names: &'static [&'static str],
-    /// Names that are read-only.
-    pub read_only: &'static [&'static str],
-}
-
-/// The common data event types.
-pub const DATA_EVENTS: &[DataEventType] = &[
-    DataEventType {
-        source: "s3.amazonaws.com",
-        resource_type: "AWS::S3::Object",
-        names: &[
-            "GetObject",
-            "HeadObject",
-            "PutObject",
-            "DeleteObject",
-            "DeleteObjects",
-            "CopyObject",
-            "GetObjectAcl",
-            "PutObjectAcl",
-            "GetObjectTagging",
-            "PutObjectTagging",
-            "DeleteObjectTagging",
-            "GetObjectAttributes",
-            "GetObjectRetention",
-            "PutObjectRetention",
-            "GetObjectLegalHold",
-            "PutObjectLegalHold",
-            "RestoreObject",
-            "SelectObjectContent",
-            "CreateMultipartUpload",
-            "UploadPart",
-            "UploadPartCopy",
-            "CompleteMultipartUpload",
-            "AbortMultipartUpload",
-            "ListParts",
-        ],
-        read_only: &[
-            "GetObject",
-            "HeadObject",
-            "GetObjectAcl",
-            "GetObjectTagging",
-            "GetObjectAttributes",
-            "GetObjectRetention",
-            "GetObjectLegalHold",
-            "SelectObjectContent",
-            "ListParts",
-        ],
-    },
-    DataEventType {
-        source: "lambda.amazonaws.com",
-        resource_type: "AWS::Lambda::Function",
-        names: &[
-            "Invoke",
-            "InvokeWithResponseStream",
-            "Invoke20150331",
-            "InvokeAsync",
-        ],
-        read_only: &[],
-    },
-    DataEventType {
-        source: "dynamodb.amazonaws.com",
-        resource_type: "AWS::DynamoDB::Table",
-        names: &[
-            "GetItem",
-            "PutItem",
-            "UpdateItem",
-            "DeleteItem",
-            "Query",
-            "Scan",
-            "BatchGetItem",
-            "BatchWriteItem",
-            "TransactGetItems",
-            "TransactWriteItems",
-            "ExecuteStatement",
-            "BatchExecuteStatement",
-            "ExecuteTransaction",
-        ],
-        read_only: &[
-            "GetItem",
-            "Query",
-            "Scan",
-            "BatchGetItem",
-            "TransactGetItems",
-        ],
-    },
-    DataEventType {
-        source: "sns.amazonaws.com",
-        resource_type: "AWS::SNS::Topic",
-        names: &["Publish", "PublishBatch"],
-        read_only: &[],
-    },
-    DataEventType {
-        source: "sqs.amazonaws.com",
-        resource_type: "AWS::SQS::Queue",
-        names: &[
-            "SendMessage",
-            "SendMessageBatch",
-            "ReceiveMessage",
-            "DeleteMessage",
-            "DeleteMessageBatch",
-            "ChangeMessageVisibility",
-        ],
-        read_only: &["ReceiveMessage"],
-    },
-    DataEventType {
-        source: "secretsmanager.amazonaws.com",
-        resource_type: "AWS::SecretsManager::Secret",
-        names: &["GetSecretValue", "BatchGetSecretValue"],
-        read_only: &["GetSecretValue", "BatchGetSecretValue"],
-    },
-];
+//! Which management events are what: global service events (recorded in
+//! us-east-1) and well-known names. Data event types and their names live in
+//! the checks crate's one catalogue (`trailaudit_checks::events`); an
+//! unknown event name is a management event, with a warning.
 
 /// Sources whose events are recorded in us-east-1 (global services).
 pub const GLOBAL_SOURCES: &[&str] = &[
@@ -180,16 +60,6 @@ mod tests {
 
     #[test]
     fn catalogue_is_consistent() {
-        for d in DATA_EVENTS {
-            for r in d.read_only {
-                assert!(
-                    d.names.contains(r),
-                    "{r} listed read-only but not as a name of {}",
-                    d.source
-                );
-            }
-            assert!(d.resource_type.starts_with("AWS::"));
-        }
         for (_, src) in KNOWN_MANAGEMENT {
             assert!(src.ends_with(".amazonaws.com"));
         }

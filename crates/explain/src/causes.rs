@@ -271,8 +271,11 @@ impl<'a> Walk<'a> {
     /// What the 90-day event history says.
     pub fn event_history(&self) -> String {
         let (c, q) = (self.c, self.q);
-        if c.category == "data" {
-            "data events are never in the event history".to_string()
+        if c.selected_only() {
+            format!(
+                "{} events are never in the event history",
+                c.category.replace('_', " ")
+            )
         } else if self.age >= Duration::days(90) {
             "older than 90 days: no longer in the event history".to_string()
         } else {
@@ -310,7 +313,7 @@ impl<'a> Walk<'a> {
         for l in locations {
             out.push(format!("aws s3 ls {l}"));
         }
-        if self.c.category != "data" && self.age < Duration::days(90) {
+        if !self.c.selected_only() && self.age < Duration::days(90) {
             out.push(format!(
                 "aws cloudtrail lookup-events --region {} --lookup-attributes AttributeKey=EventName,AttributeValue={} {}",
                 self.c.record_region,
@@ -398,8 +401,8 @@ fn no_trail(w: &Walk) -> Option<Check> {
         evidence.push_str("; ");
         evidence.push_str(why);
     }
-    evidence.push_str(if c.category == "data" {
-        "; data events are never in event history"
+    evidence.push_str(if c.selected_only() {
+        "; data and network activity events are never in event history"
     } else {
         "; only the 90-day event history has management events"
     });
@@ -794,6 +797,12 @@ fn fix_not_logging(w: &Walk) -> Vec<String> {
 
 fn fix_not_selected(w: &Walk) -> Vec<String> {
     let (trail, home) = (w.trail_arn(), w.home());
+    if w.c.category == "network_activity" {
+        return vec![format!(
+            "aws cloudtrail put-event-selectors --trail-name {trail} --region {home} --advanced-event-selectors '[{{\"Name\":\"network\",\"FieldSelectors\":[{{\"Field\":\"eventCategory\",\"Equals\":[\"NetworkActivity\"]}},{{\"Field\":\"eventSource\",\"Equals\":[\"{}\"]}}]}},{{\"Name\":\"management\",\"FieldSelectors\":[{{\"Field\":\"eventCategory\",\"Equals\":[\"Management\"]}}]}}]'",
+            w.c.event_source.as_deref().unwrap_or("SERVICE.amazonaws.com")
+        )];
+    }
     if w.c.category == "data" {
         vec![format!(
             "aws cloudtrail put-event-selectors --trail-name {trail} --region {home} --advanced-event-selectors '[{{\"Name\":\"data\",\"FieldSelectors\":[{{\"Field\":\"eventCategory\",\"Equals\":[\"Data\"]}},{{\"Field\":\"resources.type\",\"Equals\":[\"{}\"]}}]}},{{\"Name\":\"management\",\"FieldSelectors\":[{{\"Field\":\"eventCategory\",\"Equals\":[\"Management\"]}}]}}]'",
@@ -837,7 +846,12 @@ fn fix_read(w: &Walk) -> Vec<String> {
 }
 
 fn describe_miss(c: &Classification) -> String {
-    if c.category == "data" {
+    if c.category == "network_activity" {
+        format!(
+            "network activity events of {} are not selected",
+            c.event_source.as_deref().unwrap_or("?")
+        )
+    } else if c.category == "data" {
         format!(
             "data events of type {} are not selected",
             c.resource_type.as_deref().unwrap_or("?")

@@ -15,7 +15,8 @@ pub mod causes;
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 use serde::Serialize;
-use trailaudit_checks::selectors::{selects, Category, Event, Tri};
+use trailaudit_checks::events::{data_type, DataType, DATA_TYPES};
+use trailaudit_checks::selectors::{selects, Category, Event, Tri, Values};
 use trailaudit_model::regions::GLOBAL_EVENTS_REGION;
 use trailaudit_model::{Fact, Snapshot, Trail, WhyPlan, WhyProbes};
 
@@ -34,6 +35,13 @@ pub struct Question {
     pub time: DateTime<Utc>,
     /// Resource ARN (for data events: which bucket/object, function...).
     pub resource: Option<String>,
+    /// `eventCategory` (`Management`, `Data`, `NetworkActivity`), if known.
+    pub category: Option<String>,
+    /// `resources.type` of a data event, if known.
+    pub resource_type: Option<String>,
+    /// `errorCode` (`VpceAccessDenied` for a network activity event denied
+    /// by a VPC endpoint policy), if known.
+    pub error_code: Option<String>,
     /// Now.
     pub now: DateTime<Utc>,
 }
@@ -97,7 +105,7 @@ pub struct Check {
 /// What kind of event it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Classification {
-    /// `management_read`, `management_write` or `data`.
+    /// `management_read`, `management_write`, `data` or `network_activity`.
     pub category: String,
     /// Read-only API call.
     pub read_only: bool,
@@ -141,35 +149,117 @@ pub struct Verdict {
     pub summary: String,
 }
 
+impl Classification {
+    /// Data or network activity event: never in the 90-day event history,
+    /// recorded only when a selector asks for it.
+    pub fn selected_only(&self) -> bool {
+        self.category == "data" || self.category == "network_activity"
+    }
+}
+
+/// The category a question names (`Data`, `data`, `NetworkActivity`, `network`...).
+fn named_category(q: &Question) -> Result<Option<Category>, String> {
+    let Some(c) = q.category.as_deref() else {
+        return Ok(None);
+    };
+    match c.to_ascii_lowercase().replace(['_', '-'], "").as_str() {
+        "management" => Ok(Some(Category::Management)),
+        "data" => Ok(Some(Category::Data)),
+        "networkactivity" | "network" => Ok(Some(Category::NetworkActivity)),
+        _ => Err(format!(
+            "event category `{c}` is not Management, Data or NetworkActivity"
+        )),
+    }
+}
+
 /// Classifies the event. Errors when the region cannot be known.
 pub fn classify(q: &Question) -> Result<Classification, String> {
     let mut warnings = Vec::new();
-    let data = catalogue::DATA_EVENTS.iter().find(|d| {
-        d.names.contains(&q.event_name.as_str())
-            && q.event_source.as_deref().is_none_or(|s| s == d.source)
-    });
-    let source = q.event_source.clone().or_else(|| {
-        data.map(|d| d.source.to_string()).or_else(|| {
-            catalogue::KNOWN_MANAGEMENT
-                .iter()
-                .find(|(n, _)| *n == q.event_name)
-                .map(|(_, s)| s.to_string())
+    let named = named_category(q)?;
+    let region = || {
+        q.region.clone().ok_or_else(|| {
+            format!(
+                "--region is needed: `{}` is a regional event, recorded in the region where it was called",
+                q.event_name
+            )
         })
+    };
+    if named == Some(Category::NetworkActivity) {
+        let source = q.event_source.clone().ok_or_else(|| {
+            format!("--event-source is needed: network activity event `{}` is recorded per event source (kms.amazonaws.com...)", q.event_name)
+        })?;
+        return Ok(Classification {
+            category: "network_activity".into(),
+            read_only: catalogue::read_only_by_name(&q.event_name),
+            global: false,
+            event_source: Some(source),
+            resource_type: None,
+            known: true,
+            record_region: region()?,
+            warnings,
+        });
+    }
+    // A data event: by its resource type, or by its name (and source).
+    let by_type = q.resource_type.as_deref().map(|t| (t, data_type(t)));
+    let by_name = DATA_TYPES.iter().find(|d| {
+        d.names.contains(&q.event_name.as_str())
+            && q.event_source
+                .as_deref()
+                .is_none_or(|s| Some(s) == d.source)
     });
-    let known = data.is_some()
-        || catalogue::KNOWN_MANAGEMENT
-            .iter()
-            .any(|(n, _)| *n == q.event_name);
-    if !known {
-        warnings.push(format!(
-            "`{}` is not in the event catalogue: treated as a {} management event",
-            q.event_name,
-            if catalogue::read_only_by_name(&q.event_name) {
-                "read-only"
-            } else {
-                "write"
+    let data: Option<(String, Option<&DataType>)> = match (named, by_type) {
+        (Some(Category::Management), _) => None,
+        (_, Some((t, d))) => Some((t.to_string(), d)),
+        (Some(Category::Data), None) => match by_name {
+            Some(d) => Some((d.resource_type.to_string(), Some(d))),
+            None => {
+                return Err(format!(
+                    "--resource-type is needed: `{}` is a data event of a type the catalogue does not know by name (AWS::DynamoDB::Table...)",
+                    q.event_name
+                ))
             }
-        ));
+        },
+        (None, None) => by_name.map(|d| (d.resource_type.to_string(), Some(d))),
+        (Some(Category::NetworkActivity), None) => None,
+    };
+    let source = q.event_source.clone().or_else(|| {
+        data.as_ref()
+            .and_then(|(_, d)| d.and_then(|d| d.source.map(str::to_string)))
+            .or_else(|| {
+                catalogue::KNOWN_MANAGEMENT
+                    .iter()
+                    .find(|(n, _)| *n == q.event_name)
+                    .map(|(_, s)| s.to_string())
+            })
+    });
+    let known = data
+        .as_ref()
+        .is_some_and(|(_, d)| d.is_some_and(|d| d.names.contains(&q.event_name.as_str())))
+        || (data.is_none()
+            && catalogue::KNOWN_MANAGEMENT
+                .iter()
+                .any(|(n, _)| *n == q.event_name));
+    if !known {
+        warnings.push(match &data {
+            Some((t, _)) => format!(
+                "`{}` is not a known event name of {t}: treated as {} data event",
+                q.event_name,
+                if catalogue::read_only_by_name(&q.event_name) {
+                    "a read"
+                } else {
+                    "a write"
+                }
+            ),
+            None => format!(
+                "`{}` is not in the event catalogue: treated as a {} management event",
+                q.event_name,
+                if catalogue::read_only_by_name(&q.event_name) {
+                    "read-only"
+                } else {
+                    "write"
+                }
+            ),
+        });
     }
     let global = data.is_none()
         && source
@@ -181,12 +271,17 @@ pub fn classify(q: &Question) -> Result<Classification, String> {
     let record_region = if global {
         GLOBAL_EVENTS_REGION.to_string()
     } else {
-        q.region.clone().ok_or_else(|| format!("--region is needed: `{}` is a regional event, recorded in the region where it was called", q.event_name))?
+        region()?
     };
-    let (category, read_only) = match data {
-        Some(d) => (
+    let (category, read_only) = match &data {
+        Some((_, d)) => (
             "data".to_string(),
-            d.read_only.contains(&q.event_name.as_str()),
+            match d {
+                Some(d) if d.names.contains(&q.event_name.as_str()) => {
+                    d.read_only.contains(&q.event_name.as_str())
+                }
+                _ => catalogue::read_only_by_name(&q.event_name),
+            },
         ),
         None => {
             let ro = catalogue::read_only_by_name(&q.event_name);
@@ -206,7 +301,7 @@ pub fn classify(q: &Question) -> Result<Classification, String> {
         read_only,
         global,
         event_source: source,
-        resource_type: data.map(|d| d.resource_type.to_string()),
+        resource_type: data.map(|(t, _)| t),
         known,
         record_region,
         warnings,
@@ -214,18 +309,25 @@ pub fn classify(q: &Question) -> Result<Classification, String> {
 }
 
 pub(crate) fn event<'a>(c: &'a Classification, q: &'a Question) -> Event<'a> {
-    Event {
-        category: if c.category == "data" {
-            Category::Data
-        } else {
-            Category::Management
-        },
-        read_only: Some(c.read_only),
-        event_source: c.event_source.as_deref(),
-        event_name: Some(&q.event_name),
-        resource_type: c.resource_type.as_deref(),
-        resource_arn: q.resource.as_deref(),
-    }
+    let partition = q
+        .resource
+        .as_deref()
+        .and_then(|a| a.split(':').nth(1))
+        .filter(|p| !p.is_empty())
+        .unwrap_or("aws");
+    let mut e = match c.category.as_str() {
+        "data" => Event::data(
+            c.resource_type.as_deref().unwrap_or_default(),
+            Some(c.read_only),
+            Values::known(q.resource.as_deref()),
+            partition,
+        ),
+        "network_activity" => Event::network(c.event_source.as_deref().unwrap_or_default(), false),
+        _ => Event::management(Some(c.read_only), c.event_source.as_deref()),
+    };
+    e.event_source = Values::known(c.event_source.as_deref());
+    e.error_code = Values::known(q.error_code.as_deref());
+    e.named(&q.event_name)
 }
 
 /// Whether a trail was logging at `t`: Yes, No, or Maybe (status unknown).
@@ -316,7 +418,7 @@ pub fn plan(s: &Snapshot, q: &Question) -> Option<WhyPlan> {
     let t = chosen(s, q, &c)?;
     let bucket = t.s3_bucket_name.clone()?;
     let b = s.bucket(&bucket);
-    let management = c.category != "data";
+    let management = !c.selected_only();
     Some(WhyPlan {
         asking_account: q.account.clone(),
         bucket_owner: b.and_then(|b| b.owner_account_id().map(str::to_string)),
@@ -407,19 +509,23 @@ pub fn parse_event_file(text: &str) -> Result<EventFile, String> {
                 .and_then(|x| x.as_str())
                 .map(str::to_string)
         });
-        let resource = rec
-            .get("resources")
-            .and_then(|r| r.get(0))
-            .and_then(|r| r.get("ARN"))
-            .and_then(|x| x.as_str())
-            .map(str::to_string);
+        let first_resource = |k: &str| {
+            rec.get("resources")
+                .and_then(|r| r.get(0))
+                .and_then(|r| r.get(k))
+                .and_then(|x| x.as_str())
+                .map(str::to_string)
+        };
         return Ok(EventFile {
             event_name: name,
             event_source: s("eventSource"),
             region: s("awsRegion"),
             time,
             account,
-            resource,
+            resource: first_resource("ARN"),
+            category: s("eventCategory"),
+            resource_type: first_resource("type"),
+            error_code: s("errorCode"),
         });
     }
     let name = trimmed
@@ -435,6 +541,9 @@ pub fn parse_event_file(text: &str) -> Result<EventFile, String> {
         time: None,
         account: None,
         resource: None,
+        category: None,
+        resource_type: None,
+        error_code: None,
     })
 }
 
@@ -453,6 +562,12 @@ pub struct EventFile {
     pub account: Option<String>,
     /// First resource ARN.
     pub resource: Option<String>,
+    /// `eventCategory`.
+    pub category: Option<String>,
+    /// `resources[0].type`.
+    pub resource_type: Option<String>,
+    /// `errorCode`.
+    pub error_code: Option<String>,
 }
 
 #[cfg(test)]
@@ -489,6 +604,9 @@ pub fn disagreements(s: &Snapshot) -> Vec<String> {
             event_source: Some(source.into()),
             time: s.finished_at,
             resource: None,
+            category: None,
+            resource_type: None,
+            error_code: None,
             now: s.finished_at + Duration::hours(1),
         };
         let Ok(e) = explain(s, &q, &WhyProbes::offline()) else {

@@ -115,6 +115,9 @@ fn q(name: &str, region: &str, minutes_ago: i64) -> Question {
         event_source: None,
         time: now() - Duration::minutes(minutes_ago),
         resource: None,
+        category: None,
+        resource_type: None,
+        error_code: None,
         now: now(),
     }
 }

@@ -15,16 +15,21 @@ pub const META: CheckMeta = CheckMeta {
 
 /// Run.
 pub fn run(ctx: &Ctx, out: &mut Out) {
-    let need = ctx.policy.retention.cloudwatch_days;
     for t in ctx.trails() {
+        let (need, _) = ctx.strictest(&[t], |e| e.cloudwatch_days, false);
         let Some(arn) = &t.cloud_watch_logs_log_group_arn else {
-            if ctx.policy.require.cloudwatch_logs {
+            let (required, who) = ctx.strictest(&[t], |e| e.cloudwatch_logs, false);
+            if required {
                 out.push(
                     Status::Fail,
                     &t.owner_account_id,
                     &t.home_region,
                     &t.arn,
-                    format!("trail {} does not deliver to CloudWatch Logs", t.name),
+                    format!(
+                        "trail {} does not deliver to CloudWatch Logs{}",
+                        t.name,
+                        ctx.origin(&who, "require.cloudwatch_logs")
+                    ),
                 );
             }
             continue;
@@ -127,7 +132,7 @@ mod tests {
             "not required by default"
         );
         let mut p = Policy::default();
-        p.require.cloudwatch_logs = true;
+        p.require.cloudwatch_logs = Some(true);
         assert_eq!(
             run_one_with("cloudwatch_logs", &healthy(), &p)[0].status,
             Status::Fail

@@ -18,7 +18,6 @@ type Group = ((String, String), Vec<String>, Vec<String>);
 
 /// Run: one finding per account and bucket, naming the regions.
 pub fn run(ctx: &Ctx, out: &mut Out) {
-    let limit = chrono::Duration::hours(ctx.policy.delivery.stale_hours);
     let mut groups: Vec<Group> = Vec::new();
     for p in &ctx.snapshot.delivery_probes {
         let key = (p.account_id.clone(), p.bucket.clone());
@@ -29,6 +28,7 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
                 groups.len() - 1
             }
         };
+        let limit = chrono::Duration::hours(ctx.req(&p.account_id).stale_hours);
         let newest = [&p.newest_log, &p.newest_digest];
         if let Some(reason) = newest.iter().find_map(|f| f.unknown_reason()) {
             groups[idx].2.push(format!("{}: {reason}", p.region));
@@ -60,7 +60,7 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
                 &resource,
                 format!(
                 "no log or digest file newer than {} h for account {account} in {} region(s): {}",
-                ctx.policy.delivery.stale_hours, stale.len(), stale.join(", ")
+                ctx.req(&account).stale_hours, stale.len(), stale.join(", ")
             ),
             );
         }

@@ -16,20 +16,25 @@ pub const META: CheckMeta = CheckMeta {
 /// a trail that was seen; trails in accounts that could not be entered are
 /// reported by `permission_gap`.
 pub fn run(ctx: &Ctx, out: &mut Out) {
-    if !ctx.policy.require.log_file_validation {
-        return;
-    }
     for t in ctx
         .trails()
         .iter()
         .filter(|t| !t.log_file_validation_enabled)
     {
+        let (required, who) = ctx.strictest(&[t], |e| e.log_file_validation, false);
+        if !required {
+            continue;
+        }
         out.push(
             Status::Fail,
             &t.owner_account_id,
             &t.home_region,
             &t.arn,
-            format!("trail {} has log file validation off", t.name),
+            format!(
+                "trail {} has log file validation off{}",
+                t.name,
+                ctx.origin(&who, "require.log_file_validation")
+            ),
         );
     }
 }
@@ -47,7 +52,7 @@ mod tests {
         s.trails[0].log_file_validation_enabled = false;
         assert_eq!(run_one("log_validation_off", &s)[0].status, Status::Fail);
         let mut p = Policy::default();
-        p.require.log_file_validation = false;
+        p.require.log_file_validation = Some(false);
         assert!(run_one_with("log_validation_off", &s, &p).is_empty());
         // Unknown: an account whose role failed has no trails to judge; the
         // account shows up as unknown in permission_gap, not as a pass here.

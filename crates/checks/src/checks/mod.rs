@@ -31,6 +31,7 @@ mod kms_rotation_off;
 mod log_validation_off;
 mod logs_need_restore;
 mod management_events_incomplete;
+mod network_events_missing;
 mod no_multi_region_trail;
 mod not_kms_encrypted;
 mod org_trail_not_reaching_members;
@@ -83,6 +84,7 @@ catalogue!(
     delivery_stale,
     management_events_incomplete,
     data_events_missing,
+    network_events_missing,
     insights_off,
     retention_short,
     logs_need_restore,
@@ -115,13 +117,81 @@ pub struct Ctx<'a> {
     pub snapshot: &'a Snapshot,
     /// The policy.
     pub policy: &'a Policy,
+    /// The policy resolved per account.
+    pub requirements: &'a crate::Requirements,
     /// The coverage matrix.
     pub coverage: &'a Coverage,
+    /// The answers for the resources the policy names.
+    pub resources: &'a [crate::ResourceCell],
     /// "Now": the snapshot's end time.
     pub now: DateTime<Utc>,
 }
 
 impl<'a> Ctx<'a> {
+    /// The requirements of one account.
+    pub fn req(&self, account: &str) -> &'a crate::policy::Effective {
+        self.requirements.of(account)
+    }
+
+    /// The accounts whose logs a trail holds: every account of the
+    /// organization for an organization trail, else its owner.
+    pub fn trail_accounts(&self, t: &Trail) -> Vec<&'a str> {
+        if t.is_organization_trail && self.snapshot.organization.is_some() {
+            self.snapshot
+                .accounts
+                .iter()
+                .map(|a| a.id.as_str())
+                .collect()
+        } else {
+            vec![self
+                .snapshot
+                .accounts
+                .iter()
+                .find(|a| a.id == t.owner_account_id)
+                .map_or("", |a| a.id.as_str())]
+        }
+    }
+
+    /// The strictest requirement among the accounts whose logs `trails`
+    /// hold: the largest (or smallest, with `min`) value of `key` and the
+    /// account that asks it.
+    pub fn strictest<T: Ord + Copy>(
+        &self,
+        trails: &[&Trail],
+        value: impl Fn(&crate::policy::Effective) -> T,
+        min: bool,
+    ) -> (T, String) {
+        let mut best: Option<(T, String)> = None;
+        for t in trails {
+            for a in self.trail_accounts(t) {
+                let v = value(self.req(a));
+                let better = match &best {
+                    None => true,
+                    Some((b, _)) => {
+                        if min {
+                            v < *b
+                        } else {
+                            v > *b
+                        }
+                    }
+                };
+                if better {
+                    best = Some((v, a.to_string()));
+                }
+            }
+        }
+        best.unwrap_or_else(|| (value(self.requirements.of("")), String::new()))
+    }
+
+    /// Where an account's value of `key` came from (for messages): empty
+    /// when it is the default or the top level.
+    pub fn origin(&self, account: &str, key: &str) -> String {
+        match self.req(account).origins.get(key) {
+            Some(o) if o.starts_with("[[scope]]") => format!(" ({o}, account {account})"),
+            _ => String::new(),
+        }
+    }
+
     /// Cells of one class.
     pub fn cells(&self, class: EventClass) -> impl Iterator<Item = Cell<'a>> + 'a {
         self.coverage.of_class(class)
@@ -298,11 +368,15 @@ pub(crate) fn run_one(id: &str, s: &Snapshot) -> Vec<Finding> {
 /// Test helper with a policy.
 #[cfg(test)]
 pub(crate) fn run_one_with(id: &str, s: &Snapshot, policy: &Policy) -> Vec<Finding> {
-    let coverage = crate::coverage::matrix(s);
+    let requirements = crate::Requirements::resolve(policy, s);
+    let coverage = crate::coverage::matrix_with(s, &requirements.classes());
+    let resources = crate::requirements::resource_matrix(s, &requirements);
     let ctx = Ctx {
         snapshot: s,
         policy,
+        requirements: &requirements,
         coverage: &coverage,
+        resources: &resources,
         now: s.finished_at,
     };
     run_check(find(id).expect("known check"), &ctx)

@@ -14,16 +14,21 @@ pub const META: CheckMeta = CheckMeta {
 
 /// Run. Never unknown: the setting comes with the trail listing.
 pub fn run(ctx: &Ctx, out: &mut Out) {
-    if !ctx.policy.require.kms {
-        return;
-    }
     for t in ctx.trails().iter().filter(|t| t.kms_key_id.is_none()) {
+        let (required, who) = ctx.strictest(&[t], |e| e.kms, false);
+        if !required {
+            continue;
+        }
         out.push(
             Status::Fail,
             &t.owner_account_id,
             &t.home_region,
             &t.arn,
-            format!("trail {} does not encrypt log files with SSE-KMS", t.name),
+            format!(
+                "trail {} does not encrypt log files with SSE-KMS{}",
+                t.name,
+                ctx.origin(&who, "require.kms")
+            ),
         );
     }
 }

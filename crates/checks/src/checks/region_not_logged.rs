@@ -1,7 +1,6 @@
 //! An account-region where no recording trail captures management write events.
 
 use super::*;
-use trailaudit_model::regions::glob_match;
 
 use crate::coverage::State;
 
@@ -21,11 +20,7 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
         if !ctx.accessed(c.account_id) {
             continue; // reported once by permission_gap / account_suspended
         }
-        let required = ctx
-            .policy
-            .required_regions
-            .iter()
-            .any(|p| glob_match(p, c.region));
+        let required = ctx.req(c.account_id).region_required(c.region);
         let sev = if required {
             out.severity
         } else {

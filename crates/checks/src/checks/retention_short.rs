@@ -16,8 +16,8 @@ pub const META: CheckMeta = CheckMeta {
 
 /// Run.
 pub fn run(ctx: &Ctx, out: &mut Out) {
-    let need = ctx.policy.retention.days;
     for (bucket, root, trails) in ctx.destinations() {
+        let (need, who) = ctx.strictest(&trails, |e| e.retention_days, false);
         let account = ctx.bucket_account(bucket, &trails);
         let Some(b) = ctx.snapshot.bucket(bucket) else {
             continue;
@@ -72,8 +72,9 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
                 b.region.value().map(String::as_str).unwrap_or(""),
                 &resource,
                 format!(
-                    "{} (policy requires {need} days) for logs of {}",
+                    "{} (policy requires {need} days{}) for logs of {}",
                     problems.join("; "),
+                    ctx.origin(&who, "retention.days"),
                     trails
                         .iter()
                         .map(|t| t.name.as_str())
