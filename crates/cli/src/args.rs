@@ -64,6 +64,14 @@ pub enum Command {
     /// Print the least-privilege IAM policies the audit needs (derived from the
     /// allowlist of operations the tool may send) and the audit role's trust policy.
     Policy(PolicyArgs),
+    /// Print the requirements the policy (audit.toml) sets for one account,
+    /// and the section each one comes from (default, top level, or a
+    /// [[scope]] for its OU or id).
+    PolicyExplain(PolicyExplainArgs),
+    /// List the event classes the coverage matrix and the policy know: the
+    /// management classes, data events of every resource type, network
+    /// activity events.
+    Classes,
     /// Explain why an event cannot be found in the CloudTrail logs, and where
     /// it should be. The global --region is the region the event happened in
     /// (or where you looked for it).
@@ -168,6 +176,21 @@ pub struct ReportArgs {
     /// The shared analysis options.
     #[command(flatten)]
     pub analysis: AnalysisArgs,
+}
+
+/// `audit policy-explain`.
+#[derive(Debug, Args)]
+pub struct PolicyExplainArgs {
+    /// The account (12 digits).
+    #[arg(long, value_name = "ID")]
+    pub account: String,
+    /// Audit policy file (default: ./audit.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// The snapshot that tells the account's OU (default: the newest
+    /// reports/*/snapshot.json).
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
 }
 
 /// `audit checks`.

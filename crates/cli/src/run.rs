@@ -25,6 +25,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report(r) => report(&cli.global, r),
         Command::Checks(c) => checks(c),
         Command::Why(w) => crate::why::run(&cli.global, w),
+        Command::PolicyExplain(p) => policy_explain(p),
+        Command::Classes => {
+            print!("{}", classes());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Policy(p) => {
             if p.trusted_account != "MANAGEMENT_ACCOUNT_ID" && !is_account_id(&p.trusted_account) {
                 bail!(
@@ -47,16 +52,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 /// The policy, severity threshold and exit behaviour, checked.
 struct Analysis {
     policy: Policy,
+    policy_file: String,
     fail_on: Severity,
     exit_zero: bool,
 }
 
-fn analysis(a: &AnalysisArgs) -> Result<Analysis> {
-    let path = match &a.policy {
+/// The policy file given, else `./audit.toml` when it exists: the policy and its name.
+fn load_policy(given: Option<&PathBuf>) -> Result<(Policy, String)> {
+    let path = match given {
         Some(p) => Some(p.clone()),
         None => Some(PathBuf::from("audit.toml")).filter(|p| p.exists()),
     };
-    let policy = match path {
+    Ok(match path {
         Some(p) => {
             let text = std::fs::read_to_string(&p).with_context(|| {
                 format!(
@@ -64,13 +71,22 @@ fn analysis(a: &AnalysisArgs) -> Result<Analysis> {
                     p.display()
                 )
             })?;
-            Policy::parse(&text, &p.display().to_string())
-                .map_err(|e| anyhow::anyhow!("invalid policy: {e}"))?
+            let name = p.display().to_string();
+            (
+                Policy::parse(&text, &name)
+                    .map_err(|e| anyhow::anyhow!("invalid policy: {e}"))?,
+                name,
+            )
         }
-        None => Policy::default(),
-    };
+        None => (Policy::default(), "(no policy file: defaults)".to_string()),
+    })
+}
+
+fn analysis(a: &AnalysisArgs) -> Result<Analysis> {
+    let (policy, policy_file) = load_policy(a.policy.as_ref())?;
     Ok(Analysis {
         policy,
+        policy_file,
         fail_on: Severity::parse(&a.fail_on).expect("clap restricts the values"),
         exit_zero: a.exit_zero,
     })
@@ -196,6 +212,9 @@ fn analyse_and_report(
     out_dir: &Path,
     written: &mut Vec<PathBuf>,
 ) -> Result<ExitCode> {
+    an.policy
+        .check_scopes(snapshot, &an.policy_file)
+        .map_err(|e| anyhow::anyhow!("invalid policy: {e}"))?;
     let evaluation: Evaluation = trailaudit_checks::evaluate(snapshot, &an.policy);
     let changes: Option<Changes> =
         previous.map(|p| trailaudit_report::diff::compare_with(p, snapshot, &evaluation));
@@ -236,6 +255,138 @@ fn analyse_and_report(
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn policy_explain(p: &crate::args::PolicyExplainArgs) -> Result<ExitCode> {
+    if !is_account_id(&p.account) {
+        bail!(
+            "--account: `{}` is not an AWS account id (12 digits, for example 123456789012)",
+            p.account
+        );
+    }
+    let (policy, file) = load_policy(p.policy.as_ref())?;
+    let snapshot = match &p.snapshot {
+        Some(s) => load_snapshot(s)?,
+        None => newest_snapshot().context(
+            "no snapshot under reports/ tells the account's OU: give --snapshot FILE (a snapshot.json written by `audit org`)",
+        )?,
+    };
+    policy
+        .check_scopes(&snapshot, &file)
+        .map_err(|e| anyhow::anyhow!("invalid policy: {e}"))?;
+    let account = snapshot.account(&p.account).with_context(|| {
+        format!(
+            "account {} is not in the snapshot (it has {} accounts); give --snapshot of a run that audited it",
+            p.account,
+            snapshot.accounts.len()
+        )
+    })?;
+    let eff = policy.resolve(Some(account), &snapshot);
+    println!(
+        "Requirements of account {} ({}, {})
+policy: {file}
+",
+        account.id,
+        account.name,
+        if account.ou_path.is_empty() {
+            "no OU"
+        } else {
+            &account.ou_path
+        }
+    );
+    let applying: Vec<String> = policy
+        .scope
+        .iter()
+        .filter(|s| s.applies(account, &snapshot))
+        .map(|s| s.label())
+        .collect();
+    println!(
+        "scopes that apply, in order (later ones win): {}
+",
+        if applying.is_empty() {
+            "none".to_string()
+        } else {
+            applying.join("; ")
+        }
+    );
+    println!("{:<30} {:<44} from", "key", "value");
+    for key in trailaudit_checks::policy::KEYS {
+        println!(
+            "{:<30} {:<44} {}",
+            key,
+            eff.show(key),
+            eff.origins.get(key).map(String::as_str).unwrap_or("default")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The newest `reports/*/snapshot.json`.
+fn newest_snapshot() -> Option<Snapshot> {
+    let mut best: Option<(PathBuf, SnapshotHead)> = None;
+    for entry in std::fs::read_dir("reports").ok()?.flatten() {
+        let candidate = entry.path().join("snapshot.json");
+        let Some(head) = std::fs::read(&candidate)
+            .ok()
+            .and_then(|b| SnapshotHead::from_slice(&b))
+        else {
+            continue;
+        };
+        if best
+            .as_ref()
+            .is_none_or(|(_, b)| head.finished_at > b.finished_at)
+        {
+            best = Some((candidate, head));
+        }
+    }
+    best.and_then(|(p, _)| load_snapshot(&p).ok())
+}
+
+/// `audit classes`: every class name the matrix and the policy accept.
+fn classes() -> String {
+    use trailaudit_checks::events::{short_name, Kinds, DATA_TYPES, NETWORK_SOURCES};
+    let mut o = String::from("Management and other classes (always in the matrix):
+");
+    for c in trailaudit_checks::EventClass::ALL {
+        o.push_str(&format!("  {:<38} {}
+", c.as_str(), c.describe()));
+    }
+    o.push_str("\nData events (in audit.toml: [data_events] types = [\"NAME\"] or the resource type; add _read / _write for one kind):\n");
+    for d in DATA_TYPES {
+        let name = format!("{}_data", short_name(d.resource_type));
+        o.push_str(&format!(
+            "  {:<38} {}{}{}
+",
+            name,
+            d.resource_type,
+            if d.basic {
+                " (basic or advanced selectors)"
+            } else {
+                ""
+            },
+            if d.kinds == Kinds::WriteOnly {
+                " (write events only)"
+            } else {
+                ""
+            }
+        ));
+    }
+    o.push_str("  (any other AWS::Service::Resource type is accepted as well)
+");
+    o.push_str("\nNetwork activity events (in audit.toml: [network_activity] sources = [\"SERVICE\"], vpce_denied = [\"SERVICE\"]):\n");
+    for s in NETWORK_SOURCES {
+        let svc = s.trim_end_matches(".amazonaws.com").replace('-', "_");
+        o.push_str(&format!(
+            "  {:<38} every network activity event of {s}
+  {:<38} only those a VPC endpoint policy denied
+",
+            format!("network_{svc}"),
+            format!("network_{svc}_vpce_denied")
+        ));
+    }
+    o.push_str("  (any other SERVICE.amazonaws.com is accepted as well)
+");
+    o
 }
 
 fn checks(c: &ChecksArgs) -> Result<ExitCode> {

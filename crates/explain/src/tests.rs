@@ -415,3 +415,100 @@ fn org_and_why_agree_on_every_cell_of_demo() {
     assert!(cells > 100, "{cells}");
     assert_eq!(disagreements(&s), Vec::<String>::new());
 }
+
+fn with_selectors(fields: &[&[(&str, &str)]]) -> Snapshot {
+    let mut s = snapshot();
+    s.trails[0].selectors = Fact::Collected {
+        value: Selectors::Advanced(
+            fields
+                .iter()
+                .map(|f| AdvancedSelector {
+                    name: None,
+                    field_selectors: f
+                        .iter()
+                        .map(|(k, v)| FieldSelector {
+                            field: k.to_string(),
+                            equals: vec![v.to_string()],
+                            ..Default::default()
+                        })
+                        .collect(),
+                })
+                .collect(),
+        ),
+    };
+    s
+}
+
+#[test]
+fn data_events_of_every_type_are_classified_and_walked() {
+    // DynamoDB by its event name; a Bedrock agent only by its resource type.
+    let c = classify(&q("PutItem", "eu-west-1", 60)).unwrap();
+    assert_eq!(
+        (c.category.as_str(), c.read_only, c.resource_type.as_deref()),
+        ("data", false, Some("AWS::DynamoDB::Table"))
+    );
+    let mut bedrock = q("InvokeAgent", "eu-west-1", 60);
+    bedrock.resource_type = Some("AWS::Bedrock::AgentAlias".into());
+    let c = classify(&bedrock).unwrap();
+    assert_eq!(c.event_source.as_deref(), Some("bedrock.amazonaws.com"));
+    assert!(c.selected_only() && c.known);
+    let mut unknown_type = q("Frobnicate", "eu-west-1", 60);
+    unknown_type.category = Some("Data".into());
+    assert!(classify(&unknown_type).unwrap_err().contains("--resource-type"));
+    unknown_type.resource_type = Some("AWS::NewThing::Widget".into());
+    assert_eq!(classify(&unknown_type).unwrap().category, "data");
+
+    // Management only: not selected, and the fix names the type.
+    let s = snapshot();
+    let e = explain(&s, &q("PutItem", "eu-west-1", 60), &WhyProbes::offline()).unwrap();
+    assert_eq!(e.verdict.cause, Cause::NotSelected, "{e:#?}");
+    assert!(e.commands[0].contains("AWS::DynamoDB::Table"), "{:?}", e.commands);
+    // Tables selected: selected.
+    let s = with_selectors(&[
+        &[("eventCategory", "Management")],
+        &[("eventCategory", "Data"), ("resources.type", "AWS::DynamoDB::Table")],
+    ]);
+    let e = explain(&s, &q("PutItem", "eu-west-1", 60), &WhyProbes::offline()).unwrap();
+    assert_eq!(result(&e, Cause::NotSelected), Outcome::DoesNotHold, "{e:#?}");
+}
+
+#[test]
+fn network_activity_events_are_classified_and_walked() {
+    let rec = r#"{"eventName":"Decrypt","eventSource":"kms.amazonaws.com","eventCategory":"NetworkActivity","errorCode":"VpceAccessDenied","awsRegion":"eu-west-1","eventTime":"2026-11-20T11:00:00Z","recipientAccountId":"222222222222"}"#;
+    let f = parse_event_file(rec).unwrap();
+    assert_eq!(f.category.as_deref(), Some("NetworkActivity"));
+    assert_eq!(f.error_code.as_deref(), Some("VpceAccessDenied"));
+    let mut nq = q("Decrypt", "eu-west-1", 60);
+    nq.event_source = f.event_source.clone();
+    nq.category = f.category.clone();
+    nq.error_code = f.error_code.clone();
+    let c = classify(&nq).unwrap();
+    assert_eq!(c.category, "network_activity");
+    assert_eq!(c.record_region, "eu-west-1");
+    let mut no_source = nq.clone();
+    no_source.event_source = None;
+    assert!(classify(&no_source).unwrap_err().contains("--event-source"));
+
+    // Default selectors: not selected, with the network selector as the fix.
+    let e = explain(&snapshot(), &nq, &WhyProbes::offline()).unwrap();
+    assert_eq!(e.verdict.cause, Cause::NotSelected, "{e:#?}");
+    assert!(e.commands[0].contains("NetworkActivity"), "{:?}", e.commands);
+    assert!(e.event_history.contains("never in the event history"));
+    // Denials of KMS selected: this (denied) event is selected.
+    let denials = with_selectors(&[
+        &[("eventCategory", "Management")],
+        &[
+            ("eventCategory", "NetworkActivity"),
+            ("eventSource", "kms.amazonaws.com"),
+            ("errorCode", "VpceAccessDenied"),
+        ],
+    ]);
+    let e = explain(&denials, &nq, &WhyProbes::offline()).unwrap();
+    assert_eq!(result(&e, Cause::NotSelected), Outcome::DoesNotHold, "{e:#?}");
+    // An allowed call is not a denial: not selected.
+    let mut allowed = nq.clone();
+    allowed.error_code = None;
+    allowed.category = Some("network".into());
+    let e = explain(&denials, &allowed, &WhyProbes::offline()).unwrap();
+    assert_ne!(result(&e, Cause::NotSelected), Outcome::DoesNotHold, "{e:#?}");
+}

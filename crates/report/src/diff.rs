@@ -77,7 +77,7 @@ fn r(f: &Finding) -> FindingRef {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Previous {
     collected_at: String,
-    covered_pct: Vec<f64>,
+    covered_pct: Vec<(EventClass, f64)>,
     open: Vec<FindingRef>,
     accounts: Vec<String>,
 }
@@ -87,9 +87,11 @@ impl Previous {
     pub fn of(prev: &Snapshot, prev_eval: &Evaluation) -> Previous {
         Previous {
             collected_at: prev.finished_at.to_rfc3339(),
-            covered_pct: EventClass::ALL
+            covered_pct: prev_eval
+                .coverage
+                .classes()
                 .iter()
-                .map(|c| class_summary(&prev_eval.coverage, *c).covered_pct)
+                .map(|c| (*c, class_summary(&prev_eval.coverage, *c).covered_pct))
                 .collect(),
             open: open(prev_eval).into_iter().map(r).collect(),
             accounts: prev.accounts.iter().map(|a| a.id.clone()).collect(),
@@ -145,9 +147,12 @@ pub fn compare_with(prev: &Previous, cur: &Snapshot, cur_eval: &Evaluation) -> C
     let now: HashSet<&String> = cur.accounts.iter().map(|a| &a.id).collect();
     Changes {
         previous_collected_at: prev.collected_at.clone(),
-        coverage: EventClass::ALL
+        // Classes both runs have (a class required only this month has no
+        // figure to compare with).
+        coverage: prev
+            .covered_pct
             .iter()
-            .zip(&prev.covered_pct)
+            .filter(|(c, _)| cur_eval.coverage.classes().contains(c))
             .map(|(c, before_pct)| ClassChange {
                 class: c.as_str().to_string(),
                 before_pct: *before_pct,

@@ -81,6 +81,10 @@ pub struct Report {
     pub checks: BTreeMap<String, CheckInfo>,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
+    /// One row per required resource and region (`[data_events] resources`
+    /// in the policy): which sources record its data events.
+    #[serde(default)]
+    pub resources: Vec<trailaudit_checks::ResourceCell>,
     /// Changes since the previous run (null without one).
     pub changes: Option<Changes>,
 }
@@ -247,6 +251,14 @@ pub fn write(i: &crate::Inputs, w: &mut dyn Write) -> io::Result<()> {
         }
         w.write_all(b"\n")?;
         json(w, f)?;
+    }
+    w.write_all(b"],\n\"resources\":[")?;
+    for (k, r) in e.resources.iter().enumerate() {
+        if k > 0 {
+            w.write_all(b",")?;
+        }
+        w.write_all(b"\n")?;
+        json(w, r)?;
     }
     w.write_all(b"],\n\"changes\":")?;
     json(w, &i.changes)?;

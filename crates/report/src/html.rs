@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
-use trailaudit_checks::{EventClass, Finding, Severity, State, Status};
+use trailaudit_checks::{Finding, Severity, State, Status};
 
 use crate::{esc, summary, Inputs};
 
@@ -132,6 +132,47 @@ pub fn render(i: &Inputs) -> String {
         }
     }
 
+    // Required resources.
+    if !e.resources.is_empty() {
+        let open: Vec<_> = e
+            .resources
+            .iter()
+            .filter(|r| r.state != State::Covered)
+            .collect();
+        let _ = write!(
+            o,
+            "<h2 id=\"resources\">Required resources</h2><p>{} of {} required resource-regions are covered; resources.csv has every row.</p>",
+            e.resources.len() - open.len(),
+            e.resources.len()
+        );
+        if !open.is_empty() {
+            o.push_str("<table><tr><th>account</th><th>region</th><th>resource</th><th>events</th><th>state</th><th>recorded by</th><th>why</th></tr>");
+            for r in open.iter().take(LIST_LIMIT) {
+                let _ = write!(
+                    o,
+                    "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{} {}</td><td><span class=\"{} sw\"></span> {}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&r.account_id),
+                    esc(&r.region),
+                    esc(&r.resource),
+                    esc(&r.resource_type),
+                    esc(&r.access),
+                    code(r.state),
+                    r.state.as_str(),
+                    esc(&r.sources.join(", ")),
+                    esc(&r.reason)
+                );
+            }
+            o.push_str("</table>");
+            if open.len() > LIST_LIMIT {
+                let _ = write!(
+                    o,
+                    "<p class=\"muted\">{} more in resources.csv.</p>",
+                    open.len() - LIST_LIMIT
+                );
+            }
+        }
+    }
+
     // Changes.
     if let Some(c) = i.changes {
         let _ = write!(o, "<h2>Changes since {}</h2><table><tr><th>event class</th><th class=n>before</th><th class=n>now</th></tr>", esc(&c.previous_collected_at));
@@ -210,9 +251,10 @@ fn heatmap(o: &mut String, i: &Inputs) {
             ous.push(ou);
             ous.len() - 1
         });
-        let mut per_class: Vec<Vec<(usize, State)>> = vec![Vec::new(); EventClass::ALL.len()];
+        let mut per_class: Vec<Vec<(usize, State)>> = vec![Vec::new(); cov.classes().len()];
         for c in cov.of_account_at(k) {
-            let cls = EventClass::ALL
+            let cls = cov
+                .classes()
                 .iter()
                 .position(|x| *x == c.class)
                 .unwrap_or(0);
@@ -235,7 +277,7 @@ fn heatmap(o: &mut String, i: &Inputs) {
     }
     let data = HeatmapData {
         regions,
-        classes: EventClass::ALL.iter().map(|c| c.as_str()).collect(),
+        classes: cov.classes().iter().map(|c| c.as_str()).collect(),
         ous,
         patterns,
         accounts,
@@ -245,7 +287,7 @@ fn heatmap(o: &mut String, i: &Inputs) {
         .replace("</", "<\\/");
     o.push_str("<h2 id=\"heatmap\">Heatmap: OU x region</h2>");
     o.push_str("<p><label>Event class <select id=\"hm-class\">");
-    for c in EventClass::ALL {
+    for c in cov.classes() {
         let _ = write!(o, "<option value=\"{0}\">{0}</option>", c.as_str());
     }
     o.push_str("</select></label> <span class=\"C sw\"></span> covered <span class=\"P sw\"></span> partial <span class=\"G sw\"></span> gap <span class=\"U sw\"></span> unknown <span class=\"N sw\"></span> not enabled. A cell shows how many of the OU's accounts are not covered there (its colour: the worst state among them). Click an OU to list its accounts that are not fully covered.</p>");

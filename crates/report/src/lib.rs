@@ -86,7 +86,9 @@ pub struct Summary {
 
 /// Headline numbers of an evaluation.
 pub fn summary(s: &Snapshot, e: &Evaluation) -> Summary {
-    let coverage = EventClass::ALL
+    let coverage = e
+        .coverage
+        .classes()
         .iter()
         .map(|c| class_summary(&e.coverage, *c))
         .collect();
@@ -164,6 +166,7 @@ pub const REPORTS: &[(&str, Writer)] = &[
     ("coverage.csv", |i, w| {
         write_coverage_csv(i.snapshot, i.evaluation, w)
     }),
+    ("resources.csv", |i, w| write_resources_csv(i.evaluation, w)),
     ("report.json", format::write),
     ("report.md", markdown::write),
     ("report.html", |i, w| {
@@ -272,6 +275,36 @@ pub fn write_coverage_csv(s: &Snapshot, e: &Evaluation, w: &mut dyn Write) -> io
     w.flush()
 }
 
+/// `resources.csv`: one row per required resource and region (the
+/// policy's `[data_events] resources`), with the sources that record its
+/// data events; only the header when the policy names none.
+pub fn write_resources_csv(e: &Evaluation, w: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(w);
+    w.write_record([
+        "account_id",
+        "region",
+        "resource",
+        "resource_type",
+        "access",
+        "state",
+        "sources",
+        "reason",
+    ])?;
+    for r in &e.resources {
+        w.write_record([
+            r.account_id.as_str(),
+            &r.region,
+            &r.resource,
+            &r.resource_type,
+            &r.access,
+            r.state.as_str(),
+            &r.sources.join(";"),
+            &r.reason,
+        ])?;
+    }
+    w.flush()
+}
+
 /// The short table printed at the end of a run.
 pub fn terminal_summary(s: &Snapshot, e: &Evaluation, changes: Option<&Changes>) -> String {
     let sum = summary(s, e);
@@ -288,13 +321,20 @@ pub fn terminal_summary(s: &Snapshot, e: &Evaluation, changes: Option<&Changes>)
             " — INCOMPLETE (interrupted)"
         }
     ));
+    let wide = sum
+        .coverage
+        .iter()
+        .map(|c| c.class.len())
+        .max()
+        .unwrap_or(0)
+        .max(18);
     out.push_str(&format!(
-        "{:<18} {:>9} {:>8} {:>6} {:>8} {:>12}\n",
+        "{:<wide$} {:>9} {:>8} {:>6} {:>8} {:>12}\n",
         "event class", "covered", "partial", "gap", "unknown", "not enabled"
     ));
     for c in &sum.coverage {
         out.push_str(&format!(
-            "{:<18} {:>8.1}% {:>8} {:>6} {:>8} {:>12}\n",
+            "{:<wide$} {:>8.1}% {:>8} {:>6} {:>8} {:>12}\n",
             c.class, c.covered_pct, c.partial, c.gap, c.unknown, c.not_enabled
         ));
     }

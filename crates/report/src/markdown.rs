@@ -119,6 +119,38 @@ pub fn write(i: &Inputs, w: &mut dyn Write) -> io::Result<()> {
         more(w, gaps.len(), "permission gaps and collection errors")?;
     }
 
+    if !e.resources.is_empty() {
+        let open: Vec<_> = e
+            .resources
+            .iter()
+            .filter(|r| r.state != trailaudit_checks::State::Covered)
+            .collect();
+        write!(
+            w,
+            "\n## Required resources\n\n{} of {} required resource-regions are covered (the policy's `[data_events] resources`; every row in resources.csv).\n\n",
+            e.resources.len() - open.len(),
+            e.resources.len()
+        )?;
+        if !open.is_empty() {
+            w.write_all(b"| account | region | resource | events | state | recorded by | why |\n|---|---|---|---|---|---|---|\n")?;
+            for r in open.iter().take(LIST_LIMIT) {
+                writeln!(
+                    w,
+                    "| {} | {} | `{}` | {} {} | {} | {} | {} |",
+                    r.account_id,
+                    r.region,
+                    cell(&r.resource),
+                    r.resource_type,
+                    r.access,
+                    r.state.as_str(),
+                    cell(&r.sources.join(", ")),
+                    cell(&r.reason)
+                )?;
+            }
+            more(w, open.len(), "uncovered resources")?;
+        }
+    }
+
     w.write_all(b"\n## Findings\n\n| severity | status | account | region | check | resource | finding |\n|---|---|---|---|---|---|---|\n")?;
     let open: Vec<_> = e
         .findings
