@@ -73,8 +73,7 @@ fn load_policy(given: Option<&PathBuf>) -> Result<(Policy, String)> {
             })?;
             let name = p.display().to_string();
             (
-                Policy::parse(&text, &name)
-                    .map_err(|e| anyhow::anyhow!("invalid policy: {e}"))?,
+                Policy::parse(&text, &name).map_err(|e| anyhow::anyhow!("invalid policy: {e}"))?,
                 name,
             )
         }
@@ -315,7 +314,10 @@ policy: {file}
             "{:<30} {:<44} {}",
             key,
             eff.show(key),
-            eff.origins.get(key).map(String::as_str).unwrap_or("default")
+            eff.origins
+                .get(key)
+                .map(String::as_str)
+                .unwrap_or("default")
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -345,11 +347,17 @@ fn newest_snapshot() -> Option<Snapshot> {
 /// `audit classes`: every class name the matrix and the policy accept.
 fn classes() -> String {
     use trailaudit_checks::events::{short_name, Kinds, DATA_TYPES, NETWORK_SOURCES};
-    let mut o = String::from("Management and other classes (always in the matrix):
-");
+    let mut o = String::from(
+        "Management and other classes (always in the matrix):
+",
+    );
     for c in trailaudit_checks::EventClass::ALL {
-        o.push_str(&format!("  {:<38} {}
-", c.as_str(), c.describe()));
+        o.push_str(&format!(
+            "  {:<38} {}
+",
+            c.as_str(),
+            c.describe()
+        ));
     }
     o.push_str("\nData events (in audit.toml: [data_events] types = [\"NAME\"] or the resource type; add _read / _write for one kind):\n");
     for d in DATA_TYPES {
@@ -371,8 +379,10 @@ fn classes() -> String {
             }
         ));
     }
-    o.push_str("  (any other AWS::Service::Resource type is accepted as well)
-");
+    o.push_str(
+        "  (any other AWS::Service::Resource type is accepted as well)
+",
+    );
     o.push_str("\nNetwork activity events (in audit.toml: [network_activity] sources = [\"SERVICE\"], vpce_denied = [\"SERVICE\"]):\n");
     for s in NETWORK_SOURCES {
         let svc = s.trim_end_matches(".amazonaws.com").replace('-', "_");
@@ -384,8 +394,10 @@ fn classes() -> String {
             format!("network_{svc}_vpce_denied")
         ));
     }
-    o.push_str("  (any other SERVICE.amazonaws.com is accepted as well)
-");
+    o.push_str(
+        "  (any other SERVICE.amazonaws.com is accepted as well)
+",
+    );
     o
 }
 

@@ -454,7 +454,9 @@ fn data_events_of_every_type_are_classified_and_walked() {
     assert!(c.selected_only() && c.known);
     let mut unknown_type = q("Frobnicate", "eu-west-1", 60);
     unknown_type.category = Some("Data".into());
-    assert!(classify(&unknown_type).unwrap_err().contains("--resource-type"));
+    assert!(classify(&unknown_type)
+        .unwrap_err()
+        .contains("--resource-type"));
     unknown_type.resource_type = Some("AWS::NewThing::Widget".into());
     assert_eq!(classify(&unknown_type).unwrap().category, "data");
 
@@ -462,14 +464,25 @@ fn data_events_of_every_type_are_classified_and_walked() {
     let s = snapshot();
     let e = explain(&s, &q("PutItem", "eu-west-1", 60), &WhyProbes::offline()).unwrap();
     assert_eq!(e.verdict.cause, Cause::NotSelected, "{e:#?}");
-    assert!(e.commands[0].contains("AWS::DynamoDB::Table"), "{:?}", e.commands);
+    assert!(
+        e.commands[0].contains("AWS::DynamoDB::Table"),
+        "{:?}",
+        e.commands
+    );
     // Tables selected: selected.
     let s = with_selectors(&[
         &[("eventCategory", "Management")],
-        &[("eventCategory", "Data"), ("resources.type", "AWS::DynamoDB::Table")],
+        &[
+            ("eventCategory", "Data"),
+            ("resources.type", "AWS::DynamoDB::Table"),
+        ],
     ]);
     let e = explain(&s, &q("PutItem", "eu-west-1", 60), &WhyProbes::offline()).unwrap();
-    assert_eq!(result(&e, Cause::NotSelected), Outcome::DoesNotHold, "{e:#?}");
+    assert_eq!(
+        result(&e, Cause::NotSelected),
+        Outcome::DoesNotHold,
+        "{e:#?}"
+    );
 }
 
 #[test]
@@ -492,7 +505,11 @@ fn network_activity_events_are_classified_and_walked() {
     // Default selectors: not selected, with the network selector as the fix.
     let e = explain(&snapshot(), &nq, &WhyProbes::offline()).unwrap();
     assert_eq!(e.verdict.cause, Cause::NotSelected, "{e:#?}");
-    assert!(e.commands[0].contains("NetworkActivity"), "{:?}", e.commands);
+    assert!(
+        e.commands[0].contains("NetworkActivity"),
+        "{:?}",
+        e.commands
+    );
     assert!(e.event_history.contains("never in the event history"));
     // Denials of KMS selected: this (denied) event is selected.
     let denials = with_selectors(&[
@@ -504,11 +521,19 @@ fn network_activity_events_are_classified_and_walked() {
         ],
     ]);
     let e = explain(&denials, &nq, &WhyProbes::offline()).unwrap();
-    assert_eq!(result(&e, Cause::NotSelected), Outcome::DoesNotHold, "{e:#?}");
+    assert_eq!(
+        result(&e, Cause::NotSelected),
+        Outcome::DoesNotHold,
+        "{e:#?}"
+    );
     // An allowed call is not a denial: not selected.
     let mut allowed = nq.clone();
     allowed.error_code = None;
     allowed.category = Some("network".into());
     let e = explain(&denials, &allowed, &WhyProbes::offline()).unwrap();
-    assert_ne!(result(&e, Cause::NotSelected), Outcome::DoesNotHold, "{e:#?}");
+    assert_ne!(
+        result(&e, Cause::NotSelected),
+        Outcome::DoesNotHold,
+        "{e:#?}"
+    );
 }

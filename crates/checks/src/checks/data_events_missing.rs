@@ -20,7 +20,6 @@ pub(super) fn missing_classes(
     ctx: &Ctx,
     out: &mut Out,
     required: impl Fn(&Effective) -> Vec<EventClass>,
-    key: &str,
 ) {
     for a in &ctx.snapshot.accounts {
         if !ctx.accessed(&a.id) {
@@ -39,7 +38,7 @@ pub(super) fn missing_classes(
                 .map(|c| format!("{} ({})", c.region, c.state.as_str()))
                 .collect();
             let unknown: Vec<&Cell> = cells.iter().filter(|c| c.state == State::Unknown).collect();
-            let origin = ctx.origin(&a.id, key);
+            let origin = ctx.origin(&a.id, requirement_key(eff, class));
             if !missing.is_empty() {
                 let why = cells
                     .iter()
@@ -76,9 +75,24 @@ pub(super) fn missing_classes(
     }
 }
 
+/// The policy key that asked for a class (for "required by" in messages).
+fn requirement_key(eff: &Effective, class: EventClass) -> &'static str {
+    use crate::events::ClassKind;
+    let set = |k: &str| eff.origins.get(k).is_some_and(|o| o != "default");
+    match class.kind() {
+        ClassKind::Network {
+            vpce_denied: true, ..
+        } => "network_activity.vpce_denied",
+        ClassKind::Network { .. } => "network_activity.sources",
+        _ if class == EventClass::S3Data && set("data_events.s3") => "data_events.s3",
+        _ if class == EventClass::LambdaData && set("data_events.lambda") => "data_events.lambda",
+        _ => "data_events.types",
+    }
+}
+
 /// Run.
 pub fn run(ctx: &Ctx, out: &mut Out) {
-    missing_classes(ctx, out, |e| e.data_classes.clone(), "data_events.types");
+    missing_classes(ctx, out, |e| e.data_classes.clone());
     for r in ctx.resources {
         if !ctx.accessed(&r.account_id) || !ctx.req(&r.account_id).region_required(&r.region) {
             continue;

@@ -14,12 +14,7 @@ pub const META: CheckMeta = CheckMeta {
 
 /// Run.
 pub fn run(ctx: &Ctx, out: &mut Out) {
-    super::data_events_missing::missing_classes(
-        ctx,
-        out,
-        |e| e.network_classes.clone(),
-        "network_activity.sources",
-    );
+    super::data_events_missing::missing_classes(ctx, out, |e| e.network_classes.clone());
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod collector;
 mod findings;
 mod foundation;
 mod prove;
+mod requirements;
 mod why;
 
 use std::path::PathBuf;
