@@ -80,15 +80,33 @@ pub struct Cell<'a> {
     pub reason_id: usize,
 }
 
-/// A cell as stored: 20 bytes, strings interned in the [`Coverage`].
+/// A cell as stored: 16 bytes, strings interned in the [`Coverage`]; the
+/// state in the top 3 bits of the reason's position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Packed {
     account: u32,
     region: u16,
     class: EventClass,
-    state: State,
     trails: u32,
-    reason: u32,
+    reason_state: u32,
+}
+
+const STATES: [State; 5] = [
+    State::Covered,
+    State::Partial,
+    State::Gap,
+    State::Unknown,
+    State::NotEnabled,
+];
+const REASON_BITS: u32 = 29;
+
+impl Packed {
+    fn state(&self) -> State {
+        STATES[(self.reason_state >> REASON_BITS) as usize]
+    }
+    fn reason(&self) -> u32 {
+        self.reason_state & ((1 << REASON_BITS) - 1)
+    }
 }
 
 /// Interns strings (or lists of strings) as positions.
@@ -142,12 +160,12 @@ impl Coverage {
             account_id: &self.accounts[p.account as usize],
             region: &self.regions.items[p.region as usize],
             class: p.class,
-            state: p.state,
+            state: p.state(),
             trails: &self.trails.items[p.trails as usize],
-            reason: &self.reasons.items[p.reason as usize],
+            reason: &self.reasons.items[p.reason() as usize],
             region_id: p.region as usize,
             sources_id: p.trails as usize,
-            reason_id: p.reason as usize,
+            reason_id: p.reason() as usize,
         }
     }
 
@@ -233,13 +251,17 @@ impl Coverage {
             .expect("fewer than 65,536 regions");
         let trails = self.trails.intern(trails);
         let reason = self.reasons.intern(reason.to_string());
+        assert!(
+            reason < 1 << REASON_BITS,
+            "fewer than 2^29 distinct reasons"
+        );
+        let state_bits = STATES.iter().position(|x| *x == state).expect("a state") as u32;
         self.cells.push(Packed {
             account,
             region,
             class,
-            state,
             trails,
-            reason,
+            reason_state: reason | state_bits << REASON_BITS,
         });
         let n = self.cells.len();
         if let Some(r) = self.account_cells.last_mut() {
@@ -444,6 +466,24 @@ pub(crate) fn evaluate_cell(
 mod tests {
     use super::*;
     use crate::fixture::*;
+
+    #[test]
+    fn a_cell_takes_16_bytes_and_keeps_its_state() {
+        assert_eq!(std::mem::size_of::<Packed>(), 16);
+        let mut c = Coverage::default();
+        c.start_account("1");
+        for st in STATES {
+            c.push("r", EventClass::Insights, st, vec![], &format!("{st:?}"));
+        }
+        let got: Vec<(State, String)> = c.iter().map(|x| (x.state, x.reason.to_string())).collect();
+        assert_eq!(
+            got,
+            STATES
+                .iter()
+                .map(|s| (*s, format!("{s:?}")))
+                .collect::<Vec<_>>()
+        );
+    }
 
     fn state(s: &Snapshot, account: &str, region: &str, class: EventClass) -> (State, String) {
         let m = matrix(s);

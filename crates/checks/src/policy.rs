@@ -941,4 +941,20 @@ require.cloudwatch_logs = true
             assert!(e.problem.contains(needle), "{text}: {e}");
         }
     }
+
+    #[test]
+    fn every_example_in_the_docs_parses() {
+        let doc = include_str!("../../../docs/policy.md");
+        let blocks: Vec<&str> = doc
+            .split("```toml\n")
+            .skip(1)
+            .map(|b| b.split("```").next().unwrap_or_default())
+            .collect();
+        assert!(blocks.len() >= 2);
+        for b in blocks {
+            let p = Policy::parse(b, "docs/policy.md").unwrap_or_else(|e| panic!("{e}\n{b}"));
+            let e = p.resolve(None, &crate::fixture::snapshot());
+            assert!(e.retention_days >= 365);
+        }
+    }
 }
