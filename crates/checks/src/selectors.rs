@@ -388,10 +388,15 @@ pub enum Extent {
 /// How much of the events described by `questions` (their union) the
 /// selectors take: `All` when every question is answered `Yes`.
 pub fn extent(selectors: &Selectors, questions: &[Event]) -> Extent {
-    let answers: Vec<Tri> = questions.iter().map(|q| selects(selectors, q)).collect();
-    if !answers.is_empty() && answers.iter().all(|a| *a == Tri::Yes) {
+    let (mut all, mut any) = (!questions.is_empty(), false);
+    for q in questions {
+        let a = selects(selectors, q);
+        all &= a == Tri::Yes;
+        any |= a != Tri::No;
+    }
+    if all {
         Extent::All
-    } else if answers.iter().any(|a| *a != Tri::No) {
+    } else if any {
         Extent::Some
     } else {
         Extent::None
