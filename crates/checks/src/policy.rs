@@ -501,12 +501,23 @@ impl Scope {
     /// Whether it applies to `a` (an OU it names is resolved to its path in
     /// the snapshot's organization).
     pub fn applies(&self, a: &Account, s: &Snapshot) -> bool {
-        if self.accounts.iter().any(|g| glob_match(g, &a.id)) {
-            return true;
-        }
-        self.ou.iter().any(|o| {
-            ou_path(o, s).is_some_and(|p| a.ou_path == p || a.ou_path.starts_with(&format!("{p}/")))
-        })
+        self.applies_to(a, &self.ou_paths(s))
+    }
+
+    /// The paths of the OUs it names that the snapshot's organization has.
+    pub fn ou_paths(&self, s: &Snapshot) -> Vec<String> {
+        self.ou.iter().filter_map(|o| ou_path(o, s)).collect()
+    }
+
+    /// Whether it applies to `a`, its OUs resolved to `paths`.
+    pub fn applies_to(&self, a: &Account, paths: &[String]) -> bool {
+        self.accounts.iter().any(|g| glob_match(g, &a.id))
+            || paths.iter().any(|p| {
+                a.ou_path == *p
+                    || (a.ou_path.len() > p.len()
+                        && a.ou_path.starts_with(p.as_str())
+                        && a.ou_path.as_bytes()[p.len()] == b'/')
+            })
     }
 }
 
@@ -762,6 +773,18 @@ impl Policy {
     /// The requirements of account `a`: defaults, the top level, then every
     /// scope that applies, in file order (later ones win, key by key).
     pub fn resolve(&self, a: Option<&Account>, s: &Snapshot) -> Effective {
+        let applying: Vec<usize> = match a {
+            Some(a) => (0..self.scope.len())
+                .filter(|&i| self.scope[i].applies(a, s))
+                .collect(),
+            None => vec![],
+        };
+        self.resolve_scopes(&applying)
+    }
+
+    /// The requirements with the scopes at positions `applying` (in file
+    /// order) on top of the defaults and the top level.
+    pub fn resolve_scopes(&self, applying: &[usize]) -> Effective {
         let mut e = Effective::default();
         for k in KEYS {
             e.origins.insert(k, "default".into());
@@ -777,12 +800,9 @@ impl Policy {
             },
             "top level",
         );
-        if let Some(a) = a {
-            for sc in &self.scope {
-                if sc.applies(a, s) {
-                    e.apply(&sc.layer(), &sc.label());
-                }
-            }
+        for &i in applying {
+            let sc = &self.scope[i];
+            e.apply(&sc.layer(), &sc.label());
         }
         e
     }

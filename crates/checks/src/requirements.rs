@@ -30,18 +30,24 @@ impl Requirements {
             ..Requirements::default()
         };
         let mut by_scopes: HashMap<Vec<usize>, usize> = HashMap::new();
+        // OU paths once per scope, not once per account.
+        let paths: Vec<Vec<String>> = policy.scope.iter().map(|sc| sc.ou_paths(s)).collect();
         for a in &s.accounts {
             let applying: Vec<usize> = policy
                 .scope
                 .iter()
                 .enumerate()
-                .filter(|(_, sc)| sc.applies(a, s))
+                .filter(|(i, sc)| sc.applies_to(a, &paths[*i]))
                 .map(|(i, _)| i)
                 .collect();
-            let i = *by_scopes.entry(applying).or_insert_with(|| {
-                r.distinct.push(policy.resolve(Some(a), s));
-                r.distinct.len() - 1
-            });
+            let i = match by_scopes.get(&applying) {
+                Some(i) => *i,
+                None => {
+                    r.distinct.push(policy.resolve_scopes(&applying));
+                    by_scopes.insert(applying, r.distinct.len() - 1);
+                    r.distinct.len() - 1
+                }
+            };
             r.by_account.insert(a.id.clone(), i);
         }
         r
@@ -99,12 +105,13 @@ pub struct ResourceCell {
     pub reason: String,
 }
 
-/// Where a required resource lives: the accounts and regions to answer for.
-fn placements<'s>(
+/// Where a required resource lives in `account`: the regions to answer for
+/// (none when it lives in another account).
+fn placements(
     r: &Resource,
-    s: &'s Snapshot,
-    account: &'s trailaudit_model::Account,
-) -> Option<Vec<&'s str>> {
+    s: &Snapshot,
+    account: &trailaudit_model::Account,
+) -> Option<Vec<String>> {
     let (arn_region, arn_account) = r.arn_region_account();
     let bucket = (r.resource_type().as_deref() == Some("AWS::S3::Object"))
         .then(|| {
@@ -127,19 +134,12 @@ fn placements<'s>(
         .or_else(|| r.region.clone())
         .or_else(|| bucket.and_then(|b| b.region.value().cloned()));
     Some(match region {
-        Some(region) => account
-            .regions
-            .iter()
-            .filter(|ar| ar.region == region)
-            .map(|ar| ar.region.as_str())
-            .collect(),
+        // Also when the run did not look there (outside --regions): the
+        // answer is then unknown, never silently absent.
+        Some(region) => vec![region],
         // Unknown region: every region of the account (a bucket's data
         // events are recorded only in its own region; name it to say which).
-        None => account
-            .regions
-            .iter()
-            .map(|ar| ar.region.as_str())
-            .collect(),
+        None => account.regions.iter().map(|ar| ar.region.clone()).collect(),
     })
 }
 
@@ -165,13 +165,20 @@ pub fn resource_matrix(s: &Snapshot, req: &Requirements) -> Vec<ResourceCell> {
                 continue;
             };
             let qs = data_questions(&ty, access, r.arn_values(), part);
-            for region in regions {
-                let not_enabled = a
-                    .regions
-                    .iter()
-                    .any(|ar| ar.region == region && ar.status == RegionStatus::NotEnabled);
+            for region in &regions {
+                let region = region.as_str();
+                let ar = a.regions.iter().find(|ar| ar.region == region);
+                let not_enabled = ar.is_some_and(|ar| ar.status == RegionStatus::NotEnabled);
                 let (state, sources, reason) = if let Some(why) = &unknown {
                     (State::Unknown, vec![], why.clone())
+                } else if ar.is_none() {
+                    (
+                        State::Unknown,
+                        vec![],
+                        format!(
+                            "{region} was not audited (not in --regions), and the resource lives there"
+                        ),
+                    )
                 } else if not_enabled {
                     (
                         State::NotEnabled,

@@ -232,7 +232,7 @@ mod tests {
         };
         let p = Policy::parse(
             &format!(
-                "[data_events]\nresources = [{{ arn = \"arn:aws:s3:::secret\", account = \"{MEMBER}\", region = \"eu-west-1\" }}, {{ arn = \"arn:aws:s3:::orders/\", account = \"{MEMBER}\", region = \"eu-west-1\", access = \"write\" }}]\n"
+                "[data_events]\nresources = [{{ arn = \"arn:aws:s3:::secret\", account = \"{MEMBER}\", region = \"eu-west-1\" }}, {{ arn = \"arn:aws:s3:::orders/\", account = \"{MEMBER}\", region = \"eu-west-1\", access = \"write\" }}, {{ arn = \"arn:aws:s3:::far/\", account = \"{MEMBER}\", region = \"ap-south-1\" }}]\n"
             ),
             "audit.toml",
         )

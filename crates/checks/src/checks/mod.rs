@@ -145,9 +145,7 @@ impl<'a> Ctx<'a> {
         } else {
             vec![self
                 .snapshot
-                .accounts
-                .iter()
-                .find(|a| a.id == t.owner_account_id)
+                .account(&t.owner_account_id)
                 .map_or("", |a| a.id.as_str())]
         }
     }
