@@ -66,7 +66,7 @@ pub enum Command {
     Policy(PolicyArgs),
     /// Print the requirements the policy (audit.toml) sets for one account,
     /// and the section each one comes from (default, top level, or a
-    /// [[scope]] for its OU or id).
+    /// `[[scope]]` for its OU or id).
     PolicyExplain(PolicyExplainArgs),
     /// List the event classes the coverage matrix and the policy know: the
     /// management classes, data events of every resource type, network
