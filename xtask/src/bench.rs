@@ -309,6 +309,7 @@ fn analysis(sizes: &[usize]) -> Result<()> {
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut html_10k = None;
     let mut compared = Vec::new();
+    let mut required = Vec::new();
     for &n in sizes {
         let dir = root
             .join("target")
@@ -322,7 +323,14 @@ fn analysis(sizes: &[usize]) -> Result<()> {
             let f = std::io::BufWriter::new(std::fs::File::create(&snap_path)?);
             snap.write_json(f)?;
         }
-        let run = |previous: bool| -> Result<(f64, u64)> {
+        // A policy with requirements per OU: two more classes everywhere,
+        // two in one OU, and two named buckets.
+        let policy_path = dir.join("requirements.toml");
+        std::fs::write(
+            &policy_path,
+            "[data_events]\ntypes = [\"dynamodb_data\", \"AWS::S3::Object:write\"]\nresources = [{ arn = \"arn:aws:s3:::cards/\", region = \"us-east-1\" }, { arn = \"arn:aws:s3:::secret/\", region = \"eu-west-1\" }]\n\n[[scope]]\nou = \"Root/OU-1\"\nretention.days = 2555\n[scope.network_activity]\nvpce_denied = [\"kms\", \"s3\"]\n",
+        )?;
+        let run = |previous: bool, policy: bool| -> Result<(f64, u64)> {
             let t = Instant::now();
             let mut cmd = Command::new(root.join("target/release/audit"));
             cmd.args(["report", "-q", "--exit-zero", "--snapshot"])
@@ -333,11 +341,14 @@ fn analysis(sizes: &[usize]) -> Result<()> {
                 // Month over month against a run of the same size.
                 cmd.arg("--previous").arg(&snap_path);
             }
+            if policy {
+                cmd.arg("--policy").arg(&policy_path);
+            }
             let (code, rss) = wait_with_rusage(cmd.spawn().context("running audit report")?);
             anyhow::ensure!(code == 0, "audit report exited {code}");
             Ok((t.elapsed().as_secs_f64(), rss))
         };
-        let (wall, rss) = run(false)?;
+        let (wall, rss) = run(false, false)?;
         let size = |name: &str| {
             std::fs::metadata(dir.join(name))
                 .map(|m| format!("{:.2} MB", m.len() as f64 / 1e6))
@@ -355,7 +366,9 @@ fn analysis(sizes: &[usize]) -> Result<()> {
             size("coverage.csv"),
             size("findings.csv"),
         );
-        compared.push((n, run(true)?));
+        compared.push((n, run(true, false)?));
+        let (pw, prss) = run(false, true)?;
+        required.push((n, pw, prss, size("resources.csv")));
         if n == 10_000 || html_10k.is_none() {
             html_10k = Some((n, dir.join("report.html")));
         }
@@ -363,6 +376,12 @@ fn analysis(sizes: &[usize]) -> Result<()> {
     for (n, (wall, rss)) in compared {
         println!(
             "{n} accounts with `--previous` (month over month against a run of the same size): {wall:.2} s, peak RSS {:.0} MB",
+            rss as f64 / 1024.0
+        );
+    }
+    for (n, wall, rss, resources) in required {
+        println!(
+            "{n} accounts with a scoped policy (4 more classes, 2 in one OU; 2 named buckets; resources.csv {resources}): {wall:.2} s, peak RSS {:.0} MB",
             rss as f64 / 1024.0
         );
     }

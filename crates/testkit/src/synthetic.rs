@@ -108,7 +108,13 @@ pub fn organization(accounts: usize) -> Snapshot {
             id: "o-bench".into(),
             arn: String::new(),
             management_account_id: mgmt,
-            ous: vec![],
+            ous: (0..7)
+                .map(|i| trailaudit_model::OrganizationalUnit {
+                    id: format!("ou-synt-{i:08}"),
+                    name: format!("OU-{i}"),
+                    path: format!("Root/OU-{i}"),
+                })
+                .collect(),
             delegated_administrators: Fact::Collected { value: vec![] },
             cloudtrail_trusted_access: Fact::Collected { value: true },
         }),
