@@ -586,6 +586,17 @@ impl std::fmt::Display for PolicyError {
 impl std::error::Error for PolicyError {}
 
 impl Policy {
+    fn top_layer(&self) -> Layer<'_> {
+        Layer {
+            retention: &self.retention,
+            data_events: &self.data_events,
+            network_activity: &self.network_activity,
+            require: &self.require,
+            required_regions: &self.required_regions,
+            delivery: &self.delivery,
+        }
+    }
+
     /// Parses and validates `audit.toml` text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
         let mut p: Policy = toml::from_str(text).map_err(|e| PolicyError {
@@ -616,17 +627,7 @@ impl Policy {
             line: line_of(needle, from),
             problem,
         };
-        let mut layers: Vec<(usize, Layer)> = vec![(
-            0,
-            Layer {
-                retention: &p.retention,
-                data_events: &p.data_events,
-                network_activity: &p.network_activity,
-                require: &p.require,
-                required_regions: &p.required_regions,
-                delivery: &p.delivery,
-            },
-        )];
+        let mut layers: Vec<(usize, Layer)> = vec![(0, p.top_layer())];
         for s in &p.scope {
             if s.ou.is_empty() && s.accounts.is_empty() {
                 return Err(PolicyError {
@@ -789,17 +790,7 @@ impl Policy {
         for k in KEYS {
             e.origins.insert(k, "default".into());
         }
-        e.apply(
-            &Layer {
-                retention: &self.retention,
-                data_events: &self.data_events,
-                network_activity: &self.network_activity,
-                require: &self.require,
-                required_regions: &self.required_regions,
-                delivery: &self.delivery,
-            },
-            "top level",
-        );
+        e.apply(&self.top_layer(), "top level");
         for &i in applying {
             let sc = &self.scope[i];
             e.apply(&sc.layer(), &sc.label());

@@ -325,23 +325,7 @@ policy: {file}
 
 /// The newest `reports/*/snapshot.json`.
 fn newest_snapshot() -> Option<Snapshot> {
-    let mut best: Option<(PathBuf, SnapshotHead)> = None;
-    for entry in std::fs::read_dir("reports").ok()?.flatten() {
-        let candidate = entry.path().join("snapshot.json");
-        let Some(head) = std::fs::read(&candidate)
-            .ok()
-            .and_then(|b| SnapshotHead::from_slice(&b))
-        else {
-            continue;
-        };
-        if best
-            .as_ref()
-            .is_none_or(|(_, b)| head.finished_at > b.finished_at)
-        {
-            best = Some((candidate, head));
-        }
-    }
-    best.and_then(|(p, _)| load_snapshot(&p).ok())
+    newest_under(&[PathBuf::from("reports")], |_| true)
 }
 
 /// `audit classes`: every class name the matrix and the policy accept.
@@ -435,11 +419,20 @@ fn find_previous(out_dir: &Path, current: &Snapshot) -> Option<Snapshot> {
     if let Some(parent) = out_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
         roots.push(parent.to_path_buf());
     }
-    // Only the head of each candidate is read (scope and times); the best
-    // one is then loaded whole.
+    newest_under(&roots, |head| {
+        head.organization_id() == current.organization_id()
+            && head.caller.account_id == current.caller.account_id
+            && head.finished_at < current.started_at
+    })
+}
+
+/// The newest `ROOT/*/snapshot.json` whose head `keep` accepts. Only the
+/// head of each candidate is read (scope and times); the best one is then
+/// loaded whole.
+fn newest_under(roots: &[PathBuf], keep: impl Fn(&SnapshotHead) -> bool) -> Option<Snapshot> {
     let mut best: Option<(PathBuf, SnapshotHead)> = None;
     for root in roots {
-        let Ok(entries) = std::fs::read_dir(&root) else {
+        let Ok(entries) = std::fs::read_dir(root) else {
             continue;
         };
         for entry in entries.flatten() {
@@ -450,10 +443,7 @@ fn find_previous(out_dir: &Path, current: &Snapshot) -> Option<Snapshot> {
             else {
                 continue;
             };
-            let same_scope = head.organization_id() == current.organization_id()
-                && head.caller.account_id == current.caller.account_id;
-            if same_scope
-                && head.finished_at < current.started_at
+            if keep(&head)
                 && best
                     .as_ref()
                     .is_none_or(|(_, b)| head.finished_at > b.finished_at)
