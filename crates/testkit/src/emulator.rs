@@ -33,6 +33,13 @@ fn moto_server_bin() -> PathBuf {
     venv_dir().join("bin").join("moto_server")
 }
 
+/// The compatibility layer loaded into the moto process: fixes where moto
+/// answers differently from AWS in what trailaudit reads (documented in the
+/// file, each checked by `tests/emulator_compat.rs`).
+pub fn compat_script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("moto_compat.py")
+}
+
 /// Installs the pinned moto into `target/moto-venv` unless it is already
 /// there. A file lock makes concurrent test processes wait for one install.
 pub fn ensure_installed() -> Result<PathBuf> {
@@ -97,12 +104,14 @@ pub struct Emulator {
 impl Emulator {
     /// Installs (when needed) and starts moto on a free 127.0.0.1 port.
     pub fn start() -> Result<Emulator> {
-        let bin = ensure_installed()?;
+        ensure_installed()?;
+        let python = venv_dir().join("bin").join("python");
         let mut last = None;
         for _ in 0..5 {
             let port = free_port()?;
             let log = std::env::temp_dir().join(format!("trailaudit-moto-{port}.log"));
-            let child = Command::new(&bin)
+            let child = Command::new(&python)
+                .arg(compat_script())
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .env("TZ", "UTC")
                 .env_remove("MOTO_ACCOUNT_ID")
@@ -114,7 +123,7 @@ impl Emulator {
                         .unwrap_or(Stdio::null()),
                 )
                 .spawn()
-                .with_context(|| format!("starting {}", bin.display()))?;
+                .with_context(|| format!("starting {}", compat_script().display()))?;
             let mut emu = Emulator {
                 child: Some(child),
                 port,

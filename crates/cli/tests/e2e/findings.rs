@@ -69,9 +69,10 @@ fn demo_yields_exactly_the_findings_it_was_built_with() {
     ] {
         want.push(f("bucket_access_logging_off", a, "fail"));
     }
-    // moto 5.2.5 answers GetBucketVersioning with a `GetBucketVersioningResponse`
-    // root instead of AWS's `VersioningConfiguration`, which the SDK rejects: the
-    // tool reports versioning as unknown (fail closed), never as a pass.
+    // Versioning is read as AWS answers it (moto's answer is fixed by the
+    // harness's compatibility layer): the organization's log bucket is
+    // versioned without MFA delete or Object Lock (low); the local trails'
+    // buckets are not versioned at all (medium). No collection error.
     for a in [
         "log-archive",
         "dev-qa",
@@ -81,11 +82,17 @@ fn demo_yields_exactly_the_findings_it_was_built_with() {
         "dev-web",
         "prod-web",
     ] {
-        want.push(f("bucket_not_tamper_resistant", a, "unknown"));
-        want.push(f("collection_error", a, "unknown"));
+        want.push(f("bucket_not_tamper_resistant", a, "fail"));
     }
     want.sort();
     assert_eq!(got, want);
+    let tamper = |name: &str| {
+        rows.iter()
+            .find(|r| r["check_id"] == "bucket_not_tamper_resistant" && r["account_name"] == name)
+            .map(|r| r["severity"].clone())
+    };
+    assert_eq!(tamper("log-archive").as_deref(), Some("low"));
+    assert_eq!(tamper("prod-web").as_deref(), Some("medium"));
 
     // Organization-trail settings are reported once, against the owner.
     assert!(rows

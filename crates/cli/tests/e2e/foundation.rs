@@ -212,3 +212,56 @@ fn malformed_scenarios_are_rejected_before_seeding() {
         Scenario::load(&scenario_path(name)).unwrap_or_else(|e| panic!("{e}"));
     }
 }
+
+/// The compatibility layer loaded into moto (`crates/testkit/moto_compat.py`)
+/// makes `GetBucketVersioning` answer as AWS does, read through the real
+/// SDK: never versioned (no status), enabled, suspended.
+#[test]
+fn emulator_answers_bucket_versioning_as_aws_does() {
+    use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+    let emu = shared().expect("emulator");
+    let cfg = emulator_config(&emu.endpoint(), management_credentials());
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&cfg)
+            .force_path_style(true)
+            .build(),
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        s3.create_bucket()
+            .bucket("compat-versioning")
+            .send()
+            .await
+            .unwrap();
+        let status = || async {
+            s3.get_bucket_versioning()
+                .bucket("compat-versioning")
+                .send()
+                .await
+                .expect("versioning readable through the SDK")
+                .status()
+                .cloned()
+        };
+        assert_eq!(
+            status().await,
+            None,
+            "never versioned: no Status, as in AWS"
+        );
+        for want in [
+            BucketVersioningStatus::Enabled,
+            BucketVersioningStatus::Suspended,
+        ] {
+            s3.put_bucket_versioning()
+                .bucket("compat-versioning")
+                .versioning_configuration(
+                    VersioningConfiguration::builder()
+                        .status(want.clone())
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(status().await, Some(want));
+        }
+    });
+}
