@@ -215,7 +215,7 @@ fn render(q: &Question, e: &Explanation) -> String {
         "event: {} ({}) at {} in account {}: {}{}; recorded in {}\n",
         q.event_name,
         c.event_source.as_deref().unwrap_or("source unknown"),
-        q.time.to_rfc3339(),
+        trailaudit_model::utc(q.time),
         q.account,
         c.category.replace('_', " "),
         if c.global {

@@ -176,7 +176,7 @@ impl Run<'_> {
             resource: resource.map(str::to_string),
             error: error.clone(),
         };
-        tracing::debug!(account, region, resource, error = %error.describe(), "call failed");
+        tracing::debug!(account, region, resource, error = %error.full(), "call failed");
         self.reporter.error(&e);
         self.errors.lock().expect("errors lock").push(e);
     }

@@ -341,7 +341,7 @@ pub(crate) fn logging_at(t: &Trail, at: DateTime<Utc>) -> (Tri, String) {
                         format!(
                             "{} started logging at {}, after the event",
                             t.name,
-                            start.to_rfc3339()
+                            trailaudit_model::utc(start)
                         ),
                     ),
                     _ => (Tri::Yes, format!("{} is logging", t.name)),
@@ -353,7 +353,7 @@ pub(crate) fn logging_at(t: &Trail, at: DateTime<Utc>) -> (Tri, String) {
                         format!(
                             "{} was logging then (stopped at {})",
                             t.name,
-                            stop.to_rfc3339()
+                            trailaudit_model::utc(stop)
                         ),
                     ),
                     Some(stop) => (
@@ -361,7 +361,7 @@ pub(crate) fn logging_at(t: &Trail, at: DateTime<Utc>) -> (Tri, String) {
                         format!(
                             "{} stopped logging at {}, before the event",
                             t.name,
-                            stop.to_rfc3339()
+                            trailaudit_model::utc(stop)
                         ),
                     ),
                     None => (Tri::No, format!("{} is not logging", t.name)),

@@ -121,7 +121,9 @@ impl<T> Fact<T> {
     pub fn unknown_reason(&self) -> Option<String> {
         match self {
             Fact::Collected { .. } => None,
-            Fact::Failed { error } => Some(error.describe()),
+            // The failure itself is reported once (permission gap or
+            // collection error); what depends on it points there.
+            Fact::Failed { error } => Some(error.pointer()),
             Fact::NotCollected { reason } => Some(reason.clone()),
         }
     }
@@ -191,18 +193,71 @@ pub struct ErrorInfo {
     pub message: String,
 }
 
+/// Longest cause a report shows for a failure (the snapshot keeps the
+/// whole message).
+pub const SHORT_CAUSE: usize = 160;
+
 impl ErrorInfo {
-    /// One line: `kind (operation: code: message)`.
+    /// One short line for reports: `operation: code-or-kind: cause`, the
+    /// cause cut to its first line, before any SDK debug dump (`Name {
+    /// prefix: ...`), and to [`SHORT_CAUSE`] characters.
     pub fn describe(&self) -> String {
-        let code = self.code.as_deref().unwrap_or("no error code");
+        format!(
+            "{}: {}: {}",
+            self.operation,
+            self.code_or_kind(),
+            short_cause(&self.message)
+        )
+    }
+
+    /// The AWS error code, or our kind when there is none.
+    pub fn code_or_kind(&self) -> &str {
+        self.code.as_deref().unwrap_or(self.kind.as_str())
+    }
+
+    /// Everything known, for `-v` logs: `kind (operation: code: message)`.
+    pub fn full(&self) -> String {
         format!(
             "{} ({}: {}: {})",
             self.kind.as_str(),
             self.operation,
-            code,
+            self.code.as_deref().unwrap_or("no error code"),
             self.message
         )
     }
+
+    /// What a finding that is unknown because of this failure says: the
+    /// failed call, pointing at the one finding that describes it.
+    pub fn pointer(&self) -> String {
+        format!(
+            "{} failed ({}; see permission gaps and collection errors)",
+            self.operation,
+            self.code_or_kind()
+        )
+    }
+}
+
+/// A time as reports show it: UTC to the second (`2026-11-24T02:38:34Z`);
+/// snapshots keep full precision.
+pub fn utc(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A message cut for people: first line, no SDK debug dump, whitespace
+/// collapsed, at most [`SHORT_CAUSE`] characters.
+pub fn short_cause(message: &str) -> String {
+    let first = message.lines().next().unwrap_or_default();
+    let cut = first
+        .find(" {")
+        .map(|i| &first[..i])
+        .unwrap_or(first)
+        .trim_end_matches([' ', ':', '(']);
+    let words: Vec<&str> = cut.split_whitespace().collect();
+    let mut s = words.join(" ");
+    if s.chars().count() > SHORT_CAUSE {
+        s = s.chars().take(SHORT_CAUSE - 1).collect::<String>() + "…";
+    }
+    s
 }
 
 /// A failed call and where it happened.
@@ -1212,7 +1267,28 @@ mod tests {
             },
         };
         assert_eq!(f.value(), None);
-        assert!(f.unknown_reason().unwrap().starts_with("access_denied"));
+        assert_eq!(
+            f.unknown_reason().unwrap(),
+            "cloudtrail:GetTrailStatus failed (AccessDeniedException; see permission gaps and collection errors)"
+        );
+        // Reports get one short line; logs the whole text.
+        let dump = ErrorInfo {
+            kind: ErrorKind::Other,
+            operation: "s3:GetBucketVersioning".into(),
+            code: None,
+            message: format!(
+                "the response could not be read (error parsing XML: encountered invalid XML root: expected VersioningConfiguration but got StartEl {{ name: Name {{ prefix: \"\", local: \"GetBucketVersioningResponse\" }} }}. This is likely a bug in the SDK.)\n{}",
+                "x".repeat(500)
+            ),
+        };
+        assert_eq!(
+            dump.describe(),
+            "s3:GetBucketVersioning: other: the response could not be read (error parsing XML: encountered invalid XML root: expected VersioningConfiguration but got StartEl"
+        );
+        assert!(dump.full().contains("This is likely a bug"));
+        let long = short_cause(&"word ".repeat(100));
+        assert_eq!(long.chars().count(), SHORT_CAUSE);
+        assert!(long.ends_with('…'));
         let json = serde_json::to_string(&Fact::Collected { value: 3 }).unwrap();
         assert_eq!(json, r#"{"state":"collected","value":3}"#);
     }

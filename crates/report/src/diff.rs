@@ -86,7 +86,7 @@ impl Previous {
     /// The digest of an evaluated run.
     pub fn of(prev: &Snapshot, prev_eval: &Evaluation) -> Previous {
         Previous {
-            collected_at: prev.finished_at.to_rfc3339(),
+            collected_at: trailaudit_model::utc(prev.finished_at),
             covered_pct: prev_eval
                 .coverage
                 .classes()

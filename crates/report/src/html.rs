@@ -103,23 +103,17 @@ pub fn render(i: &Inputs) -> String {
 
     // Permission gaps.
     o.push_str("<h2 id=\"gaps\">Permission gaps and collection errors</h2>");
-    let gaps: Vec<&Finding> = e
-        .findings
-        .iter()
-        .filter(|f| f.check_id == "permission_gap" || f.check_id == "collection_error")
-        .collect();
+    let gaps = crate::failure_groups(e);
     if gaps.is_empty() {
         o.push_str("<p>None: every account and API in scope was readable.</p>");
     } else {
         o.push_str("<ul>");
-        for f in gaps.iter().take(LIST_LIMIT) {
+        for g in gaps.iter().take(LIST_LIMIT) {
             let _ = write!(
                 o,
-                "<li><b>{}</b> {} {}: {}</li>",
-                f.status.as_str(),
-                f.account_id,
-                esc(&f.resource),
-                esc(&f.message)
+                "<li><b>{}</b> {}</li>",
+                g.status.as_str(),
+                esc(&g.line(10))
             );
         }
         o.push_str("</ul>");

@@ -128,8 +128,8 @@ pub fn summary(s: &Snapshot, e: &Evaluation) -> Summary {
         findings_by_status: by_status,
         collection_errors: s.errors.len(),
         complete: s.complete,
-        collected_from: s.started_at.to_rfc3339(),
-        collected_to: s.finished_at.to_rfc3339(),
+        collected_from: trailaudit_model::utc(s.started_at),
+        collected_to: trailaudit_model::utc(s.finished_at),
     }
 }
 
@@ -155,6 +155,106 @@ pub fn class_summary(cells: &Coverage, class: EventClass) -> ClassSummary {
         (c.covered as f64 * 1000.0 / denom as f64).round() / 10.0
     };
     c
+}
+
+/// Identical failures across accounts, reported together: the same check,
+/// the same call (or account access) and the same outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailureGroup<'a> {
+    /// `permission_gap` or `collection_error`.
+    pub check_id: &'a str,
+    /// Unknown or info.
+    pub status: Status,
+    /// The failed call (`s3:GetBucketVersioning`), or `account access`.
+    pub what: &'a str,
+    /// The accounts (names, else ids), in report order.
+    pub accounts: Vec<&'a str>,
+    /// One of the findings, as the example.
+    pub example: &'a trailaudit_checks::Finding,
+}
+
+/// The permission gaps and collection errors, grouped (largest group first).
+pub fn failure_groups(e: &Evaluation) -> Vec<FailureGroup<'_>> {
+    let mut groups: Vec<FailureGroup> = Vec::new();
+    let mut at: std::collections::HashMap<(&str, Status, &str), usize> =
+        std::collections::HashMap::new();
+    for f in e
+        .findings
+        .iter()
+        .filter(|f| f.check_id == "permission_gap" || f.check_id == "collection_error")
+    {
+        // A denied or failed call names its operation; an account that could
+        // not be entered names itself.
+        let what = if f.resource.contains(':') {
+            f.resource.as_str()
+        } else {
+            "account access"
+        };
+        let who = if f.account_name.is_empty() {
+            f.account_id.as_str()
+        } else {
+            f.account_name.as_str()
+        };
+        let key = (f.check_id.as_str(), f.status, what);
+        match at.get(&key) {
+            Some(&i) => {
+                if !groups[i].accounts.contains(&who) {
+                    groups[i].accounts.push(who);
+                }
+            }
+            None => {
+                at.insert(key, groups.len());
+                groups.push(FailureGroup {
+                    check_id: &f.check_id,
+                    status: f.status,
+                    what,
+                    accounts: vec![who],
+                    example: f,
+                });
+            }
+        }
+    }
+    groups.sort_by_key(|g| std::cmp::Reverse(g.accounts.len()));
+    groups
+}
+
+impl FailureGroup<'_> {
+    /// One line: `s3:GetBucketVersioning failed in 7 accounts (a, b, ...):
+    /// example message`.
+    pub fn line(&self, list: usize) -> String {
+        let n = self.accounts.len();
+        let shown: Vec<&str> = self.accounts.iter().take(list).copied().collect();
+        let more = if n > list {
+            format!(", {} more", n - list)
+        } else {
+            String::new()
+        };
+        let verb = if self.what == "account access" {
+            "could not be audited"
+        } else if self.check_id == "permission_gap" {
+            "was denied"
+        } else {
+            "failed"
+        };
+        let subject = if self.what == "account access" {
+            format!("{n} account(s)")
+        } else {
+            format!("{} {verb} in {n} account(s)", self.what)
+        };
+        if self.what == "account access" {
+            format!(
+                "{subject} {verb} ({}{more}); for example: {}",
+                shown.join(", "),
+                self.example.message
+            )
+        } else {
+            format!(
+                "{subject} ({}{more}); for example: {}",
+                shown.join(", "),
+                self.example.message
+            )
+        }
+    }
 }
 
 /// Writes one report to a stream.

@@ -96,27 +96,22 @@ pub fn write(i: &Inputs, w: &mut dyn Write) -> io::Result<()> {
         ));
     }
 
-    let gaps: Vec<_> = e
-        .findings
-        .iter()
-        .filter(|f| f.check_id == "permission_gap" || f.check_id == "collection_error")
-        .collect();
+    let gaps = crate::failure_groups(e);
     o.push_str("\n## Permission gaps and collection errors\n\n");
     w.write_all(o.as_bytes())?;
     if gaps.is_empty() {
         writeln!(w, "None: every account and API in scope was readable.")?;
     } else {
-        for f in gaps.iter().take(LIST_LIMIT) {
-            writeln!(
-                w,
-                "- **{}** {} `{}`: {}",
-                f.status.as_str(),
-                f.account_id,
-                f.resource,
-                cell(&f.message)
-            )?;
+        // Identical failures across accounts are one line; every finding
+        // is in findings.csv.
+        for g in gaps.iter().take(LIST_LIMIT) {
+            writeln!(w, "- **{}** {}", g.status.as_str(), cell(&g.line(10)))?;
         }
-        more(w, gaps.len(), "permission gaps and collection errors")?;
+        more(
+            w,
+            gaps.len(),
+            "groups of permission gaps and collection errors",
+        )?;
     }
 
     if !e.resources.is_empty() {

@@ -47,7 +47,7 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
             } else {
                 let stale = st.latest_cloud_watch_logs_delivery_time.and_then(|d| {
                     (ctx.now - d > chrono::Duration::hours(24))
-                        .then(|| format!("last delivered {}", d.format("%Y-%m-%d %H:%M:%S UTC")))
+                        .then(|| format!("last delivered {}", trailaudit_model::utc(d)))
                 });
                 if let Some(when) = stale {
                     out.push(

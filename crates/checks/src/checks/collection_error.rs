@@ -42,14 +42,12 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
         let optional = e.error.kind == ErrorKind::NotImplemented
             && OPTIONAL.contains(&e.error.operation.as_str());
         let msg = format!(
-            "{} failed ({}) in account {account}{}: {}",
-            e.error.operation,
-            e.error.kind.as_str(),
+            "{}{}",
+            e.error.describe(),
             e.region
                 .as_ref()
-                .map(|r| format!(", {r}"))
+                .map(|r| format!(" (in {r})"))
                 .unwrap_or_default(),
-            e.error.message.lines().next().unwrap_or_default()
         );
         if optional {
             out.push_at(

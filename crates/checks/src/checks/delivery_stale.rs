@@ -45,7 +45,7 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
             let last = times
                 .iter()
                 .max()
-                .map(|t| format!("newest {}", t.to_rfc3339()))
+                .map(|t| format!("newest {}", trailaudit_model::utc(*t)))
                 .unwrap_or_else(|| "none since yesterday".into());
             groups[idx].1.push(format!("{} ({last})", p.region));
         }

@@ -72,7 +72,7 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
                     .as_ref()
                     .map(|r| format!(" (e.g. on {r})"))
                     .unwrap_or_default(),
-                e.error.message.lines().next().unwrap_or_default()
+                trailaudit_model::short_cause(&e.error.message)
             ),
         );
     }

@@ -20,7 +20,7 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
             Fact::Collected { value } if !value.is_logging => {
                 let since = value
                     .stop_logging_time
-                    .map(|d| format!(" since {}", d.to_rfc3339()))
+                    .map(|d| format!(" since {}", trailaudit_model::utc(d)))
                     .unwrap_or_default();
                 out.push(
                     Status::Fail,

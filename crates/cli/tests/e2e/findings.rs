@@ -92,6 +92,52 @@ fn demo_yields_exactly_the_findings_it_was_built_with() {
             .map(|r| r["severity"].clone())
     };
     assert_eq!(tamper("log-archive").as_deref(), Some("low"));
+
+    // Every failure is said once, in one short line: the finding that
+    // reports it (permission gap or collection error) carries its cause;
+    // whatever it made unknown points there instead of repeating it.
+    let snap = run.snapshot();
+    assert!(!snap.errors.is_empty());
+    for e in &snap.errors {
+        let cause = trailaudit_model::short_cause(&e.error.message);
+        let saying: Vec<_> = rows
+            .iter()
+            .filter(|r| Some(r["account_id"].as_str()) == e.account_id.as_deref())
+            .filter(|r| r["message"].contains(&cause))
+            .collect();
+        assert_eq!(
+            saying.len(),
+            1,
+            "{} said {} times: {saying:#?}",
+            e.error.operation,
+            saying.len()
+        );
+    }
+    for r in rows
+        .iter()
+        .filter(|r| r["check_id"] == "permission_gap" || r["check_id"] == "collection_error")
+    {
+        assert!(r["message"].chars().count() <= 300, "{}", r["message"]);
+    }
+    let md = std::fs::read_to_string(run.out_dir.join("report.md")).unwrap();
+    for l in md.lines().chain(
+        std::fs::read_to_string(run.out_dir.join("findings.csv"))
+            .unwrap()
+            .lines(),
+    ) {
+        assert!(
+            !l.contains("StartEl") && !l.contains("This is likely a bug in the SDK"),
+            "{l}"
+        );
+    }
+    // Times to the second.
+    assert!(
+        md.contains(&format!(
+            "Collected {} to",
+            trailaudit_model::utc(snap.started_at)
+        )),
+        "{md}"
+    );
     assert_eq!(tamper("prod-web").as_deref(), Some("medium"));
 
     // Organization-trail settings are reported once, against the owner.
