@@ -5,7 +5,8 @@
   var D = JSON.parse(document.getElementById('hm-data').textContent);
   var R = D.regions.length, PAGE = 100;
   // Worse states rank higher; a cell of an OU takes its accounts' worst.
-  var RANK = { N: 0, C: 1, P: 2, U: 3, G: 4 }, BY_RANK = ['N', 'C', 'P', 'U', 'G'];
+  var BY_RANK = ['N', 'C', 'S', 'X', 'P', 'R', 'U', 'G'], RANK = {};
+  BY_RANK.forEach(function (c, i) { RANK[c] = i; });
   var decoded = {};
   // One account's codes for class ci: run-length "17C", "C16." -> array.
   function line(p, ci) {
@@ -21,7 +22,9 @@
   function esc(s) {
     return String(s).replace(/[&<>"']/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; });
   }
-  function notCovered(c) { return c === 'P' || c === 'G' || c === 'U'; }
+  // Suspended, not audited and role-not-assumable accounts are not covered
+  // either (their cells are unknown); they only look different.
+  function notCovered(c) { return c !== 'C' && c !== 'N' && c !== '.'; }
   var byOu = D.ous.map(function () { return []; });
   D.accounts.forEach(function (a, k) { byOu[a[2]].push(k); });
   var open = {}, shown = {};

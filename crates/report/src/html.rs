@@ -13,7 +13,7 @@ use trailaudit_checks::{Finding, Severity, State, Status};
 
 use crate::{esc, summary, Inputs};
 
-const CSS: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d232a}h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}table{border-collapse:collapse}td,th{padding:3px 8px;border:1px solid #e3e3e3;text-align:left}th{background:#f5f6f8}.n{text-align:right}.cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #ddd;border-radius:6px;padding:8px 14px}.card b{display:block;font-size:20px}.bar{display:inline-block;height:10px;background:#2e7d32}.hm td{width:14px;height:14px;padding:0;border:1px solid #fff}.hm th{font-size:11px;font-weight:normal;white-space:nowrap}.hm .r{writing-mode:vertical-rl;transform:rotate(180deg);height:80px}.C{background:#2e7d32}.P{background:#f9a825}.G{background:#c62828}.U{background:#7b1fa2}.N{background:#cfd8dc}.sw{display:inline-block;width:12px;height:12px;vertical-align:middle}.hm td.c{width:auto;min-width:18px;font-size:10px;color:#fff;text-align:center}.hm tr.acct th{font-weight:normal;padding-left:18px}.hm th,.hm td.n{white-space:nowrap}.hm a{text-decoration:none;color:inherit}.sev-critical{color:#b71c1c;font-weight:bold}.sev-high{color:#c62828}.sev-medium{color:#ef6c00}.sev-low{color:#546e7a}.sev-info{color:#78909c}details{margin:4px 0}summary{cursor:pointer}.muted{color:#78909c}";
+const CSS: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d232a}h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}table{border-collapse:collapse}td,th{padding:3px 8px;border:1px solid #e3e3e3;text-align:left}th{background:#f5f6f8}.n{text-align:right}.cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #ddd;border-radius:6px;padding:8px 14px}.card b{display:block;font-size:20px}.bar{display:inline-block;height:10px;background:#2e7d32}.hm td{width:14px;height:14px;padding:0;border:1px solid #fff}.hm th{font-size:11px;font-weight:normal;white-space:nowrap}.hm .r{writing-mode:vertical-rl;transform:rotate(180deg);height:80px}.C{background:#2e7d32}.P{background:#f9a825}.G{background:#c62828}.U{background:#7b1fa2}.R{background:#d81b60}.S{background:#78909c}.X{background:repeating-linear-gradient(45deg,#cfd8dc 0 3px,#fff 3px 6px)}.X.c{color:#37474f}.lg{white-space:nowrap;margin-right:10px}.N{background:#cfd8dc}.sw{display:inline-block;width:12px;height:12px;vertical-align:middle}.hm td.c{width:auto;min-width:18px;font-size:10px;color:#fff;text-align:center}.hm tr.acct th{font-weight:normal;padding-left:18px}.hm th,.hm td.n{white-space:nowrap}.hm a{text-decoration:none;color:inherit}.sev-critical{color:#b71c1c;font-weight:bold}.sev-high{color:#c62828}.sev-medium{color:#ef6c00}.sev-low{color:#546e7a}.sev-info{color:#78909c}details{margin:4px 0}summary{cursor:pointer}.muted{color:#78909c}";
 
 fn code(s: State) -> &'static str {
     match s {
@@ -191,10 +191,40 @@ const LIST_LIMIT: usize = 200;
 
 /// One account's states of one class as run-length codes over `regions`
 /// (`17C`, `C16.`; `.` = no cell there).
-fn codes(cells: &[(usize, State)], regions: usize) -> String {
+/// The heatmap's states, worst last (the order the page ranks them in).
+const LEGEND: [(char, &str); 8] = [
+    ('N', "not enabled"),
+    ('C', "covered"),
+    ('S', "suspended account"),
+    ('X', "not audited (excluded or skipped)"),
+    ('P', "partial"),
+    ('R', "role not assumable"),
+    ('U', "unknown"),
+    ('G', "gap"),
+];
+
+/// How an account that was not audited shows: suspended, skipped or
+/// excluded, role not assumable; `U` (unknown) otherwise.
+fn account_code(a: &trailaudit_model::Account) -> char {
+    use trailaudit_model::{Access, AccountStatus};
+    match (&a.status, &a.access) {
+        (AccountStatus::Suspended, _) => 'S',
+        (_, Access::Failed { .. }) => 'R',
+        (_, Access::Skipped { .. }) => 'X',
+        _ => 'U',
+    }
+}
+
+/// One account's codes for one class, run-length encoded; `unknown` is
+/// the code of its unknown cells (the account's own state when it was not
+/// audited: suspended, excluded, role not assumable).
+fn codes(cells: &[(usize, State)], regions: usize, unknown: char) -> String {
     let mut line = vec!['.'; regions];
     for (r, st) in cells {
-        line[*r] = code(*st).chars().next().unwrap_or('.');
+        line[*r] = match st {
+            State::Unknown => unknown,
+            other => code(*other).chars().next().unwrap_or('.'),
+        };
     }
     let mut out = String::new();
     let mut k = 0;
@@ -245,6 +275,7 @@ fn heatmap(o: &mut String, i: &Inputs) {
             ous.push(ou);
             ous.len() - 1
         });
+        let unknown = s.account(id).map_or('U', account_code);
         let mut per_class: Vec<Vec<(usize, State)>> = vec![Vec::new(); cov.classes().len()];
         for c in cov.of_account_at(k) {
             let cls = cov
@@ -256,7 +287,7 @@ fn heatmap(o: &mut String, i: &Inputs) {
         }
         let line = per_class
             .iter()
-            .map(|cells| codes(cells, regions.len()))
+            .map(|cells| codes(cells, regions.len(), unknown))
             .collect::<Vec<_>>()
             .join("|");
         let p = match pattern_pos.get(&line) {
@@ -284,7 +315,14 @@ fn heatmap(o: &mut String, i: &Inputs) {
     for c in cov.classes() {
         let _ = write!(o, "<option value=\"{0}\">{0}</option>", c.as_str());
     }
-    o.push_str("</select></label> <span class=\"C sw\"></span> covered <span class=\"P sw\"></span> partial <span class=\"G sw\"></span> gap <span class=\"U sw\"></span> unknown <span class=\"N sw\"></span> not enabled. A cell shows how many of the OU's accounts are not covered there (its colour: the worst state among them). Click an OU to list its accounts that are not fully covered.</p>");
+    o.push_str("</select></label></p><p id=\"hm-legend\">");
+    for (code, what) in LEGEND {
+        let _ = write!(
+            o,
+            "<span class=\"lg\" data-state=\"{code}\"><span class=\"{code} sw\"></span> {what}</span> "
+        );
+    }
+    o.push_str("</p><p class=\"muted\">A cell shows how many of the OU's accounts are not covered there (its colour: the worst state among them; every state but covered and not enabled counts as not covered). Click an OU to list its accounts that are not fully covered.</p>");
     o.push_str("<noscript><p>The heatmap needs JavaScript; coverage.csv has every cell.</p></noscript><div id=\"hm\" data-render-ms=\"\"></div>");
     let _ = write!(
         o,

@@ -183,3 +183,92 @@ fn heatmap_selects_a_class_and_expands_an_ou_to_its_failing_accounts() {
     }
     assert_eq!(checked, 2);
 }
+
+/// Suspended accounts, accounts whose role could not be assumed, and
+/// unknown cells look different: the legend names every state, and the
+/// drawn rows of the demo's Dev OU (a suspended account and one whose role
+/// is denied) carry their own state; the class switch offers every class of
+/// the matrix.
+#[test]
+fn heatmap_legend_and_states_are_distinct() {
+    let (s, e, html) = demo_page();
+    let mut ous: Vec<String> = Vec::new();
+    for id in e.coverage.accounts() {
+        let ou = s.account(id).unwrap().ou_path.clone();
+        if !ous.contains(&ou) {
+            ous.push(ou);
+        }
+    }
+    let dev = ous.iter().position(|o| o == "Root/Dev").expect("a Dev OU");
+    let root = out_dir();
+    let page = root.join("heatmap-states.html");
+    std::fs::write(&page, &html).unwrap();
+    let profile = root.join(format!("profile-states-{}", std::process::id()));
+    let out = headless(&profile)
+        .arg("--dump-dom")
+        .arg(format!(
+            "file://{}#class=management_write&ou={dev}",
+            page.display()
+        ))
+        .output()
+        .expect("run chromium");
+    let _ = std::fs::remove_dir_all(&profile);
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let legend = dom
+        .split("id=\"hm-legend\"")
+        .nth(1)
+        .and_then(|l| l.split("</p>").next())
+        .unwrap_or_default();
+    for (state, words) in [
+        ("S", "suspended account"),
+        ("X", "not audited"),
+        ("R", "role not assumable"),
+        ("U", "unknown"),
+        ("G", "gap"),
+        ("C", "covered"),
+    ] {
+        assert!(
+            legend.contains(&format!("data-state=\"{state}\"")) && legend.contains(words),
+            "legend lacks {state} {words}:\n{legend}"
+        );
+    }
+    for c in e.coverage.classes() {
+        assert!(
+            dom.contains(&format!("<option value=\"{0}\">{0}</option>", c.as_str())),
+            "{c}"
+        );
+    }
+    let drawn = dom
+        .split("<div id=\"hm\"")
+        .nth(1)
+        .and_then(|d| d.split("</table>").next())
+        .unwrap_or_default();
+    let row_of = |name: &str| -> String {
+        drawn
+            .split("<tr class=\"acct\"><th>")
+            .find(|r| r.starts_with(name))
+            .unwrap_or_else(|| panic!("no row for {name}:\n{drawn}"))
+            .to_string()
+    };
+    let suspended = s
+        .accounts
+        .iter()
+        .find(|a| a.status == trailaudit_model::AccountStatus::Suspended)
+        .unwrap();
+    let denied = s
+        .accounts
+        .iter()
+        .find(|a| matches!(a.access, trailaudit_model::Access::Failed { .. }))
+        .unwrap();
+    assert!(
+        row_of(&suspended.name).contains("<td class=\"S\""),
+        "{}",
+        row_of(&suspended.name)
+    );
+    assert!(
+        row_of(&denied.name).contains("<td class=\"R\""),
+        "{}",
+        row_of(&denied.name)
+    );
+    assert!(!row_of(&denied.name).contains("<td class=\"U\""));
+}
