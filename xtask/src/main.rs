@@ -20,14 +20,16 @@ fn main() -> ExitCode {
         Some("demo") => demo(&args[1..]),
         Some("ci") => ci(),
         Some("docs") => docs(false),
+        Some("install-check") => install_check(),
         Some("bench") => bench::run(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask <task>\n\n\
                  tasks:\n  \
                  demo    audit the bundled demo organization on the emulator; reports in reports/demo/\n  \
-                 ci      fmt, clippy, all tests (unit and end-to-end), docs\n  \
-                 docs    regenerate docs/checks.md and docs/permissions.md from the code\n  \
+                 ci      fmt, clippy, all tests (unit and end-to-end), install check, docs\n  \
+                 docs    regenerate docs/checks.md, docs/permissions.md and the man page docs/audit.1\n  \
+                 install-check  cargo install the CLI into a temporary root and run it\n  \
                  bench   [emulator|simulated|html] print performance figures (never fails on time)"
             );
             return ExitCode::from(2);
@@ -106,10 +108,10 @@ fn rel(p: &Path) -> String {
 
 /// PIDs of this workspace's moto servers still running (read from /proc).
 fn emulators_running() -> Vec<u32> {
-    let venv = trailaudit_testkit::emulator::venv_dir()
-        .join("bin")
-        .join("moto_server");
-    let needle = venv.to_string_lossy().to_string();
+    // moto runs as `python crates/testkit/moto_compat.py ...`.
+    let needle = trailaudit_testkit::emulator::compat_script()
+        .to_string_lossy()
+        .to_string();
     std::fs::read_dir("/proc")
         .map(|d| {
             d.flatten()
@@ -150,8 +152,19 @@ fn ensure_chromium() -> Result<()> {
 }
 
 /// Generated documentation: (path, contents).
-fn generated() -> Vec<(PathBuf, String)> {
-    vec![
+fn generated() -> Result<Vec<(PathBuf, String)>> {
+    // The man page comes from the CLI's own definition (`audit manpage`).
+    let man = cargo()
+        .args(["run", "--quiet", "--bin", "audit", "--", "manpage"])
+        .output()
+        .context("running audit manpage")?;
+    if !man.status.success() {
+        bail!(
+            "audit manpage failed: {}",
+            String::from_utf8_lossy(&man.stderr)
+        );
+    }
+    Ok(vec![
         (
             workspace_root().join("docs").join("checks.md"),
             trailaudit_checks::checks::catalogue_markdown(),
@@ -160,11 +173,71 @@ fn generated() -> Vec<(PathBuf, String)> {
             workspace_root().join("docs").join("permissions.md"),
             trailaudit_collect::allowlist::permissions_markdown(),
         ),
-    ]
+        (
+            workspace_root().join("docs").join("audit.1"),
+            String::from_utf8(man.stdout).context("the man page is not UTF-8")?,
+        ),
+    ])
+}
+
+/// Installs `audit` as a user would (`cargo install --locked --path
+/// crates/cli`, the Dockerfile's build step) into a temporary root, and runs
+/// the installed binary: `--version` names the version and commit,
+/// `completions bash` prints a completion script. `--debug` and the
+/// workspace's target directory reuse the test build (a release build from
+/// scratch would add minutes; the Dockerfile builds in release).
+fn install_check() -> Result<()> {
+    let root = workspace_root().join("target").join("install-check");
+    let _ = std::fs::remove_dir_all(&root);
+    step(
+        "cargo install --locked --path crates/cli (into target/install-check)",
+        cargo()
+            .args([
+                "install",
+                "--quiet",
+                "--locked",
+                "--debug",
+                "--path",
+                "crates/cli",
+                "--root",
+            ])
+            .arg(&root)
+            .arg("--target-dir")
+            .arg(workspace_root().join("target")),
+    )?;
+    let audit = root.join("bin").join("audit");
+    let run = |args: &[&str]| -> Result<String> {
+        let o = Command::new(&audit)
+            .args(args)
+            .output()
+            .with_context(|| format!("running the installed {}", audit.display()))?;
+        if !o.status.success() {
+            bail!(
+                "installed audit {args:?} failed: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        Ok(String::from_utf8_lossy(&o.stdout).to_string())
+    };
+    let version = run(&["--version"])?;
+    let want = format!("audit {} (commit ", env!("CARGO_PKG_VERSION"));
+    if !version.starts_with(&want) || version.contains("(commit unknown") {
+        bail!(
+            "installed audit --version says `{}`, expected `{want}<commit>)`",
+            version.trim()
+        );
+    }
+    let completions = run(&["completions", "bash"])?;
+    if !completions.contains("_audit()") || !completions.contains("policy-explain") {
+        bail!("installed audit completions bash printed no completion function for audit");
+    }
+    eprintln!("installed: {}", version.trim());
+    let _ = std::fs::remove_dir_all(&root);
+    Ok(())
 }
 
 fn docs(check_only: bool) -> Result<()> {
-    for (path, text) in generated() {
+    for (path, text) in generated()? {
         let current = std::fs::read_to_string(&path).unwrap_or_default();
         if current == text {
             continue;
@@ -210,6 +283,7 @@ fn ci() -> Result<()> {
         bail!("the tests left emulator processes running: PIDs {left:?}");
     }
     eprintln!("\n==> no emulator process left behind");
+    install_check()?;
     step(
         "cargo doc",
         cargo()

@@ -5,6 +5,15 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// `audit --version`: the crate version and the commit it was built from
+/// (`unknown` when built outside a git checkout).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("TRAILAUDIT_COMMIT"),
+    ")"
+);
+
 /// Audit AWS CloudTrail coverage across an AWS Organization.
 ///
 /// trailaudit lists every account of the organization, assumes a read-only
@@ -14,7 +23,7 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "audit",
-    version,
+    version = VERSION,
     propagate_version = true,
     max_term_width = 100
 )]
@@ -72,6 +81,17 @@ pub enum Command {
     /// management classes, data events of every resource type, network
     /// activity events.
     Classes,
+    /// Print shell completions for audit (bash, zsh, fish, elvish,
+    /// powershell), to source or install, for example
+    /// `audit completions bash > /etc/bash_completion.d/audit`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff); `cargo xtask docs` writes it to docs/audit.1.
+    #[command(hide = true)]
+    Manpage,
     /// Explain why an event cannot be found in the CloudTrail logs, and where
     /// it should be. The global --region is the region the event happened in
     /// (or where you looked for it).

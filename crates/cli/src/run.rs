@@ -26,6 +26,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Checks(c) => checks(c),
         Command::Why(w) => crate::why::run(&cli.global, w),
         Command::PolicyExplain(p) => policy_explain(p),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(*shell, &mut cmd, "audit", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Manpage => {
+            use clap::CommandFactory;
+            // The crate version only: the page must not change with every commit.
+            let cmd = Cli::command().version(env!("CARGO_PKG_VERSION"));
+            clap_mangen::Man::new(cmd)
+                .render(&mut std::io::stdout())
+                .context("writing the man page")?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Classes => {
             print!("{}", classes());
             Ok(ExitCode::SUCCESS)
