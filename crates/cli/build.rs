@@ -1,10 +1,19 @@
-//! Records the commit `audit --version` prints: `git rev-parse` of the
-//! checkout being built, `unknown` outside one (a source tarball).
+//! Records the commit `audit --version` prints: `TRAILAUDIT_COMMIT` when
+//! set (container builds), else `git rev-parse` of the checkout being
+//! built, `unknown` outside one (a source tarball).
 
 use std::path::Path;
 use std::process::Command;
 
 fn main() {
+    // A container build has no .git: the commit comes as a build argument.
+    println!("cargo:rerun-if-env-changed=TRAILAUDIT_COMMIT");
+    if let Ok(c) = std::env::var("TRAILAUDIT_COMMIT") {
+        if !c.trim().is_empty() {
+            println!("cargo:rustc-env=TRAILAUDIT_COMMIT={}", c.trim());
+            return;
+        }
+    }
     let commit = Command::new("git")
         .args(["rev-parse", "--short=12", "HEAD"])
         .output()

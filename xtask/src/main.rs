@@ -293,3 +293,31 @@ fn ci() -> Result<()> {
     eprintln!("\nci: all checks passed");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Dockerfile builds with the command `install_check` runs (no
+    /// container engine is needed to test that step), in two stages, and
+    /// runs as a non-root user.
+    #[test]
+    fn dockerfile_builds_like_the_install_check_and_runs_unprivileged() {
+        let d = std::fs::read_to_string(workspace_root().join("Dockerfile")).unwrap();
+        let runs: Vec<&str> = d.lines().filter(|l| l.starts_with("RUN cargo ")).collect();
+        assert_eq!(
+            runs,
+            ["RUN cargo install --locked --path crates/cli --root /out"]
+        );
+        assert_eq!(d.lines().filter(|l| l.starts_with("FROM ")).count(), 2);
+        let user = d
+            .lines()
+            .filter_map(|l| l.strip_prefix("USER "))
+            .last()
+            .expect("a USER line");
+        assert!(user.trim() != "root" && user.trim() != "0", "{user}");
+        assert!(d.contains("ENTRYPOINT [\"audit\"]"));
+        let ignore = std::fs::read_to_string(workspace_root().join(".dockerignore")).unwrap();
+        assert!(ignore.lines().any(|l| l.trim() == "target/"));
+    }
+}

@@ -234,6 +234,12 @@ pub struct AnalysisArgs {
     /// Always exit 0 when the run completes (findings are still reported).
     #[arg(long)]
     pub exit_zero: bool,
+    /// With --fail-on: count only findings that are new since the previous
+    /// run (the newest earlier snapshot under reports/, or --previous);
+    /// without a previous run every finding is new. For a monthly schedule
+    /// that fails on what appeared since last month.
+    #[arg(long)]
+    pub fail_on_new: bool,
 }
 
 /// `audit org`.

@@ -70,6 +70,7 @@ struct Analysis {
     policy_file: String,
     fail_on: Severity,
     exit_zero: bool,
+    fail_on_new: bool,
 }
 
 /// The policy file given, else `./audit.toml` when it exists: the policy and its name.
@@ -103,6 +104,7 @@ fn analysis(a: &AnalysisArgs) -> Result<Analysis> {
         policy_file,
         fail_on: Severity::parse(&a.fail_on).expect("clap restricts the values"),
         exit_zero: a.exit_zero,
+        fail_on_new: a.fail_on_new,
     })
 }
 
@@ -258,11 +260,20 @@ fn analyse_and_report(
                 .join(", ")
         );
     }
-    let failing = evaluation.failing_at(an.fail_on);
+    let (failing, which) = match (&changes, an.fail_on_new) {
+        (Some(c), true) => (
+            c.new_findings
+                .iter()
+                .filter(|f| Severity::parse(&f.severity).is_some_and(|s| s >= an.fail_on))
+                .count(),
+            "new since the previous run ",
+        ),
+        _ => (evaluation.failing_at(an.fail_on), ""),
+    };
     if failing > 0 && !an.exit_zero {
         if !global.quiet {
             println!(
-                "{failing} finding(s) at or above {} (fail or unknown): exit 1",
+                "{failing} finding(s) {which}at or above {} (fail or unknown): exit 1",
                 an.fail_on.as_str()
             );
         }

@@ -8,6 +8,7 @@ mod findings;
 mod foundation;
 mod prove;
 mod requirements;
+mod schedule;
 mod why;
 
 use std::path::PathBuf;
