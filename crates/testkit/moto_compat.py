@@ -11,10 +11,19 @@ upgrade that fixes or changes the behaviour shows up as a failing test.
    <VersioningConfiguration> with an optional <Status> and <MfaDelete>, and
    an empty <VersioningConfiguration/> for a bucket that was never
    versioned. The Rust SDK rejects moto's shape.
+2. account:ListRegions: moto has no Account API (it answers 404 with an
+   HTML page). Answered as AWS does for an account with only the regions
+   enabled by default: the 17 of them ENABLED_BY_DEFAULT, the opt-in regions
+   DISABLED, filtered by RegionOptStatusContains.
+3. cloudtrail:ListEventDataStores: moto has no CloudTrail Lake (HTTP 500).
+   Answered as AWS does for an account with no event data store (moto's
+   world has none): an empty list.
 """
 
+import json
 import sys
 
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.s3.responses import S3Response
 
 _XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/"
@@ -31,6 +40,55 @@ def _get_bucket_versioning(self):
 
 
 S3Response.get_bucket_versioning = _get_bucket_versioning
+
+_DEFAULT_REGIONS = [
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1",
+    "sa-east-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1",
+    "eu-north-1", "ap-south-1", "ap-northeast-1", "ap-northeast-2",
+    "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
+]
+_OPT_IN_REGIONS = [
+    "af-south-1", "ap-east-1", "ap-south-2", "ap-southeast-3",
+    "ap-southeast-4", "ca-west-1", "eu-central-2", "eu-south-1",
+    "eu-south-2", "il-central-1", "me-central-1", "me-south-1",
+]
+
+
+def _json(start_response, body):
+    data = json.dumps(body).encode()
+    start_response(
+        "200 OK",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+    )
+    return [data]
+
+
+def _list_regions(environ):
+    try:
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        asked = json.loads(environ["wsgi.input"].read(size) or b"{}")
+    except (ValueError, KeyError):
+        asked = {}
+    wanted = set(asked.get("RegionOptStatusContains") or [])
+    regions = [{"RegionName": r, "RegionOptStatus": "ENABLED_BY_DEFAULT"} for r in _DEFAULT_REGIONS]
+    regions += [{"RegionName": r, "RegionOptStatus": "DISABLED"} for r in _OPT_IN_REGIONS]
+    if wanted:
+        regions = [r for r in regions if r["RegionOptStatus"] in wanted]
+    return {"Regions": regions}
+
+
+_dispatch = DomainDispatcherApplication.__call__
+
+
+def _call(self, environ, start_response):
+    if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == "/listRegions":
+        return _json(start_response, _list_regions(environ))
+    if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".ListEventDataStores"):
+        return _json(start_response, {"EventDataStores": []})
+    return _dispatch(self, environ, start_response)
+
+
+DomainDispatcherApplication.__call__ = _call
 
 if __name__ == "__main__":
     from moto.server import main

@@ -150,6 +150,10 @@ pub(crate) struct Run<'a> {
     pub lake_unavailable: AtomicBool,
     /// The Account API's ListRegions is unusable: use the known region list.
     pub list_regions_unavailable: AtomicBool,
+    /// With `--regions all`: the regions enabled in the caller's account,
+    /// the list shown for accounts that could not be entered (their own
+    /// list cannot be read); `None` when ListRegions is unusable.
+    pub caller_regions: Mutex<Option<Vec<String>>>,
     /// CloudTrail Lake event data stores found.
     pub stores: Mutex<Vec<trailaudit_model::EventDataStore>>,
     /// Every active account of the organization (also those filtered out),
@@ -375,6 +379,7 @@ pub async fn collect_and_probe(
         configs: Mutex::new(HashMap::new()),
         lake_unavailable: AtomicBool::new(false),
         list_regions_unavailable: AtomicBool::new(false),
+        caller_regions: Mutex::new(None),
         stores: Mutex::new(Vec::new()),
         org_accounts: Mutex::new(Vec::new()),
         assumed: Mutex::new(HashMap::new()),
@@ -617,11 +622,17 @@ async fn probe_optional_apis(run: &Run<'_>, caller: &str) {
                 .send()
                 .await
         };
-        if let Err(e) = resp {
-            let info = aws::classify("account:ListRegions", &e);
-            if matches!(info.kind, ErrorKind::NotImplemented | ErrorKind::NotFound) {
-                run.list_regions_unavailable.store(true, Ordering::SeqCst);
-                run.record(Some(caller), None, None, &info);
+        match resp {
+            Err(e) => {
+                let info = aws::classify("account:ListRegions", &e);
+                if matches!(info.kind, ErrorKind::NotImplemented | ErrorKind::NotFound) {
+                    run.list_regions_unavailable.store(true, Ordering::SeqCst);
+                    run.record(Some(caller), None, None, &info);
+                }
+            }
+            Ok(_) => {
+                let regions = regions_for(run, caller, &run.base).await;
+                *run.caller_regions.lock().expect("caller regions") = Some(regions);
             }
         }
     }
@@ -672,10 +683,16 @@ async fn collect_account(
     trails: &Mutex<BTreeMap<String, Trail>>,
 ) -> Account {
     let skip = |account: &mut Account, reason: &str| {
-        account.regions = run
-            .opts
-            .regions
-            .known()
+        // Its own enabled regions cannot be read: the caller's stand in
+        // (every cell is unknown either way).
+        let regions = run
+            .caller_regions
+            .lock()
+            .expect("caller regions")
+            .clone()
+            .filter(|_| matches!(run.opts.regions, RegionSelection::All))
+            .unwrap_or_else(|| run.opts.regions.known());
+        account.regions = regions
             .into_iter()
             .map(|region| AccountRegion {
                 region,

@@ -130,6 +130,27 @@ fn demo_yields_exactly_the_findings_it_was_built_with() {
             "{l}"
         );
     }
+    // No emulator artefact: nothing failed but what the scenario denies.
+    assert!(
+        !rows.iter().any(|r| r["check_id"] == "collection_error"),
+        "{:#?}",
+        rows.iter()
+            .filter(|r| r["check_id"] == "collection_error")
+            .collect::<Vec<_>>()
+    );
+    let gaps = md
+        .split("## Permission gaps and collection errors")
+        .nth(1)
+        .and_then(|g| g.split("\n## ").next())
+        .unwrap_or_default();
+    assert_eq!(
+        gaps.lines().filter(|l| l.starts_with("- ")).count(),
+        2,
+        "{gaps}"
+    );
+    for l in gaps.lines() {
+        assert!(l.chars().count() <= 400, "{l}");
+    }
     // Times to the second.
     assert!(
         md.contains(&format!(

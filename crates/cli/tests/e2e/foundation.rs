@@ -265,3 +265,44 @@ fn emulator_answers_bucket_versioning_as_aws_does() {
         }
     });
 }
+
+/// The compatibility layer also answers the two APIs moto lacks as AWS does
+/// for an account with the default regions and no CloudTrail Lake, so the
+/// demo's reports carry no "not implemented" artefact.
+#[test]
+fn emulator_answers_list_regions_and_event_data_stores_as_aws_does() {
+    use aws_sdk_account::types::RegionOptStatus;
+    let emu = shared().expect("emulator");
+    let cfg = emulator_config(&emu.endpoint(), management_credentials());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let account = aws_sdk_account::Client::new(&cfg);
+        let enabled = account
+            .list_regions()
+            .region_opt_status_contains(RegionOptStatus::Enabled)
+            .region_opt_status_contains(RegionOptStatus::EnabledByDefault)
+            .send()
+            .await
+            .expect("ListRegions through the SDK");
+        let names: Vec<&str> = enabled
+            .regions()
+            .iter()
+            .filter_map(|r| r.region_name())
+            .collect();
+        assert_eq!(names.len(), 17, "{names:?}");
+        assert!(names.contains(&"us-east-1") && !names.contains(&"af-south-1"));
+        let all = account.list_regions().send().await.unwrap();
+        assert!(all
+            .regions()
+            .iter()
+            .any(|r| r.region_name() == Some("af-south-1")
+                && r.region_opt_status() == Some(&RegionOptStatus::Disabled)));
+        let ct = aws_sdk_cloudtrail::Client::new(&cfg);
+        let stores = ct
+            .list_event_data_stores()
+            .send()
+            .await
+            .expect("ListEventDataStores through the SDK");
+        assert!(stores.event_data_stores().is_empty());
+    });
+}
