@@ -313,7 +313,7 @@ mod tests {
         let user = d
             .lines()
             .filter_map(|l| l.strip_prefix("USER "))
-            .last()
+            .next_back()
             .expect("a USER line");
         assert!(user.trim() != "root" && user.trim() != "0", "{user}");
         assert!(d.contains("ENTRYPOINT [\"audit\"]"));
