@@ -283,6 +283,7 @@ fn analyse_and_report(
 }
 
 fn policy_explain(p: &crate::args::PolicyExplainArgs) -> Result<ExitCode> {
+    use trailaudit_model::{Access, Account, AccountStatus};
     if !is_account_id(&p.account) {
         bail!(
             "--account: `{}` is not an AWS account id (12 digits, for example 123456789012)",
@@ -290,48 +291,67 @@ fn policy_explain(p: &crate::args::PolicyExplainArgs) -> Result<ExitCode> {
         );
     }
     let (policy, file) = load_policy(p.policy.as_ref())?;
+    let needs_ou = policy.scope.iter().any(|s| !s.ou.is_empty());
     let snapshot = match &p.snapshot {
-        Some(s) => load_snapshot(s)?,
-        None => newest_snapshot().context(
-            "no snapshot under reports/ tells the account's OU: give --snapshot FILE (a snapshot.json written by `audit org`)",
-        )?,
+        Some(s) => Some(load_snapshot(s)?),
+        None => newest_snapshot(),
     };
-    policy
-        .check_scopes(&snapshot, &file)
-        .map_err(|e| anyhow::anyhow!("invalid policy: {e}"))?;
-    let account = snapshot.account(&p.account).with_context(|| {
-        format!(
-            "account {} is not in the snapshot (it has {} accounts); give --snapshot of a run that audited it",
-            p.account,
-            snapshot.accounts.len()
-        )
-    })?;
-    let eff = policy.resolve(Some(account), &snapshot);
+    // Scopes by OU need the account's OU, from a snapshot; scopes by
+    // account id do not.
+    let (account, paths): (Account, Vec<Vec<String>>) = match &snapshot {
+        Some(snapshot) => {
+            policy
+                .check_scopes(snapshot, &file)
+                .map_err(|e| anyhow::anyhow!("invalid policy: {e}"))?;
+            let account = snapshot.account(&p.account).cloned().with_context(|| {
+                format!(
+                    "account {} is not in the snapshot (it has {} accounts); give --snapshot of a run that audited it",
+                    p.account,
+                    snapshot.accounts.len()
+                )
+            })?;
+            let paths = policy.scope.iter().map(|sc| sc.ou_paths(snapshot)).collect();
+            (account, paths)
+        }
+        None if needs_ou => bail!(
+            "no snapshot under reports/ tells the account's OU, and {file} has scopes by OU: give --snapshot FILE (a snapshot.json written by `audit org`)"
+        ),
+        None => (
+            Account {
+                id: p.account.clone(),
+                name: String::new(),
+                email: None,
+                status: AccountStatus::Active,
+                ou_path: String::new(),
+                is_management: false,
+                access: Access::Skipped {
+                    reason: "not audited".into(),
+                },
+                regions: vec![],
+            },
+            vec![vec![]; policy.scope.len()],
+        ),
+    };
+    let applying: Vec<usize> = (0..policy.scope.len())
+        .filter(|&i| policy.scope[i].applies_to(&account, &paths[i]))
+        .collect();
+    let eff = policy.resolve_scopes(&applying);
     println!(
-        "Requirements of account {} ({}, {})
-policy: {file}
-",
+        "Requirements of account {}{}\npolicy: {file}\n",
         account.id,
-        account.name,
-        if account.ou_path.is_empty() {
-            "no OU"
-        } else {
-            &account.ou_path
+        match (account.name.as_str(), account.ou_path.as_str()) {
+            ("", "") => String::new(),
+            (name, "") => format!(" ({name}, no OU)"),
+            (name, ou) => format!(" ({name}, {ou})"),
         }
     );
-    let applying: Vec<String> = policy
-        .scope
-        .iter()
-        .filter(|s| s.applies(account, &snapshot))
-        .map(|s| s.label())
-        .collect();
+    let labels: Vec<String> = applying.iter().map(|&i| policy.scope[i].label()).collect();
     println!(
-        "scopes that apply, in order (later ones win): {}
-",
-        if applying.is_empty() {
+        "scopes that apply, in order (later ones win): {}\n",
+        if labels.is_empty() {
             "none".to_string()
         } else {
-            applying.join("; ")
+            labels.join("; ")
         }
     );
     println!("{:<30} {:<44} from", "key", "value");

@@ -37,6 +37,18 @@ fn demo_page() -> (Snapshot, trailaudit_checks::Evaluation, Vec<u8>) {
     (s, e, html)
 }
 
+/// The OU order of the page: first seen in the evaluation's account order.
+fn page_ous(s: &Snapshot, e: &trailaudit_checks::Evaluation) -> Vec<String> {
+    let mut ous: Vec<String> = Vec::new();
+    for id in e.coverage.accounts() {
+        let ou = s.account(id).unwrap().ou_path.clone();
+        if !ous.contains(&ou) {
+            ous.push(ou);
+        }
+    }
+    ous
+}
+
 /// target/report-screenshots, created.
 fn out_dir() -> std::path::PathBuf {
     let root =
@@ -111,14 +123,7 @@ fn heatmap_selects_a_class_and_expands_an_ou_to_its_failing_accounts() {
     use std::collections::BTreeSet;
     use trailaudit_checks::{EventClass, State};
     let (s, e, html) = demo_page();
-    // The OU order of the page: first seen in the evaluation's account order.
-    let mut ous: Vec<String> = Vec::new();
-    for id in e.coverage.accounts() {
-        let ou = s.account(id).unwrap().ou_path.clone();
-        if !ous.contains(&ou) {
-            ous.push(ou);
-        }
-    }
+    let ous = page_ous(&s, &e);
     let root = out_dir();
     let page = root.join("heatmap-drive.html");
     std::fs::write(&page, &html).unwrap();
@@ -192,13 +197,7 @@ fn heatmap_selects_a_class_and_expands_an_ou_to_its_failing_accounts() {
 #[test]
 fn heatmap_legend_and_states_are_distinct() {
     let (s, e, html) = demo_page();
-    let mut ous: Vec<String> = Vec::new();
-    for id in e.coverage.accounts() {
-        let ou = s.account(id).unwrap().ou_path.clone();
-        if !ous.contains(&ou) {
-            ous.push(ou);
-        }
-    }
+    let ous = page_ous(&s, &e);
     let dev = ous.iter().position(|o| o == "Root/Dev").expect("a Dev OU");
     let root = out_dir();
     let page = root.join("heatmap-states.html");
