@@ -179,6 +179,12 @@ pub struct WhyArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Print the Athena table (partition projection over account, region
+    /// and day) for the logs that should hold the event, and the query that
+    /// finds it, instead of walking the causes: for archives too large to
+    /// scan. audit does not run them (see docs/why.md).
+    #[arg(long)]
+    pub athena: bool,
 }
 
 /// `audit report`.

@@ -41,6 +41,18 @@ pub fn run(global: &Global, w: &WhyArgs) -> Result<ExitCode> {
             }
         );
     }
+    if w.athena {
+        let a = trailaudit_explain::athena(&snapshot, &q).map_err(anyhow::Error::msg)?;
+        if w.json {
+            println!("{}", serde_json::to_string_pretty(&a)?);
+        } else {
+            println!(
+                "-- 1. Create the table once (Athena, in the log bucket's region):\n{}\n\n-- 2. Find the event:\n{}",
+                a.ddl, a.query
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let e = trailaudit_explain::explain(&snapshot, &q, &probes).map_err(anyhow::Error::msg)?;
     if w.json {
         println!("{}", serde_json::to_string_pretty(&e)?);

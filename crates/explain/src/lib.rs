@@ -10,7 +10,9 @@
 //!    impossible to tell, with its evidence; the verdict is the first cause
 //!    that holds.
 
+mod athena;
 pub mod catalogue;
+pub use athena::{athena, Athena};
 pub mod causes;
 
 use chrono::{DateTime, Duration, Timelike, Utc};

@@ -537,3 +537,47 @@ fn network_activity_events_are_classified_and_walked() {
         "{e:#?}"
     );
 }
+
+#[test]
+fn athena_table_and_query_for_an_organization_trail() {
+    let s = snapshot();
+    let a = athena(&s, &q("RunInstances", "eu-west-1", 60)).unwrap();
+    assert_eq!(a.table, "cloudtrail_org");
+    assert!(
+        a.ddl
+            .contains("LOCATION 's3://org-logs/org/AWSLogs/o-abc/'"),
+        "{}",
+        a.ddl
+    );
+    assert!(
+        a.ddl.contains("'storage.location.template' = 's3://org-logs/org/AWSLogs/o-abc/${account}/CloudTrail/${region}/${timestamp}'"),
+        "{}",
+        a.ddl
+    );
+    assert!(a.ddl.contains("'projection.account.type' = 'injected'"));
+    assert!(
+        a.ddl
+            .contains("'projection.region.values' = 'eu-west-1,us-east-1'"),
+        "{}",
+        a.ddl
+    );
+    for part in [
+        &format!("account = '{MEMBER}'"),
+        "region = 'eu-west-1'",
+        "\"timestamp\" BETWEEN '2026/11/20' AND '2026/11/20'",
+        "eventname = 'RunInstances'",
+        "eventtime BETWEEN '2026-11-20T10:45:00Z' AND '2026-11-20T11:15:00Z'",
+        "eventsource = 'ec2.amazonaws.com'",
+    ] {
+        assert!(a.query.contains(part), "{part} not in\n{}", a.query);
+    }
+    // Global events are queried where they are recorded.
+    let a = athena(&s, &q("CreateUser", "eu-west-1", 60)).unwrap();
+    assert!(a.query.contains("region = 'us-east-1'"), "{}", a.query);
+    // No trail with a bucket: nothing to query.
+    let mut none = snapshot();
+    none.trails[0].s3_bucket_name = None;
+    assert!(athena(&none, &q("RunInstances", "eu-west-1", 60))
+        .unwrap_err()
+        .contains("no archive"));
+}

@@ -392,3 +392,45 @@ fn bad_questions_exit_2_with_a_clear_message() {
         assert!(stderr.contains(message), "{full:?}: {stderr}");
     }
 }
+
+/// `--athena` offline, from a stored snapshot (the demo's): the table over
+/// the organization trail's archive and the query for one member's event.
+#[test]
+fn athena_table_and_query_from_a_snapshot() {
+    let snap = trailaudit_testkit::emulator::workspace_root()
+        .join("crates/report/tests/fixtures/demo.snapshot.json")
+        .to_string_lossy()
+        .to_string();
+    let (code, out, err) = crate::audit_offline(&[
+        "why",
+        "--from-snapshot",
+        &snap,
+        "--account",
+        "937452991241",
+        "--region",
+        "eu-west-1",
+        "--event-name",
+        "RunInstances",
+        "--time",
+        "2026-11-21T23:50:00Z",
+        "--athena",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("CREATE EXTERNAL TABLE IF NOT EXISTS cloudtrail_"),
+        "{out}"
+    );
+    assert!(
+        out.contains("/AWSLogs/o-hbrpoig8f1/${account}/CloudTrail/${region}/${timestamp}"),
+        "{out}"
+    );
+    assert!(
+        out.contains("account = '937452991241'") && out.contains("region = 'eu-west-1'"),
+        "{out}"
+    );
+    // Delivery can cross midnight: the next day's partition is included.
+    assert!(
+        out.contains("\"timestamp\" BETWEEN '2026/11/21' AND '2026/11/22'"),
+        "{out}"
+    );
+}
