@@ -20,6 +20,7 @@ fn region(r: &str) -> AccountRegion {
         status: RegionStatus::Collected,
         trails: vec![],
         event_data_stores: Fact::Collected { value: vec![] },
+        footprints: vec![],
     }
 }
 
@@ -81,6 +82,7 @@ pub fn snapshot() -> Snapshot {
         delivery_probes: vec![],
         errors: vec![],
         api_calls: Default::default(),
+        session_name: None,
         lookup: Default::default(),
     }
 }

@@ -581,6 +581,7 @@ pub async fn collect_and_probe(
         delivery_probes: vec![],
         errors: vec![],
         api_calls: BTreeMap::new(),
+        session_name: (opts.mode == Mode::Organization).then(|| opts.session_name.clone()),
         lookup: Default::default(),
     };
     resources::collect_resources(&run, &mut snapshot).await;
@@ -701,6 +702,7 @@ async fn collect_account(
                 },
                 trails: vec![],
                 event_data_stores: Fact::not_collected(reason),
+                footprints: vec![],
             })
             .collect();
     };
@@ -843,16 +845,39 @@ async fn describe_region(
                 },
                 trails: vec![],
                 event_data_stores: Fact::not_collected("run interrupted"),
+                footprints: vec![],
             },
             vec![],
         );
     }
-    let resp = {
+    let (resp, footprint) = {
         // The client is built once the call may go: thousands of
         // account-regions wait for a slot, and a client is not small.
         let _p = run.slot(account, &region).await;
         let client = run.cloudtrail(cfg, &region);
-        aws::offload(client.describe_trails().include_shadow_trails(true).send()).await
+        let sent_at = chrono::Utc::now();
+        let resp = aws::offload(client.describe_trails().include_shadow_trails(true).send()).await;
+        // The call is itself a management read event the account-region's
+        // trails must record: its footprint, for a later run to look for.
+        use aws_sdk_cloudtrail::operation::RequestId;
+        let (request_id, error_code) = match &resp {
+            Ok(o) => (o.request_id().map(str::to_string), None),
+            Err(e) => (
+                e.request_id().map(str::to_string),
+                e.as_service_error()
+                    .and_then(|se| aws_sdk_cloudtrail::error::ProvideErrorMetadata::code(se))
+                    .map(str::to_string),
+            ),
+        };
+        let footprint = trailaudit_model::Footprint {
+            event_source: "cloudtrail.amazonaws.com".into(),
+            event_name: "DescribeTrails".into(),
+            sent_at,
+            answered_at: chrono::Utc::now(),
+            request_id,
+            error_code,
+        };
+        (resp, footprint)
     };
     let (status, found) = match resp {
         Ok(out) => (
@@ -886,12 +911,19 @@ async fn describe_region(
         RegionStatus::NotEnabled => Fact::Collected { value: vec![] },
         _ => Fact::not_collected("the region's trails could not be listed"),
     };
+    // A region that is not enabled answers nothing CloudTrail records.
+    let footprints = if status == RegionStatus::NotEnabled {
+        vec![]
+    } else {
+        vec![footprint]
+    };
     (
         AccountRegion {
             region,
             status,
             trails: refs,
             event_data_stores,
+            footprints,
         },
         found,
     )

@@ -43,6 +43,7 @@ fn snapshot() -> Snapshot {
         status: RegionStatus::Collected,
         trails,
         event_data_stores: Fact::Collected { value: vec![] },
+        footprints: vec![],
     };
     let account = |id: &str, trails: Vec<TrailRef>| Account {
         id: id.into(),
@@ -103,6 +104,7 @@ fn snapshot() -> Snapshot {
         delivery_probes: vec![],
         errors: vec![],
         api_calls: Default::default(),
+        session_name: None,
         lookup: Default::default(),
     }
 }

@@ -35,6 +35,12 @@ pub struct Snapshot {
     pub mode: Mode,
     /// Who ran the collection.
     pub caller: CallerIdentity,
+    /// The role session name of the audit role in member accounts (the
+    /// audit's footprints there are made as
+    /// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`); `None` in
+    /// single-account runs and older snapshots.
+    #[serde(default)]
+    pub session_name: Option<String>,
     /// When collection started.
     pub started_at: DateTime<Utc>,
     /// When collection ended (also when it was interrupted).
@@ -391,6 +397,30 @@ pub struct AccountRegion {
     /// a store there might record the account.
     #[serde(default = "not_read")]
     pub event_data_stores: Fact<Vec<String>>,
+    /// The audit's own calls here (`DescribeTrails`): management read
+    /// events every trail recording the account-region must deliver, so a
+    /// later run can look for them in the archive (proof of delivery).
+    /// Empty in snapshots written before footprints were recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub footprints: Vec<Footprint>,
+}
+
+/// One call the audit made, as CloudTrail records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Footprint {
+    /// `eventSource`, `cloudtrail.amazonaws.com`.
+    pub event_source: String,
+    /// `eventName`, `DescribeTrails`.
+    pub event_name: String,
+    /// When the request was sent (the event's `eventTime` is between this
+    /// and `answered_at`).
+    pub sent_at: DateTime<Utc>,
+    /// When the answer (or the error) came back.
+    pub answered_at: DateTime<Utc>,
+    /// The request id AWS returned (`requestID` in the record), when it did.
+    pub request_id: Option<String>,
+    /// The AWS error code when the call failed (`errorCode` in the record).
+    pub error_code: Option<String>,
 }
 
 impl AccountRegion {
@@ -1027,6 +1057,26 @@ impl Snapshot {
             account,
             region,
         )
+    }
+
+    /// The principal the audit's footprints in `account` were made as
+    /// (`userIdentity.arn` of their records): the audit role's session in a
+    /// member account, the caller itself in its own account; `None` when the
+    /// account was not entered.
+    pub fn footprint_principal(&self, account: &str) -> Option<String> {
+        let a = self.account(account)?;
+        match &a.access {
+            Access::Caller => Some(self.caller.arn.clone()),
+            Access::Assumed { role_arn } => {
+                let role = role_arn.rsplit('/').next()?;
+                let partition = role_arn.split(':').nth(1).unwrap_or("aws");
+                Some(format!(
+                    "arn:{partition}:sts::{account}:assumed-role/{role}/{}",
+                    self.session_name.as_deref()?
+                ))
+            }
+            _ => None,
+        }
     }
 
     fn trail_org(&self, t: &Trail) -> Option<&str> {

@@ -85,6 +85,7 @@ pub fn organization(accounts: usize) -> Snapshot {
                         status: RegionStatus::Collected,
                         trails: vec![],
                         event_data_stores: Fact::Collected { value: vec![] },
+                        footprints: vec![],
                     })
                     .collect(),
                 id,
@@ -127,6 +128,7 @@ pub fn organization(accounts: usize) -> Snapshot {
         delivery_probes: vec![],
         errors: vec![],
         api_calls: Default::default(),
+        session_name: None,
         lookup: Default::default(),
     }
 }

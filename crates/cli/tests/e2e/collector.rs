@@ -73,6 +73,56 @@ fn organization_inventory_is_complete_deduplicated_and_fail_closed() {
     assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
     let s = run.snapshot();
 
+    // Footprints: every account-region entered holds the audit's own
+    // DescribeTrails call (the management read event its trails must
+    // deliver), with AWS's request id, inside the run's window, made as the
+    // audit role's session; accounts not entered have none.
+    assert_eq!(s.session_name.as_deref(), Some("trailaudit"));
+    for a in &s.accounts {
+        let entered = matches!(
+            a.access,
+            trailaudit_model::Access::Caller | trailaudit_model::Access::Assumed { .. }
+        );
+        for r in &a.regions {
+            if !entered || r.status != trailaudit_model::RegionStatus::Collected {
+                assert!(r.footprints.is_empty(), "{} {}", a.id, r.region);
+                continue;
+            }
+            assert_eq!(r.footprints.len(), 1, "{} {}", a.id, r.region);
+            let f = &r.footprints[0];
+            assert_eq!(
+                (f.event_source.as_str(), f.event_name.as_str()),
+                ("cloudtrail.amazonaws.com", "DescribeTrails")
+            );
+            assert!(
+                s.started_at <= f.sent_at
+                    && f.sent_at <= f.answered_at
+                    && f.answered_at <= s.finished_at
+            );
+            assert!(
+                f.request_id.as_deref().is_some_and(|id| !id.is_empty()),
+                "{f:?}"
+            );
+        }
+        let principal = s.footprint_principal(&a.id);
+        match &a.access {
+            trailaudit_model::Access::Assumed { .. } => assert_eq!(
+                principal.as_deref(),
+                Some(
+                    format!(
+                        "arn:aws:sts::{}:assumed-role/OrganizationAccountAccessRole/trailaudit",
+                        a.id
+                    )
+                    .as_str()
+                )
+            ),
+            trailaudit_model::Access::Caller => {
+                assert_eq!(principal.as_deref(), Some(s.caller.arn.as_str()))
+            }
+            _ => assert_eq!(principal, None),
+        }
+    }
+
     // Every account, with its OU path.
     assert_eq!(s.accounts.len(), 6);
     let acct = |key: &str| s.account(seeded.id(key)).unwrap();
