@@ -20,7 +20,7 @@ fn region(r: &str) -> AccountRegion {
         status: RegionStatus::Collected,
         trails: vec![],
         event_data_stores: Fact::Collected { value: vec![] },
-        footprints: vec![],
+        footprint: None,
     }
 }
 

@@ -702,7 +702,7 @@ async fn collect_account(
                 },
                 trails: vec![],
                 event_data_stores: Fact::not_collected(reason),
-                footprints: vec![],
+                footprint: None,
             })
             .collect();
     };
@@ -845,7 +845,7 @@ async fn describe_region(
                 },
                 trails: vec![],
                 event_data_stores: Fact::not_collected("run interrupted"),
-                footprints: vec![],
+                footprint: None,
             },
             vec![],
         );
@@ -870,8 +870,7 @@ async fn describe_region(
             ),
         };
         let footprint = trailaudit_model::Footprint {
-            event_source: "cloudtrail.amazonaws.com".into(),
-            event_name: "DescribeTrails".into(),
+            call: trailaudit_model::FootprintCall::DescribeTrails,
             sent_at,
             answered_at: chrono::Utc::now(),
             request_id,
@@ -912,18 +911,14 @@ async fn describe_region(
         _ => Fact::not_collected("the region's trails could not be listed"),
     };
     // A region that is not enabled answers nothing CloudTrail records.
-    let footprints = if status == RegionStatus::NotEnabled {
-        vec![]
-    } else {
-        vec![footprint]
-    };
+    let footprint = (status != RegionStatus::NotEnabled).then(|| Box::new(footprint));
     (
         AccountRegion {
             region,
             status,
             trails: refs,
             event_data_stores,
-            footprints,
+            footprint,
         },
         found,
     )

@@ -43,7 +43,7 @@ fn snapshot() -> Snapshot {
         status: RegionStatus::Collected,
         trails,
         event_data_stores: Fact::Collected { value: vec![] },
-        footprints: vec![],
+        footprint: None,
     };
     let account = |id: &str, trails: Vec<TrailRef>| Account {
         id: id.into(),

@@ -397,29 +397,53 @@ pub struct AccountRegion {
     /// a store there might record the account.
     #[serde(default = "not_read")]
     pub event_data_stores: Fact<Vec<String>>,
-    /// The audit's own calls here (`DescribeTrails`): management read
-    /// events every trail recording the account-region must deliver, so a
-    /// later run can look for them in the archive (proof of delivery).
-    /// Empty in snapshots written before footprints were recorded.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub footprints: Vec<Footprint>,
+    /// The audit's own call here (`DescribeTrails`): a management read
+    /// event every trail recording the account-region must deliver, so a
+    /// later run can look for it in the archive (proof of delivery). `None`
+    /// in snapshots written before footprints were recorded, and where
+    /// nothing was called.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub footprint: Option<Box<Footprint>>,
+}
+
+/// A call whose record is a footprint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FootprintCall {
+    /// `cloudtrail:DescribeTrails`.
+    DescribeTrails,
+}
+
+impl FootprintCall {
+    /// `eventSource` of its record.
+    pub fn event_source(self) -> &'static str {
+        match self {
+            FootprintCall::DescribeTrails => "cloudtrail.amazonaws.com",
+        }
+    }
+
+    /// `eventName` of its record.
+    pub fn event_name(self) -> &'static str {
+        match self {
+            FootprintCall::DescribeTrails => "DescribeTrails",
+        }
+    }
 }
 
 /// One call the audit made, as CloudTrail records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Footprint {
-    /// `eventSource`, `cloudtrail.amazonaws.com`.
-    pub event_source: String,
-    /// `eventName`, `DescribeTrails`.
-    pub event_name: String,
-    /// When the request was sent (the event's `eventTime` is between this
+    /// The call (its record's `eventSource` and `eventName`).
+    pub call: FootprintCall,
+    /// When the request was sent (the record's `eventTime` is between this
     /// and `answered_at`).
     pub sent_at: DateTime<Utc>,
     /// When the answer (or the error) came back.
     pub answered_at: DateTime<Utc>,
     /// The request id AWS returned (`requestID` in the record), when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// The AWS error code when the call failed (`errorCode` in the record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
 }
 

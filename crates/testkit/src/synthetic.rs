@@ -85,7 +85,7 @@ pub fn organization(accounts: usize) -> Snapshot {
                         status: RegionStatus::Collected,
                         trails: vec![],
                         event_data_stores: Fact::Collected { value: vec![] },
-                        footprints: vec![],
+                        footprint: None,
                     })
                     .collect(),
                 id,
