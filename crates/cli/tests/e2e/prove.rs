@@ -179,6 +179,12 @@ fn normalized(out: &Path) -> serde_json::Value {
             st.retain(|k, _| !k.ends_with("_time"));
         }
     }
+    // The audit's own calls (times, request ids) differ in every run.
+    for a in v["accounts"].as_array_mut().unwrap() {
+        for r in a["regions"].as_array_mut().unwrap() {
+            r.as_object_mut().unwrap().remove("footprint");
+        }
+    }
     v
 }
 
