@@ -719,17 +719,12 @@ mod tests {
     fn partial_selections() {
         let mut s = snapshot();
         let mut t = local_trail(MEMBER, "eu-west-1");
-        t.selectors = Fact::Collected {
-            value: Selectors::Basic(vec![trailaudit_model::BasicSelector {
-                read_write_type: trailaudit_model::ReadWriteType::WriteOnly,
-                include_management_events: true,
-                exclude_management_event_sources: vec!["kms.amazonaws.com".into()],
-                data_resources: vec![trailaudit_model::DataResource {
-                    resource_type: "AWS::S3::Object".into(),
-                    values: vec!["arn:aws:s3:::orders/".into()],
-                }],
-            }]),
-        };
+        t.selectors = basic(
+            trailaudit_model::ReadWriteType::WriteOnly,
+            &["kms.amazonaws.com"],
+            "AWS::S3::Object",
+            &["arn:aws:s3:::orders/"],
+        );
         s.trails.push(t);
         assert_eq!(
             state(&s, MEMBER, "eu-west-1", EventClass::ManagementWrite).0,
@@ -834,17 +829,12 @@ mod tests {
         let basic = |values: &[&str]| {
             let mut s = snapshot();
             let mut t = org_trail();
-            t.selectors = Fact::Collected {
-                value: Selectors::Basic(vec![trailaudit_model::BasicSelector {
-                    read_write_type: trailaudit_model::ReadWriteType::All,
-                    include_management_events: true,
-                    exclude_management_event_sources: vec![],
-                    data_resources: vec![trailaudit_model::DataResource {
-                        resource_type: "AWS::S3::Object".into(),
-                        values: values.iter().map(|v| v.to_string()).collect(),
-                    }],
-                }]),
-            };
+            t.selectors = basic(
+                trailaudit_model::ReadWriteType::All,
+                &[],
+                "AWS::S3::Object",
+                values,
+            );
             s.trails.push(t);
             s
         };
@@ -860,14 +850,12 @@ mod tests {
     fn excluding_a_management_source_leaves_global_events_whole() {
         let mut s = snapshot();
         let mut t = org_trail();
-        t.selectors = Fact::Collected {
-            value: Selectors::Basic(vec![trailaudit_model::BasicSelector {
-                read_write_type: trailaudit_model::ReadWriteType::All,
-                include_management_events: true,
-                exclude_management_event_sources: vec!["kms.amazonaws.com".into()],
-                data_resources: vec![],
-            }]),
-        };
+        t.selectors = basic(
+            trailaudit_model::ReadWriteType::All,
+            &["kms.amazonaws.com"],
+            "",
+            &[],
+        );
         s.trails.push(t);
         assert_eq!(
             state(&s, MEMBER, "eu-west-1", EventClass::ManagementWrite).0,

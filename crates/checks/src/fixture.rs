@@ -87,6 +87,30 @@ pub fn snapshot() -> Snapshot {
     }
 }
 
+/// One basic event selector: management events (minus `excluded`
+/// sources), data events of `resource_type` for `values` (ARN prefixes).
+pub fn basic(
+    rw: ReadWriteType,
+    excluded: &[&str],
+    resource_type: &str,
+    values: &[&str],
+) -> Fact<Selectors> {
+    Fact::Collected {
+        value: Selectors::Basic(vec![BasicSelector {
+            read_write_type: rw,
+            include_management_events: true,
+            exclude_management_event_sources: excluded.iter().map(|x| x.to_string()).collect(),
+            data_resources: (!resource_type.is_empty())
+                .then(|| DataResource {
+                    resource_type: resource_type.into(),
+                    values: values.iter().map(|v| v.to_string()).collect(),
+                })
+                .into_iter()
+                .collect(),
+        }]),
+    }
+}
+
 pub fn logging(on: bool) -> Fact<TrailStatus> {
     Fact::Collected {
         value: TrailStatus {

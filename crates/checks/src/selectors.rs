@@ -90,14 +90,6 @@ impl<'a> Values<'a> {
             None => Values::any(),
         }
     }
-
-    /// The one value, if it is one.
-    pub fn one(&self) -> Option<&str> {
-        match self {
-            Values::Is(v) => Some(v),
-            _ => None,
-        }
-    }
 }
 
 /// A set of events as the selectors see them.

@@ -153,7 +153,7 @@ pub(crate) struct Run<'a> {
     /// With `--regions all`: the regions enabled in the caller's account,
     /// the list shown for accounts that could not be entered (their own
     /// list cannot be read); `None` when ListRegions is unusable.
-    pub caller_regions: Mutex<Option<Vec<String>>>,
+    pub caller_regions: Mutex<Option<(String, Vec<String>)>>,
     /// CloudTrail Lake event data stores found.
     pub stores: Mutex<Vec<trailaudit_model::EventDataStore>>,
     /// Every active account of the organization (also those filtered out),
@@ -615,26 +615,20 @@ pub async fn collect_and_probe(
 /// use) is then left out of the whole run, said once in the errors.
 async fn probe_optional_apis(run: &Run<'_>, caller: &str) {
     if matches!(run.opts.regions, RegionSelection::All) {
-        let resp = {
-            let _p = run.permit().await;
-            run.account_api(&run.base)
-                .list_regions()
-                .max_results(1)
-                .send()
-                .await
-        };
-        match resp {
-            Err(e) => {
-                let info = aws::classify("account:ListRegions", &e);
+        // The caller's own enabled regions: kept for its account and for
+        // accounts that cannot be entered (one listing, not two).
+        match enabled_regions(run, &run.base).await {
+            Err(info) => {
                 if matches!(info.kind, ErrorKind::NotImplemented | ErrorKind::NotFound) {
                     run.list_regions_unavailable.store(true, Ordering::SeqCst);
                     run.record(Some(caller), None, None, &info);
                 }
             }
-            Ok(_) => {
-                let regions = regions_for(run, caller, &run.base).await;
-                *run.caller_regions.lock().expect("caller regions") = Some(regions);
+            Ok(regions) if !regions.is_empty() => {
+                *run.caller_regions.lock().expect("caller regions") =
+                    Some((caller.to_string(), regions));
             }
+            Ok(_) => {}
         }
     }
     let region = run
@@ -690,8 +684,9 @@ async fn collect_account(
             .caller_regions
             .lock()
             .expect("caller regions")
-            .clone()
+            .as_ref()
             .filter(|_| matches!(run.opts.regions, RegionSelection::All))
+            .map(|(_, r)| r.clone())
             .unwrap_or_else(|| run.opts.regions.known());
         account.regions = regions
             .into_iter()
@@ -787,35 +782,45 @@ async fn collect_account(
 }
 
 /// The regions to look at in one account.
+/// The regions enabled in the account of `cfg` (Account API `ListRegions`).
+async fn enabled_regions(run: &Run<'_>, cfg: &SdkConfig) -> Result<Vec<String>, ErrorInfo> {
+    let _permit = run.permit().await;
+    let pages = run
+        .account_api(cfg)
+        .list_regions()
+        .region_opt_status_contains(aws_sdk_account::types::RegionOptStatus::Enabled)
+        .region_opt_status_contains(aws_sdk_account::types::RegionOptStatus::EnabledByDefault)
+        .into_paginator()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| aws::classify("account:ListRegions", &e))?;
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.regions())
+        .filter_map(|r| r.region_name().map(str::to_string))
+        .collect())
+}
+
 async fn regions_for(run: &Run<'_>, account: &str, cfg: &SdkConfig) -> Vec<String> {
     if let RegionSelection::List(_) = run.opts.regions {
         return run.opts.regions.known();
     }
+    if let Some((_, regions)) = run
+        .caller_regions
+        .lock()
+        .expect("caller regions")
+        .as_ref()
+        .filter(|(caller, _)| caller == account)
+    {
+        return regions.clone();
+    }
     if !run.list_regions_unavailable.load(Ordering::SeqCst) {
-        let _permit = run.permit().await;
-        let resp = run
-            .account_api(cfg)
-            .list_regions()
-            .region_opt_status_contains(aws_sdk_account::types::RegionOptStatus::Enabled)
-            .region_opt_status_contains(aws_sdk_account::types::RegionOptStatus::EnabledByDefault)
-            .into_paginator()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await;
-        match resp {
-            Ok(pages) => {
-                let enabled: Vec<String> = pages
-                    .iter()
-                    .flat_map(|p| p.regions())
-                    .filter_map(|r| r.region_name().map(str::to_string))
-                    .collect();
-                if !enabled.is_empty() {
-                    return enabled;
-                }
-            }
-            Err(e) => {
+        match enabled_regions(run, cfg).await {
+            Ok(enabled) if !enabled.is_empty() => return enabled,
+            Ok(_) => {}
+            Err(info) => {
                 // This account only: fall back to the known list, probing opt-in regions.
-                let info = aws::classify("account:ListRegions", &e);
                 if info.kind == ErrorKind::NotImplemented {
                     run.list_regions_unavailable.store(true, Ordering::SeqCst);
                 } else {

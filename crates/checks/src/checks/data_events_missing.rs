@@ -191,17 +191,12 @@ mod tests {
         let f = run_one_with("data_events_missing", &s, &required);
         assert!(f.iter().any(|f| f.status == Status::Unknown));
         let mut s = healthy();
-        s.trails[0].selectors = Fact::Collected {
-            value: Selectors::Basic(vec![trailaudit_model::BasicSelector {
-                read_write_type: trailaudit_model::ReadWriteType::All,
-                include_management_events: true,
-                exclude_management_event_sources: vec![],
-                data_resources: vec![trailaudit_model::DataResource {
-                    resource_type: "AWS::S3::Object".into(),
-                    values: vec!["arn:aws:s3".into()],
-                }],
-            }]),
-        };
+        s.trails[0].selectors = basic(
+            trailaudit_model::ReadWriteType::All,
+            &[],
+            "AWS::S3::Object",
+            &["arn:aws:s3"],
+        );
         let f = run_one_with("data_events_missing", &s, &required);
         assert!(
             f.iter().all(|f| f.status == Status::Info),
