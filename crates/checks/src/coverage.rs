@@ -42,6 +42,10 @@ pub enum State {
     Unknown,
     /// The region is not enabled for the account.
     NotEnabled,
+    /// Covered, and proven: the audit's own footprint from the earlier run
+    /// was found in the archive where the covering trail delivers
+    /// (management read events only; see `--verify-previous`).
+    Verified,
 }
 
 impl State {
@@ -53,7 +57,13 @@ impl State {
             State::Gap => "gap",
             State::Unknown => "unknown",
             State::NotEnabled => "not_enabled",
+            State::Verified => "verified",
         }
+    }
+
+    /// Covered, proven or not.
+    pub fn is_covered(self) -> bool {
+        matches!(self, State::Covered | State::Verified)
     }
 }
 
@@ -91,12 +101,13 @@ struct Packed {
     reason_state: u32,
 }
 
-const STATES: [State; 5] = [
+const STATES: [State; 6] = [
     State::Covered,
     State::Partial,
     State::Gap,
     State::Unknown,
     State::NotEnabled,
+    State::Verified,
 ];
 const REASON_BITS: u32 = 29;
 
@@ -227,6 +238,41 @@ impl Coverage {
     /// Every region that has a cell, in first-seen order.
     pub fn regions(&self) -> &[String] {
         &self.regions.items
+    }
+
+    /// Marks the management read cells whose earlier footprint was found
+    /// in the archive as [`State::Verified`] (only cells covered now: a
+    /// cell that lost its coverage since stays as it is). Returns how many.
+    pub fn apply_verification(&mut self, v: &trailaudit_model::Verification) -> usize {
+        let found: std::collections::HashSet<(&str, &str)> = v
+            .cells
+            .iter()
+            .filter(|c| matches!(c.outcome, trailaudit_model::VerifyOutcome::Verified { .. }))
+            .map(|c| (c.target.account_id.as_str(), c.target.region.as_str()))
+            .collect();
+        if found.is_empty() {
+            return 0;
+        }
+        let verified = STATES
+            .iter()
+            .position(|x| *x == State::Verified)
+            .expect("a state") as u32;
+        let mut n = 0;
+        for i in 0..self.cells.len() {
+            let p = self.cells[i];
+            if p.class != EventClass::ManagementRead || p.state() != State::Covered {
+                continue;
+            }
+            let key = (
+                self.accounts[p.account as usize].as_str(),
+                self.regions.items[p.region as usize].as_str(),
+            );
+            if found.contains(&key) {
+                self.cells[i].reason_state = p.reason() | verified << REASON_BITS;
+                n += 1;
+            }
+        }
+        n
     }
 
     fn start_account(&mut self, id: &str) {

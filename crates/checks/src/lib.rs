@@ -14,6 +14,7 @@ pub mod checks;
 pub mod compliance;
 pub mod coverage;
 pub mod events;
+pub mod footprints;
 pub mod iam;
 pub mod policy;
 pub mod requirements;
@@ -193,7 +194,10 @@ impl Evaluation {
 /// Runs the coverage matrix and every check.
 pub fn evaluate(snapshot: &Snapshot, policy: &Policy) -> Evaluation {
     let requirements = Requirements::resolve(policy, snapshot);
-    let coverage = coverage::matrix_with(snapshot, &requirements.classes());
+    let mut coverage = coverage::matrix_with(snapshot, &requirements.classes());
+    if let Some(v) = &snapshot.verification {
+        coverage.apply_verification(v);
+    }
     let resources = requirements::resource_matrix(snapshot, &requirements);
     let ctx = checks::Ctx {
         snapshot,

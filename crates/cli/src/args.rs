@@ -298,6 +298,18 @@ pub struct AuditArgs {
     /// snapshot.json under reports/).
     #[arg(long, value_name = "FILE")]
     pub previous: Option<PathBuf>,
+    /// Prove delivery: look for the previous run's own DescribeTrails calls
+    /// (its footprints) in the log files the covering trail delivered in
+    /// the hour after them, for every account-region the previous run found
+    /// covered (needs s3:ListBucket and s3:GetObject on the log bucket, and
+    /// kms:Decrypt for an encrypted archive). Found: `verified`; missing:
+    /// footprints_not_delivered or footprints_expired.
+    #[arg(long, conflicts_with = "from_snapshot")]
+    pub verify_previous: bool,
+    /// With --verify-previous: verify at most N account-regions per log
+    /// destination, spread over accounts and regions (default: all).
+    #[arg(long, value_name = "N", requires = "verify_previous")]
+    pub sample: Option<usize>,
     /// The shared analysis options.
     #[command(flatten)]
     pub analysis: AnalysisArgs,

@@ -147,13 +147,45 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
         Some(p) => Some(load_snapshot(p)?),
         None => None,
     };
-    let explicit_previous = match &a.previous {
-        Some(p) => Some(previous_run(&load_snapshot(p)?, &an)),
-        None => None,
-    };
     let out_dir = a.out_dir.clone().unwrap_or_else(|| {
         PathBuf::from("reports").join(chrono::Utc::now().format("%Y-%m-%d").to_string())
     });
+    let explicit_previous = match &a.previous {
+        Some(p) => Some(load_snapshot(p)?),
+        // The run to verify is chosen before collection (and is also the
+        // one compared with).
+        None if a.verify_previous => Some(newest_before(&out_dir, chrono::Utc::now()).ok_or_else(|| {
+            anyhow::anyhow!("--verify-previous: no earlier snapshot.json under reports/ or beside --out-dir; give the run to verify with --previous FILE")
+        })?),
+        None => None,
+    };
+    if a.sample == Some(0) {
+        bail!("--sample must be at least 1");
+    }
+    let explicit_previous = match explicit_previous {
+        Some(p) => {
+            let evaluation = trailaudit_checks::evaluate(&p, &an.policy);
+            if a.verify_previous {
+                if p.accounts
+                    .iter()
+                    .all(|acc| acc.regions.iter().all(|r| r.footprint.is_none()))
+                {
+                    bail!("--verify-previous: the snapshot of {} has no footprints (written by a version before 0.2, or nothing was audited); verify a run made by this version", trailaudit_model::utc(p.started_at));
+                }
+                opts.verify = Some(trailaudit_collect::VerifyRequest {
+                    targets: trailaudit_checks::footprints::targets(
+                        &p,
+                        &evaluation.coverage,
+                        a.sample,
+                    ),
+                    previous_started_at: p.started_at,
+                    sample: a.sample,
+                });
+            }
+            Some(Previous::of(&p, &evaluation))
+        }
+        None => None,
+    };
     output::prepare_dir(&out_dir)?;
 
     let (snapshot, interrupted) = match stored {
@@ -461,15 +493,26 @@ pub(crate) fn load_snapshot(p: &Path) -> Result<Snapshot> {
 /// The newest snapshot under `reports/` (and beside `out_dir`) collected
 /// before `current`, for month-over-month comparison.
 fn find_previous(out_dir: &Path, current: &Snapshot) -> Option<Snapshot> {
-    let mut roots = vec![PathBuf::from("reports")];
-    if let Some(parent) = out_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-        roots.push(parent.to_path_buf());
-    }
-    newest_under(&roots, |head| {
+    newest_under(&previous_roots(out_dir), |head| {
         head.organization_id() == current.organization_id()
             && head.caller.account_id == current.caller.account_id
             && head.finished_at < current.started_at
     })
+}
+
+/// Where earlier runs are looked for: `reports/` and beside `out_dir`.
+fn previous_roots(out_dir: &Path) -> Vec<PathBuf> {
+    let mut roots = vec![PathBuf::from("reports")];
+    if let Some(parent) = out_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        roots.push(parent.to_path_buf());
+    }
+    roots
+}
+
+/// The newest earlier run finished before `now` (for `--verify-previous`,
+/// chosen before collection).
+fn newest_before(out_dir: &Path, now: chrono::DateTime<chrono::Utc>) -> Option<Snapshot> {
+    newest_under(&previous_roots(out_dir), |head| head.finished_at < now)
 }
 
 /// The newest `ROOT/*/snapshot.json` whose head `keep` accepts. Only the

@@ -16,6 +16,7 @@ pub mod aws;
 mod convert;
 mod org;
 mod resources;
+mod verify;
 mod why;
 
 use std::collections::{BTreeMap, HashMap};
@@ -61,6 +62,21 @@ pub struct CollectOptions {
     pub arguments: Vec<String>,
     /// The named profile in use, if any (named in credential errors).
     pub profile: Option<String>,
+    /// An earlier run's footprints to look for in the archive
+    /// (`--verify-previous`); `None`: nothing to verify.
+    pub verify: Option<VerifyRequest>,
+}
+
+/// What `--verify-previous` asks the collector to look for.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyRequest {
+    /// The account-regions (`true`: look; `false`: left out by `--sample`),
+    /// planned from the earlier snapshot by `trailaudit_checks::footprints::targets`.
+    pub targets: Vec<(trailaudit_model::VerifyTarget, bool)>,
+    /// When the earlier run started.
+    pub previous_started_at: chrono::DateTime<chrono::Utc>,
+    /// `--sample N`.
+    pub sample: Option<usize>,
 }
 
 impl Default for CollectOptions {
@@ -79,6 +95,7 @@ impl Default for CollectOptions {
             probe_delivery: false,
             arguments: vec![],
             profile: None,
+            verify: None,
         }
     }
 }
@@ -579,6 +596,7 @@ pub async fn collect_and_probe(
         log_groups: vec![],
         event_data_stores: vec![],
         delivery_probes: vec![],
+        verification: None,
         errors: vec![],
         api_calls: BTreeMap::new(),
         session_name: (opts.mode == Mode::Organization).then(|| opts.session_name.clone()),
@@ -587,6 +605,20 @@ pub async fn collect_and_probe(
     resources::collect_resources(&run, &mut snapshot).await;
     if opts.probe_delivery {
         resources::probe_delivery(&run, &mut snapshot).await;
+    }
+
+    if let Some(req) = &opts.verify {
+        if !run.cancel.is_cancelled() {
+            snapshot.verification = Some(
+                verify::verify(
+                    &run,
+                    req.targets.clone(),
+                    req.previous_started_at,
+                    req.sample,
+                )
+                .await,
+            );
+        }
     }
 
     let probes = match plan(&snapshot) {

@@ -3,8 +3,6 @@
 //! files delivered just after the event to find its record, and ask
 //! `LookupEvents` (90-day event history) in the right region.
 
-use std::io::Read;
-
 use aws_config::SdkConfig;
 use trailaudit_model::{Fact, WhyPlan, WhyProbes};
 
@@ -117,48 +115,13 @@ async fn find_record(
     candidates.sort_by_key(|(_, t)| *t);
     let s3 = run.s3(cfg, &plan.bucket_region);
     for (key, _) in candidates.into_iter().take(MAX_FILES) {
-        let obj = {
-            let _p = run.permit().await;
-            s3.get_object().bucket(&plan.bucket).key(key).send().await
-        };
-        let body = match obj {
-            Ok(o) => match o.body.collect().await {
-                Ok(b) => b.into_bytes(),
-                Err(e) => {
-                    return Fact::Failed {
-                        error: trailaudit_model::ErrorInfo {
-                            kind: trailaudit_model::ErrorKind::Network,
-                            operation: "s3:GetObject".into(),
-                            code: None,
-                            message: e.to_string(),
-                        },
-                    }
-                }
-            },
-            Err(e) => {
-                return run.failed(
-                    account,
-                    Some(&plan.bucket_region),
-                    key,
-                    aws::classify("s3:GetObject", &e),
-                )
+        let records = match crate::verify::read_records(run, &s3, &plan.bucket, key).await {
+            Ok(r) => r,
+            Err(e) if e.kind == trailaudit_model::ErrorKind::Network => {
+                return Fact::Failed { error: e }
             }
+            Err(e) => return run.failed(account, Some(&plan.bucket_region), key, e),
         };
-        let mut text = String::new();
-        if flate2::read::GzDecoder::new(&body[..])
-            .read_to_string(&mut text)
-            .is_err()
-        {
-            continue;
-        }
-        let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else {
-            continue;
-        };
-        let records = doc
-            .get("Records")
-            .and_then(|r| r.as_array())
-            .cloned()
-            .unwrap_or_default();
         let hit = records.iter().any(|r| {
             let name_ok =
                 r.get("eventName").and_then(|v| v.as_str()) == Some(plan.event_name.as_str());

@@ -451,12 +451,24 @@ pub fn explain(s: &Snapshot, q: &Question, probes: &WhyProbes) -> Result<Explana
         .flat_map(|def| (def.evaluate)(&w))
         .collect();
     w.reconcile(&mut checks);
+    let found = w.found_key();
+    // The record in the log file outweighs every cause read from the
+    // configuration or the clock (a delivery faster than usual, a trail
+    // stopped after the event).
+    if let Some(k) = &found {
+        for ch in checks
+            .iter_mut()
+            .filter(|c| c.cause != Cause::Found && c.result == Outcome::Holds)
+        {
+            ch.result = Outcome::DoesNotHold;
+            ch.evidence = format!("{}; but the log file {k} holds the event", ch.evidence);
+        }
+    }
     let first = causes::CAUSES.iter().find_map(|def| {
         checks
             .iter()
             .find(|ch| ch.cause == def.cause && ch.result == Outcome::Holds && def.verdict)
     });
-    let found = w.found_key();
     let verdict = match (first, &found) {
         (Some(ch), _) => Verdict {
             cause: ch.cause,
@@ -626,7 +638,7 @@ pub fn disagreements(s: &Snapshot) -> Vec<String> {
             .iter()
             .any(|c| never.contains(&c.cause) && c.result == Outcome::CannotTell);
         let ok = match cell.state {
-            State::Covered => !says_never && !cannot_tell,
+            State::Covered | State::Verified => !says_never && !cannot_tell,
             State::Gap => says_never,
             State::Unknown => !says_never && (cannot_tell || e.verdict.cause == Cause::Unknown),
             State::Partial | State::NotEnabled => true,

@@ -102,6 +102,7 @@ fn snapshot() -> Snapshot {
         log_groups: vec![],
         event_data_stores: vec![],
         delivery_probes: vec![],
+        verification: None,
         errors: vec![],
         api_calls: Default::default(),
         session_name: None,

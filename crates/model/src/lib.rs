@@ -67,6 +67,10 @@ pub struct Snapshot {
     pub delivery_probes: Vec<DeliveryProbe>,
     /// Every call that failed, in the order seen.
     pub errors: Vec<CollectionError>,
+    /// The earlier run's footprints looked for in the archive
+    /// (`--verify-previous`); `None` when not asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
     /// How many times each AWS operation was called (`service:Operation`).
     pub api_calls: BTreeMap<String, u64>,
     /// Lookups by key, built at the first lookup (not serialized).
@@ -445,6 +449,127 @@ pub struct Footprint {
     /// The AWS error code when the call failed (`errorCode` in the record).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
+}
+
+/// One account-region whose earlier footprint is looked for in the archive
+/// (`audit verify`, `audit org --verify-previous`): where the covering
+/// trail delivers it and what its record must say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyTarget {
+    /// Account the footprint was made in (`recipientAccountId`).
+    pub account_id: String,
+    /// Region it was made in (`awsRegion`).
+    pub region: String,
+    /// The trail that covered the account-region for management read
+    /// events in the earlier run.
+    pub trail_arn: String,
+    /// Its bucket.
+    pub bucket: String,
+    /// The bucket's owner, when an account of the organization.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket_owner: Option<String>,
+    /// The bucket's region.
+    pub bucket_region: String,
+    /// `[PREFIX/]AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/`: the day
+    /// folders `YYYY/MM/DD/` are below.
+    pub prefix: String,
+    /// `userIdentity.arn` of the record.
+    pub principal: String,
+    /// The call.
+    pub footprint: Footprint,
+}
+
+impl VerifyTarget {
+    /// The day prefixes whose files may hold the record: the footprint's
+    /// UTC day, and the next when delivery (up to [`DELIVERY_WINDOW_MINUTES`]
+    /// later) can cross midnight.
+    pub fn day_prefixes(&self) -> Vec<String> {
+        let from = self.footprint.sent_at;
+        let to = self.footprint.answered_at + chrono::Duration::minutes(DELIVERY_WINDOW_MINUTES);
+        let mut days = vec![from.date_naive()];
+        if to.date_naive() != from.date_naive() {
+            days.push(to.date_naive());
+        }
+        days.iter()
+            .map(|d| format!("{}{}/", self.prefix, d.format("%Y/%m/%d")))
+            .collect()
+    }
+}
+
+/// Log files whose delivery time (in the key) lies this many minutes after
+/// the footprint are opened (CloudTrail delivers within about 15 minutes;
+/// the margin covers late batches).
+pub const DELIVERY_WINDOW_MINUTES: i64 = 60;
+
+/// What was found for one [`VerifyTarget`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum VerifyOutcome {
+    /// The record is in this log file.
+    Verified {
+        /// Object key.
+        key: String,
+    },
+    /// The day prefixes were listed and the files delivered in the window
+    /// read: the record is not there.
+    NotFound {
+        /// Log files listed in the window.
+        listed: u32,
+        /// Log files opened.
+        opened: u32,
+    },
+    /// The archive could not be read (AccessDenied on the bucket or the
+    /// KMS key): a permission gap of the auditor, not a delivery failure.
+    Unreadable {
+        /// The failed call.
+        error: ErrorInfo,
+    },
+    /// Another failure (throttling past retries, network...).
+    Failed {
+        /// The failed call.
+        error: ErrorInfo,
+    },
+    /// Left out by `--sample`.
+    NotSampled,
+}
+
+/// One account-region's verification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedCell {
+    /// What was looked for, and where.
+    #[serde(flatten)]
+    pub target: VerifyTarget,
+    /// What was found.
+    #[serde(flatten)]
+    pub outcome: VerifyOutcome,
+    /// `ListObjectsV2` pages asked for.
+    pub lists: u32,
+    /// `GetObject` calls made.
+    pub gets: u32,
+}
+
+/// The verification of an earlier run's footprints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    /// When the verified run started.
+    pub previous_started_at: DateTime<Utc>,
+    /// When the archive was read.
+    pub checked_at: DateTime<Utc>,
+    /// `--sample N`, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<usize>,
+    /// Every account-region that was covered for management read events
+    /// in the earlier run and has a footprint, in snapshot order.
+    pub cells: Vec<VerifiedCell>,
+}
+
+impl Verification {
+    /// The cell of an account-region.
+    pub fn cell(&self, account: &str, region: &str) -> Option<&VerifiedCell> {
+        self.cells
+            .iter()
+            .find(|c| c.target.account_id == account && c.target.region == region)
+    }
 }
 
 impl AccountRegion {

@@ -51,6 +51,44 @@ pub struct Changes {
     pub accounts_added: Vec<String>,
     /// Accounts present before, not now.
     pub accounts_removed: Vec<String>,
+    /// Account-regions verified by delivered footprints in the previous
+    /// run that are not verified now, with their state now (`covered`: not
+    /// proven this time; `gap`, `unknown`...: coverage lost too).
+    #[serde(default)]
+    pub lost_verification: Vec<LostVerification>,
+}
+
+impl Changes {
+    /// "N account-region(s) lost verification (...)", or `None`.
+    pub fn lost_verification_line(&self, limit: usize) -> Option<String> {
+        if self.lost_verification.is_empty() {
+            return None;
+        }
+        let shown: Vec<String> = self
+            .lost_verification
+            .iter()
+            .take(limit)
+            .map(|l| format!("{} {} (now {})", l.account_id, l.region, l.state_now))
+            .collect();
+        let more = self.lost_verification.len().saturating_sub(limit);
+        Some(format!(
+            "{} account-region(s) verified by delivered footprints last time are not verified now: {}{}",
+            self.lost_verification.len(),
+            shown.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() }
+        ))
+    }
+}
+
+/// An account-region that lost its proof of delivery.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LostVerification {
+    /// Account.
+    pub account_id: String,
+    /// Region.
+    pub region: String,
+    /// Management read state now.
+    pub state_now: String,
 }
 
 fn open(e: &Evaluation) -> Vec<&Finding> {
@@ -80,6 +118,7 @@ pub struct Previous {
     covered_pct: Vec<(EventClass, f64)>,
     open: Vec<FindingRef>,
     accounts: Vec<String>,
+    verified: Vec<(String, String)>,
 }
 
 impl Previous {
@@ -95,6 +134,12 @@ impl Previous {
                 .collect(),
             open: open(prev_eval).into_iter().map(r).collect(),
             accounts: prev.accounts.iter().map(|a| a.id.clone()).collect(),
+            verified: prev_eval
+                .coverage
+                .of_class(EventClass::ManagementRead)
+                .filter(|c| c.state == trailaudit_checks::State::Verified)
+                .map(|c| (c.account_id.to_string(), c.region.to_string()))
+                .collect(),
         }
     }
 }
@@ -174,6 +219,21 @@ pub fn compare_with(prev: &Previous, cur: &Snapshot, cur_eval: &Evaluation) -> C
             .iter()
             .filter(|a| !now.contains(a))
             .cloned()
+            .collect(),
+        lost_verification: prev
+            .verified
+            .iter()
+            .filter_map(|(a, r)| {
+                let state = cur_eval
+                    .coverage
+                    .get(a, r, EventClass::ManagementRead)
+                    .map_or("not audited", |c| c.state.as_str());
+                (state != "verified").then(|| LostVerification {
+                    account_id: a.clone(),
+                    region: r.clone(),
+                    state_now: state.to_string(),
+                })
+            })
             .collect(),
     }
 }

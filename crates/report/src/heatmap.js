@@ -5,7 +5,7 @@
   var D = JSON.parse(document.getElementById('hm-data').textContent);
   var R = D.regions.length, PAGE = 100;
   // Worse states rank higher; a cell of an OU takes its accounts' worst.
-  var BY_RANK = ['N', 'C', 'S', 'X', 'P', 'R', 'U', 'G'], RANK = {};
+  var BY_RANK = ['N', 'V', 'C', 'S', 'X', 'P', 'R', 'U', 'G'], RANK = {};
   BY_RANK.forEach(function (c, i) { RANK[c] = i; });
   var decoded = {};
   // One account's codes for class ci: run-length "17C", "C16." -> array.
@@ -24,7 +24,7 @@
   }
   // Suspended, not audited and role-not-assumable accounts are not covered
   // either (their cells are unknown); they only look different.
-  function notCovered(c) { return c !== 'C' && c !== 'N' && c !== '.'; }
+  function notCovered(c) { return c !== 'C' && c !== 'V' && c !== 'N' && c !== '.'; }
   var byOu = D.ous.map(function () { return []; });
   D.accounts.forEach(function (a, k) { byOu[a[2]].push(k); });
   var open = {}, shown = {};

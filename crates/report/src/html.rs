@@ -13,7 +13,7 @@ use trailaudit_checks::{Finding, Severity, State, Status};
 
 use crate::{esc, summary, Inputs};
 
-const CSS: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d232a}h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}table{border-collapse:collapse}td,th{padding:3px 8px;border:1px solid #e3e3e3;text-align:left}th{background:#f5f6f8}.n{text-align:right}.cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #ddd;border-radius:6px;padding:8px 14px}.card b{display:block;font-size:20px}.bar{display:inline-block;height:10px;background:#2e7d32}.hm td{width:14px;height:14px;padding:0;border:1px solid #fff}.hm th{font-size:11px;font-weight:normal;white-space:nowrap}.hm .r{writing-mode:vertical-rl;transform:rotate(180deg);height:80px}.C{background:#2e7d32}.P{background:#f9a825}.G{background:#c62828}.U{background:#7b1fa2}.R{background:#d81b60}.S{background:#78909c}.X{background:repeating-linear-gradient(45deg,#cfd8dc 0 3px,#fff 3px 6px)}.X.c{color:#37474f}.lg{white-space:nowrap;margin-right:10px}.N{background:#cfd8dc}.sw{display:inline-block;width:12px;height:12px;vertical-align:middle}.hm td.c{width:auto;min-width:18px;font-size:10px;color:#fff;text-align:center}.hm tr.acct th{font-weight:normal;padding-left:18px}.hm th,.hm td.n{white-space:nowrap}.hm a{text-decoration:none;color:inherit}.sev-critical{color:#b71c1c;font-weight:bold}.sev-high{color:#c62828}.sev-medium{color:#ef6c00}.sev-low{color:#546e7a}.sev-info{color:#78909c}details{margin:4px 0}summary{cursor:pointer}.muted{color:#78909c}";
+const CSS: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d232a}h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}table{border-collapse:collapse}td,th{padding:3px 8px;border:1px solid #e3e3e3;text-align:left}th{background:#f5f6f8}.n{text-align:right}.cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #ddd;border-radius:6px;padding:8px 14px}.card b{display:block;font-size:20px}.bar{display:inline-block;height:10px;background:#2e7d32}.hm td{width:14px;height:14px;padding:0;border:1px solid #fff}.hm th{font-size:11px;font-weight:normal;white-space:nowrap}.hm .r{writing-mode:vertical-rl;transform:rotate(180deg);height:80px}.C{background:#2e7d32}.V{background:#0d47a1}.P{background:#f9a825}.G{background:#c62828}.U{background:#7b1fa2}.R{background:#d81b60}.S{background:#78909c}.X{background:repeating-linear-gradient(45deg,#cfd8dc 0 3px,#fff 3px 6px)}.X.c{color:#37474f}.lg{white-space:nowrap;margin-right:10px}.N{background:#cfd8dc}.sw{display:inline-block;width:12px;height:12px;vertical-align:middle}.hm td.c{width:auto;min-width:18px;font-size:10px;color:#fff;text-align:center}.hm tr.acct th{font-weight:normal;padding-left:18px}.hm th,.hm td.n{white-space:nowrap}.hm a{text-decoration:none;color:inherit}.sev-critical{color:#b71c1c;font-weight:bold}.sev-high{color:#c62828}.sev-medium{color:#ef6c00}.sev-low{color:#546e7a}.sev-info{color:#78909c}details{margin:4px 0}summary{cursor:pointer}.muted{color:#78909c}";
 
 fn code(s: State) -> &'static str {
     match s {
@@ -22,6 +22,7 @@ fn code(s: State) -> &'static str {
         State::Gap => "G",
         State::Unknown => "U",
         State::NotEnabled => "N",
+        State::Verified => "V",
     }
 }
 
@@ -70,6 +71,13 @@ pub fn render(i: &Inputs) -> String {
             c.class, c.covered_pct, c.covered_pct.round() as u32, c.partial, c.gap, c.unknown, c.not_enabled);
     }
     o.push_str("</table>");
+    if let Some(v) = &sum.verification {
+        let _ = write!(
+            o,
+            "<p id=\"verification\"><b>Proof of delivery:</b> {}.</p>",
+            esc(&v.line())
+        );
+    }
 
     // Heatmap: per OU x region, every class, failing accounts on demand.
     heatmap(&mut o, i);
@@ -131,7 +139,7 @@ pub fn render(i: &Inputs) -> String {
         let open: Vec<_> = e
             .resources
             .iter()
-            .filter(|r| r.state != State::Covered)
+            .filter(|r| !r.state.is_covered())
             .collect();
         let _ = write!(
             o,
@@ -179,6 +187,9 @@ pub fn render(i: &Inputs) -> String {
         }
         let _ = write!(o, "</table><p>{} new, {} resolved, {} persisting findings; {} accounts added, {} removed.</p>",
             c.new_findings.len(), c.resolved_findings.len(), c.persisting_findings.len(), c.accounts_added.len(), c.accounts_removed.len());
+        if let Some(l) = c.lost_verification_line(LIST_LIMIT) {
+            let _ = write!(o, "<p id=\"lost-verification\">{}.</p>", esc(&l));
+        }
     }
 
     accounts_with_findings(&mut o, i);
@@ -192,8 +203,9 @@ const LIST_LIMIT: usize = 200;
 /// One account's states of one class as run-length codes over `regions`
 /// (`17C`, `C16.`; `.` = no cell there).
 /// The heatmap's states, worst last (the order the page ranks them in).
-const LEGEND: [(char, &str); 8] = [
+const LEGEND: [(char, &str); 9] = [
     ('N', "not enabled"),
+    ('V', "verified (footprint delivered)"),
     ('C', "covered"),
     ('S', "suspended account"),
     ('X', "not audited (excluded or skipped)"),
@@ -322,7 +334,7 @@ fn heatmap(o: &mut String, i: &Inputs) {
             "<span class=\"lg\" data-state=\"{code}\"><span class=\"{code} sw\"></span> {what}</span> "
         );
     }
-    o.push_str("</p><p class=\"muted\">A cell shows how many of the OU's accounts are not covered there (its colour: the worst state among them; every state but covered and not enabled counts as not covered). Click an OU to list its accounts that are not fully covered.</p>");
+    o.push_str("</p><p class=\"muted\">A cell shows how many of the OU's accounts are not covered there (its colour: the worst state among them; every state but verified, covered and not enabled counts as not covered). Click an OU to list its accounts that are not fully covered.</p>");
     o.push_str("<noscript><p>The heatmap needs JavaScript; coverage.csv has every cell.</p></noscript><div id=\"hm\" data-render-ms=\"\"></div>");
     let _ = write!(
         o,

@@ -49,6 +49,10 @@ pub struct ClassSummary {
     pub unknown: usize,
     /// Cells in regions not enabled.
     pub not_enabled: usize,
+    /// Of the covered cells, those proven by a delivered footprint
+    /// (management read events, with `--verify-previous`).
+    #[serde(default)]
+    pub verified: usize,
     /// covered / (all cells but not_enabled), in percent.
     pub covered_pct: f64,
 }
@@ -82,6 +86,104 @@ pub struct Summary {
     pub collected_from: String,
     /// Collection window end.
     pub collected_to: String,
+    /// The earlier run's footprints looked for (`--verify-previous`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<VerificationSummary>,
+}
+
+/// What `--verify-previous` found, counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerificationSummary {
+    /// When the verified run started.
+    pub previous_run: String,
+    /// Management read cells covered now.
+    pub covered: usize,
+    /// Of those, verified by a delivered footprint.
+    pub verified: usize,
+    /// Account-regions looked for.
+    pub looked_for: usize,
+    /// Footprints found.
+    pub found: usize,
+    /// Not delivered.
+    pub not_delivered: usize,
+    /// Delivered, then deleted by a lifecycle rule.
+    pub expired: usize,
+    /// The archive could not be read (permission gap).
+    pub unreadable: usize,
+    /// Other failures.
+    pub failed: usize,
+    /// Left out by `--sample`.
+    pub not_sampled: usize,
+    /// `ListObjectsV2` pages and `GetObject` calls it took.
+    pub lists: u64,
+    /// `GetObject` calls.
+    pub gets: u64,
+}
+
+impl VerificationSummary {
+    /// "N of M covered account-regions verified by delivered footprints ...".
+    pub fn line(&self) -> String {
+        let mut parts = vec![];
+        for (n, what) in [
+            (self.not_delivered, "not delivered"),
+            (self.expired, "expired"),
+            (self.unreadable, "unreadable (permission gap)"),
+            (self.failed, "failed"),
+            (self.not_sampled, "not sampled"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {what}"));
+            }
+        }
+        format!(
+            "{} of {} covered account-regions verified by delivered footprints of the run of {}{}",
+            self.verified,
+            self.covered,
+            self.previous_run,
+            if parts.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", parts.join(", "))
+            }
+        )
+    }
+}
+
+/// Counts of the verification, when the snapshot has one.
+pub fn verification_summary(s: &Snapshot, e: &Evaluation) -> Option<VerificationSummary> {
+    use trailaudit_checks::footprints::{diagnose, Miss};
+    use trailaudit_model::VerifyOutcome;
+    let v = s.verification.as_ref()?;
+    let mut out = VerificationSummary {
+        previous_run: trailaudit_model::utc(v.previous_started_at),
+        ..Default::default()
+    };
+    for c in e.coverage.of_class(EventClass::ManagementRead) {
+        if c.state.is_covered() {
+            out.covered += 1;
+        }
+        if c.state == State::Verified {
+            out.verified += 1;
+        }
+    }
+    for c in &v.cells {
+        out.lists += u64::from(c.lists);
+        out.gets += u64::from(c.gets);
+        if !matches!(c.outcome, VerifyOutcome::NotSampled) {
+            out.looked_for += 1;
+        }
+        match &c.outcome {
+            VerifyOutcome::Verified { .. } => out.found += 1,
+            VerifyOutcome::NotFound { .. } => match diagnose(s, c) {
+                Some(Miss::Expired(_)) => out.expired += 1,
+                _ => out.not_delivered += 1,
+            },
+            VerifyOutcome::Unreadable { .. } => out.unreadable += 1,
+            VerifyOutcome::Failed { .. } => out.failed += 1,
+            VerifyOutcome::NotSampled => out.not_sampled += 1,
+        }
+    }
+    Some(out)
 }
 
 /// Headline numbers of an evaluation.
@@ -130,6 +232,7 @@ pub fn summary(s: &Snapshot, e: &Evaluation) -> Summary {
         complete: s.complete,
         collected_from: trailaudit_model::utc(s.started_at),
         collected_to: trailaudit_model::utc(s.finished_at),
+        verification: verification_summary(s, e),
     }
 }
 
@@ -142,6 +245,10 @@ pub fn class_summary(cells: &Coverage, class: EventClass) -> ClassSummary {
     for cell in cells.of_class(class) {
         match cell.state {
             State::Covered => c.covered += 1,
+            State::Verified => {
+                c.covered += 1;
+                c.verified += 1;
+            }
             State::Partial => c.partial += 1,
             State::Gap => c.gap += 1,
             State::Unknown => c.unknown += 1,
@@ -438,6 +545,9 @@ pub fn terminal_summary(s: &Snapshot, e: &Evaluation, changes: Option<&Changes>)
             c.class, c.covered_pct, c.partial, c.gap, c.unknown, c.not_enabled
         ));
     }
+    if let Some(v) = &sum.verification {
+        out.push_str(&format!("\n{}\n", v.line()));
+    }
     out.push_str("\nfindings (fail + unknown): ");
     let parts: Vec<String> = Severity::DESCENDING
         .iter()
@@ -467,6 +577,9 @@ pub fn terminal_summary(s: &Snapshot, e: &Evaluation, changes: Option<&Changes>)
             c.accounts_added.len(),
             c.accounts_removed.len()
         ));
+        if let Some(l) = c.lost_verification_line(5) {
+            out.push_str(&format!("{l}\n"));
+        }
     }
     out
 }

@@ -54,6 +54,14 @@ pub fn write(i: &Inputs, w: &mut dyn Write) -> io::Result<()> {
         "\n{} cells are unknown: unknown is never counted as covered.\n\n",
         sum.unknown_cells
     ));
+    if let Some(v) = &sum.verification {
+        o.push_str(&format!(
+            "**Proof of delivery:** {} ({} list and {} get calls).\n\n",
+            v.line(),
+            v.lists,
+            v.gets
+        ));
+    }
 
     o.push_str("## Findings by severity\n\n| severity | fail | unknown | info | suppressed |\n|---|---:|---:|---:|---:|\n");
     for sev in Severity::DESCENDING {
@@ -118,7 +126,7 @@ pub fn write(i: &Inputs, w: &mut dyn Write) -> io::Result<()> {
         let open: Vec<_> = e
             .resources
             .iter()
-            .filter(|r| r.state != trailaudit_checks::State::Covered)
+            .filter(|r| !r.state.is_covered())
             .collect();
         write!(
             w,
@@ -224,6 +232,9 @@ pub fn write(i: &Inputs, w: &mut dyn Write) -> io::Result<()> {
             accounts(&c.accounts_added),
             accounts(&c.accounts_removed),
         )?;
+        if let Some(l) = c.lost_verification_line(LIST_LIMIT) {
+            writeln!(w, "\n**Lost verification:** {l}.")?;
+        }
         for (title, list) in [("New", &c.new_findings), ("Resolved", &c.resolved_findings)] {
             if !list.is_empty() {
                 write!(w, "\n### {title}\n\n")?;

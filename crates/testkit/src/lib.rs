@@ -4,6 +4,7 @@
 //!
 //! Used by the end-to-end tests and by `cargo xtask`; never by the product.
 
+pub mod delivery;
 pub mod emulator;
 pub mod fake;
 pub mod proxy;

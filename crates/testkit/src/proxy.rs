@@ -33,6 +33,12 @@ pub struct Seen {
     pub session_token: Option<String>,
     /// The SDK's attempt number (`amz-sdk-request: attempt=N`), 1 when absent.
     pub attempt: u32,
+    /// When the proxy received it.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// HTTP status of the answer; `None` when none was given (dropped, hung).
+    pub status: Option<u16>,
+    /// The answer's request id (`x-amzn-RequestId`, `x-amz-request-id`).
+    pub request_id: Option<String>,
 }
 
 /// What to do with a request.
@@ -205,7 +211,26 @@ fn describe(request: &[u8], index: usize) -> Seen {
         access_key,
         session_token,
         attempt,
+        at: chrono::Utc::now(),
+        status: None,
+        request_id: None,
     }
+}
+
+/// Status and request id of a raw HTTP response.
+fn answer(response: &[u8]) -> (Option<u16>, Option<String>) {
+    let end = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(response.len());
+    let head = String::from_utf8_lossy(&response[..end]).to_string();
+    let status = head
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok());
+    let id = header(&head, "x-amzn-requestid").or_else(|| header(&head, "x-amz-request-id"));
+    (status, id)
 }
 
 fn fault_response(service: &str, fault: Fault) -> Vec<u8> {
@@ -243,7 +268,9 @@ async fn handle(
             return Ok(());
         }
         Some(f @ (Fault::Throttle | Fault::ServerError)) => {
-            client.write_all(&fault_response(&s.service, f)).await?;
+            let response = fault_response(&s.service, f);
+            record_answer(&seen, s.index, &response);
+            client.write_all(&response).await?;
             return Ok(());
         }
         Some(Fault::Latency(d)) => tokio::time::sleep(d).await,
@@ -253,6 +280,15 @@ async fn handle(
     up.write_all(&request).await?;
     let mut response = Vec::new();
     up.read_to_end(&mut response).await?;
+    record_answer(&seen, s.index, &response);
     client.write_all(&response).await?;
     Ok(())
+}
+
+fn record_answer(seen: &Mutex<Vec<Seen>>, index: usize, response: &[u8]) {
+    let (status, id) = answer(response);
+    if let Some(s) = seen.lock().expect("seen").get_mut(index) {
+        s.status = status;
+        s.request_id = id;
+    }
 }

@@ -126,6 +126,7 @@ pub fn organization(accounts: usize) -> Snapshot {
         log_groups: vec![],
         event_data_stores: vec![],
         delivery_probes: vec![],
+        verification: None,
         errors: vec![],
         api_calls: Default::default(),
         session_name: None,

@@ -121,7 +121,7 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
                 Status::Unknown,
                 format!("cannot tell whether {what} are recorded: {}", r.reason),
             ),
-            State::Covered | State::NotEnabled => continue,
+            State::Covered | State::Verified | State::NotEnabled => continue,
         };
         out.push(status, &r.account_id, &r.region, &r.resource, message);
     }

@@ -24,6 +24,8 @@ mod data_events_missing;
 mod delivery_failing;
 mod delivery_stale;
 mod duplicate_management_trails;
+mod footprints_expired;
+mod footprints_not_delivered;
 mod global_events_not_captured;
 mod insights_off;
 mod kms_key_unusable;
@@ -82,6 +84,8 @@ catalogue!(
     trail_not_logging,
     delivery_failing,
     delivery_stale,
+    footprints_not_delivered,
+    footprints_expired,
     management_events_incomplete,
     data_events_missing,
     network_events_missing,

@@ -9,6 +9,7 @@ mod foundation;
 mod prove;
 mod requirements;
 mod schedule;
+mod verify;
 mod why;
 
 use std::path::PathBuf;

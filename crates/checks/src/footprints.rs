@@ -1,0 +1,306 @@
+//! Proof of delivery from the audit's own footprints: which account-regions
+//! of an earlier run to look for in the archive ([`targets`]), and what a
+//! footprint that is not there means now ([`diagnose`]).
+//!
+//! Every audited account-region's `DescribeTrails` call is a management
+//! read event (see [`trailaudit_model::Footprint`]). Where the earlier run
+//! found the account-region covered for management read events, the
+//! covering trail must have delivered that record under its prefix. The
+//! collector lists and reads the files (`trailaudit_collect`); everything
+//! here is pure.
+
+use std::collections::BTreeMap;
+
+use chrono::Duration;
+use trailaudit_model::{Fact, Snapshot, Trail, VerifiedCell, VerifyOutcome, VerifyTarget};
+
+use crate::analysis::{delivery_decision, rules_touching};
+use crate::coverage::{Coverage, EventClass};
+use crate::selectors::Tri;
+
+/// The account-regions of `prev` whose footprints can be looked for: every
+/// management read cell that was covered then, with a footprint, a
+/// principal and a covering trail that writes to S3. With `sample`, at most
+/// that many per destination (bucket and `[PREFIX/]AWSLogs/`), spread over
+/// accounts first and regions second; the rest are returned with `false`.
+pub fn targets(
+    prev: &Snapshot,
+    coverage: &Coverage,
+    sample: Option<usize>,
+) -> Vec<(VerifyTarget, bool)> {
+    let mut by_destination: BTreeMap<(String, String), Vec<VerifyTarget>> = BTreeMap::new();
+    for cell in coverage.of_class(EventClass::ManagementRead) {
+        if !cell.state.is_covered() {
+            continue;
+        }
+        let Some(footprint) = prev
+            .account(cell.account_id)
+            .and_then(|a| a.regions.iter().find(|r| r.region == cell.region))
+            .and_then(|r| r.footprint.as_deref())
+            .filter(|f| f.error_code.is_none())
+        else {
+            continue;
+        };
+        let Some(principal) = prev.footprint_principal(cell.account_id) else {
+            continue;
+        };
+        let Some(t) = covering_trail(prev, cell.trails) else {
+            continue;
+        };
+        let bucket = t.s3_bucket_name.clone().expect("chosen for its bucket");
+        let b = prev.bucket(&bucket);
+        let target = VerifyTarget {
+            account_id: cell.account_id.to_string(),
+            region: cell.region.to_string(),
+            trail_arn: t.arn.clone(),
+            bucket_owner: b.and_then(|b| b.owner_account_id().map(str::to_string)),
+            bucket_region: b
+                .and_then(|b| b.region.value().cloned())
+                .unwrap_or_else(|| t.home_region.clone()),
+            prefix: prev.trail_log_prefix(t, cell.account_id, cell.region),
+            principal,
+            footprint: footprint.clone(),
+            bucket: bucket.clone(),
+        };
+        let root = trailaudit_model::logs_root(t.s3_key_prefix.as_deref());
+        by_destination
+            .entry((bucket, root))
+            .or_default()
+            .push(target);
+    }
+    let mut out = Vec::new();
+    for (_, group) in by_destination {
+        match sample {
+            Some(n) if n < group.len() => {
+                let chosen = spread(&group, n);
+                out.extend(
+                    group
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, t)| (t, chosen.contains(&i))),
+                );
+            }
+            _ => out.extend(group.into_iter().map(|t| (t, true))),
+        }
+    }
+    out
+}
+
+/// The trail whose destination holds the record: among the sources of a
+/// covered cell, a trail with a bucket, organization trails first (the
+/// archive the organization keeps).
+fn covering_trail<'a>(s: &'a Snapshot, sources: &[String]) -> Option<&'a Trail> {
+    sources
+        .iter()
+        .filter_map(|arn| s.trail(arn))
+        .filter(|t| t.s3_bucket_name.is_some())
+        .max_by_key(|t| t.is_organization_trail)
+}
+
+/// Positions of `n` targets spread over accounts, then regions: round
+/// robin over the accounts (in order), each account's regions taken from a
+/// different starting point so the regions vary too.
+fn spread(group: &[VerifyTarget], n: usize) -> std::collections::HashSet<usize> {
+    let mut accounts: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (i, t) in group.iter().enumerate() {
+        match accounts.iter_mut().find(|(a, _)| *a == t.account_id) {
+            Some((_, v)) => v.push(i),
+            None => accounts.push((&t.account_id, vec![i])),
+        }
+    }
+    let mut chosen = std::collections::HashSet::new();
+    let mut round = 0;
+    while chosen.len() < n {
+        let before = chosen.len();
+        for (k, (_, regions)) in accounts.iter().enumerate() {
+            if chosen.len() == n {
+                break;
+            }
+            if round < regions.len() {
+                chosen.insert(regions[(k + round) % regions.len()]);
+            }
+        }
+        if chosen.len() == before {
+            break;
+        }
+        round += 1;
+    }
+    chosen
+}
+
+/// Why a footprint that was looked for is not in the archive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Miss {
+    /// Delivered, then deleted by a lifecycle rule (the rule, in words).
+    Expired(String),
+    /// Never delivered: the cause seen in the configuration now, in words
+    /// (the same for every account-region it explains), and what it says
+    /// for this account-region (may be empty).
+    NotDelivered(String, String),
+}
+
+/// What a `not_found` cell means, read against `now` (the run that
+/// looked): expired by a lifecycle rule of the bucket, else not delivered
+/// with the first cause the configuration shows. `None` for other outcomes.
+pub fn diagnose(now: &Snapshot, cell: &VerifiedCell) -> Option<Miss> {
+    let VerifyOutcome::NotFound { .. } = cell.outcome else {
+        return None;
+    };
+    let t = &cell.target;
+    let checked = now
+        .verification
+        .as_ref()
+        .map_or(now.finished_at, |v| v.checked_at);
+    let age = checked - t.footprint.sent_at;
+    if let Some(Fact::Collected { value: rules }) =
+        now.bucket(&t.bucket).map(|b| &b.lifecycle_rules)
+    {
+        for r in rules_touching(rules, &t.prefix) {
+            let id = r.id.as_deref().unwrap_or("(no id)");
+            if let Some(d) = r
+                .expiration_days
+                .filter(|d| age > Duration::days(i64::from(*d)))
+            {
+                return Some(Miss::Expired(format!(
+                    "lifecycle rule {id} of bucket {} deletes log files after {d} day(s); the footprints are {} day(s) old",
+                    t.bucket,
+                    age.num_days()
+                )));
+            }
+            if let Some(d) = r.expiration_date.filter(|d| *d < checked) {
+                return Some(Miss::Expired(format!(
+                    "lifecycle rule {id} of bucket {} deleted log files on {}",
+                    t.bucket,
+                    d.date_naive()
+                )));
+            }
+        }
+    }
+    let (cause, detail) = not_delivered_cause(now, cell);
+    Some(Miss::NotDelivered(cause, detail))
+}
+
+fn not_delivered_cause(now: &Snapshot, cell: &VerifiedCell) -> (String, String) {
+    let (cause, detail) = not_delivered(now, cell);
+    (cause, detail.unwrap_or_default())
+}
+
+fn not_delivered(now: &Snapshot, cell: &VerifiedCell) -> (String, Option<String>) {
+    let t = &cell.target;
+    let Some(trail) = now.trail(&t.trail_arn) else {
+        return (format!("trail {} no longer exists", t.trail_arn), None);
+    };
+    if let Fact::Collected { value: st } = &trail.status {
+        if !st.is_logging {
+            let said = match st.stop_logging_time {
+                // Stop times have whole seconds.
+                Some(stop) if stop + Duration::seconds(1) > t.footprint.sent_at => format!(
+                    "trail {} stopped logging at {}, before the footprints were delivered",
+                    trail.name,
+                    trailaudit_model::utc(stop)
+                ),
+                Some(stop) => format!(
+                    "trail {} is not logging (stopped at {})",
+                    trail.name,
+                    trailaudit_model::utc(stop)
+                ),
+                None => format!("trail {} is not logging", trail.name),
+            };
+            return (said, None);
+        }
+        if let Some(e) = &st.latest_delivery_error {
+            return (
+                format!(
+                    "CloudTrail reports the delivery error {e} for trail {}",
+                    trail.name
+                ),
+                None,
+            );
+        }
+    }
+    if trail.s3_bucket_name.as_deref() != Some(t.bucket.as_str()) {
+        return (
+            format!(
+                "trail {} now delivers to {} (was {})",
+                trail.name,
+                trail.s3_bucket_name.as_deref().unwrap_or("no bucket"),
+                t.bucket
+            ),
+            None,
+        );
+    }
+    if let Some(b) = now.bucket(&t.bucket) {
+        if let Fact::Collected { value: policy } = &b.policy {
+            let d = delivery_decision(now, trail, b, policy.as_deref(), &t.account_id);
+            if d.allowed == Tri::No {
+                return (
+                    format!(
+                        "the policy of bucket {} does not let CloudTrail write",
+                        t.bucket
+                    ),
+                    Some(d.reason),
+                );
+            }
+        }
+    }
+    (
+        "no cause shows in the configuration now".to_string(),
+        Some(format!(
+            "`audit why --account {} --region {} --event-name {} --time {}` walks every cause",
+            t.account_id,
+            t.region,
+            t.footprint.call.event_name(),
+            trailaudit_model::utc(t.footprint.sent_at)
+        )),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(account: &str, region: &str) -> VerifyTarget {
+        VerifyTarget {
+            account_id: account.into(),
+            region: region.into(),
+            trail_arn: String::new(),
+            bucket: "b".into(),
+            bucket_owner: None,
+            bucket_region: "us-east-1".into(),
+            prefix: String::new(),
+            principal: String::new(),
+            footprint: trailaudit_model::Footprint {
+                call: trailaudit_model::FootprintCall::DescribeTrails,
+                sent_at: chrono::Utc::now(),
+                answered_at: chrono::Utc::now(),
+                request_id: None,
+                error_code: None,
+            },
+        }
+    }
+
+    #[test]
+    fn a_sample_spreads_over_accounts_then_regions() {
+        let regions = ["us-east-1", "eu-west-1", "ap-south-1"];
+        let group: Vec<VerifyTarget> = ["a", "b", "c", "d"]
+            .iter()
+            .flat_map(|a| regions.iter().map(move |r| target(a, r)))
+            .collect();
+        let pick = |n| {
+            let mut v: Vec<(String, String)> = spread(&group, n)
+                .into_iter()
+                .map(|i| (group[i].account_id.clone(), group[i].region.clone()))
+                .collect();
+            v.sort();
+            v
+        };
+        let four = pick(4);
+        let accounts: std::collections::BTreeSet<_> = four.iter().map(|x| &x.0).collect();
+        let regs: std::collections::BTreeSet<_> = four.iter().map(|x| &x.1).collect();
+        assert_eq!(accounts.len(), 4, "one per account first: {four:?}");
+        assert_eq!(regs.len(), 3, "and every region: {four:?}");
+        assert_eq!(pick(6).len(), 6);
+        assert_eq!(pick(100).len(), 12, "never more than there are");
+        assert_eq!(pick(0).len(), 0);
+    }
+}

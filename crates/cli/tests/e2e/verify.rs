@@ -1,0 +1,480 @@
+//! Proof of delivery end to end: a first `audit org` run through the
+//! recording proxy leaves its footprints (its own read calls); the testkit's
+//! delivery model (`trailaudit_testkit::delivery`: the emulator never writes
+//! log files) turns the recorded requests into CloudTrail log files for the
+//! trails that record them, as configured after whatever the case changes;
+//! a second run with `--verify-previous` looks for the first run's
+//! footprints. A healthy organization verifies every covered cell; a trail
+//! stopped after the first run, a bucket policy that started denying
+//! CloudTrail, a lifecycle rule that expired the footprints, and an archive
+//! the auditor cannot read each give their own finding. `audit why` finds
+//! a footprint in the delivered files (its `found` cause).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::Duration;
+use serde_json::Value;
+use trailaudit_model::{Snapshot, VerifyOutcome};
+use trailaudit_testkit::delivery::{age_snapshot, deliver, Delivered};
+use trailaudit_testkit::emulator::shared;
+use trailaudit_testkit::proxy::Proxy;
+use trailaudit_testkit::seed::{emulator_config, management_credentials};
+use trailaudit_testkit::{bundled, Emulator, Seeded};
+
+use crate::{out_dir, seed};
+
+const REGIONS: &str = "us-east-1,eu-west-1";
+const BUCKET: &str = "clean-org-cloudtrail-logs";
+
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    dir: PathBuf,
+    delivered: Delivered,
+    first: Snapshot,
+}
+
+impl Outcome {
+    fn snapshot(&self) -> Snapshot {
+        Snapshot::from_json(&std::fs::read_to_string(self.dir.join("snapshot.json")).unwrap())
+            .unwrap()
+    }
+    fn report(&self) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(self.dir.join("report.json")).unwrap())
+            .unwrap()
+    }
+    fn findings(&self, check: &str) -> Vec<String> {
+        let mut r = csv::Reader::from_path(self.dir.join("findings.csv")).unwrap();
+        r.deserialize::<std::collections::BTreeMap<String, String>>()
+            .map(|x| x.unwrap())
+            .filter(|x| x["check_id"] == check && x["status"] != "suppressed")
+            .map(|x| x["message"].clone())
+            .collect()
+    }
+    fn outcomes(&self) -> Vec<VerifyOutcome> {
+        let v = self.snapshot().verification.expect("a verification");
+        v.cells.into_iter().map(|c| c.outcome).collect()
+    }
+    fn context(&self) -> String {
+        format!(
+            "exit {}\n{}\n{}\ndelivered: {:?}",
+            self.code, self.stdout, self.stderr, self.delivered
+        )
+    }
+}
+
+fn run_audit(
+    endpoint: &str,
+    seeded: &Seeded,
+    cwd: &Path,
+    out: &Path,
+    extra: &[&str],
+) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_audit"))
+        .args(["org", "--regions", REGIONS, "--endpoint-url", endpoint])
+        .arg("--out-dir")
+        .arg(out)
+        .args(extra)
+        .current_dir(cwd)
+        .envs(seeded.audit_env(endpoint))
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("run audit");
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).to_string(),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    )
+}
+
+/// Seeds the clean organization, runs the first audit through the proxy,
+/// applies `change`, delivers the first run's requests as if made `age`
+/// ago, then runs the second audit with `--verify-previous`.
+fn two_runs(
+    emu: &Emulator,
+    name: &str,
+    change: impl FnOnce(&Emulator, &Seeded),
+    age: Duration,
+    extra: &[&str],
+) -> (Outcome, Seeded) {
+    let seeded = seed(emu, &bundled("clean"));
+    let base = out_dir(&format!("verify-{name}"));
+    let reports = base.join("reports");
+    let proxy = Proxy::recording(emu.port()).expect("proxy");
+    let (code, out, err) = run_audit(
+        &proxy.endpoint(),
+        &seeded,
+        &base,
+        &reports.join("first"),
+        &[],
+    );
+    assert!(code < 2, "first run: {out}\n{err}");
+    let seen = proxy.seen();
+    change(emu, &seeded);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let delivered = rt
+        .block_on(deliver(&emu.endpoint(), &seen, age))
+        .expect("delivery model");
+    let first_path = reports.join("first/snapshot.json");
+    if age > Duration::zero() {
+        age_snapshot(&first_path, age).expect("age the first run");
+    }
+    let first = Snapshot::from_json(&std::fs::read_to_string(&first_path).unwrap()).unwrap();
+    let second = reports.join("second");
+    let mut args = vec!["--verify-previous"];
+    args.extend_from_slice(extra);
+    let (code, stdout, stderr) = run_audit(&emu.endpoint(), &seeded, &base, &second, &args);
+    (
+        Outcome {
+            code,
+            stdout,
+            stderr,
+            dir: second,
+            delivered,
+            first,
+        },
+        seeded,
+    )
+}
+
+fn with_s3<T>(emu: &Emulator, f: impl AsyncFnOnce(aws_sdk_s3::Client) -> T) -> T {
+    let cfg = emulator_config(&emu.endpoint(), management_credentials());
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&cfg)
+            .force_path_style(true)
+            .build(),
+    );
+    tokio::runtime::Runtime::new().unwrap().block_on(f(s3))
+}
+
+/// Adds a statement to the log bucket's policy.
+fn add_statement(emu: &Emulator, statement: Value) {
+    with_s3(emu, async |s3| {
+        let p = s3.get_bucket_policy().bucket(BUCKET).send().await.unwrap();
+        let mut doc: Value = serde_json::from_str(p.policy().unwrap()).unwrap();
+        doc["Statement"].as_array_mut().unwrap().push(statement);
+        s3.put_bucket_policy()
+            .bucket(BUCKET)
+            .policy(doc.to_string())
+            .send()
+            .await
+            .unwrap();
+    })
+}
+
+#[test]
+fn a_healthy_organization_verifies_every_covered_cell_and_why_finds_a_footprint() {
+    let emu = shared().expect("emulator");
+    let (o, seeded) = two_runs(&emu, "healthy", |_, _| {}, Duration::zero(), &[]);
+    assert_eq!(o.code, 0, "{}", o.context());
+    assert!(
+        o.delivered.blocked.is_empty() && !o.delivered.files.is_empty(),
+        "{:?}",
+        o.delivered
+    );
+    let report = o.report();
+    let v = &report["summary"]["verification"];
+    let covered = v["covered"].as_u64().unwrap();
+    assert_eq!(covered, 8, "4 accounts x 2 regions covered: {v}");
+    assert_eq!(v["verified"], covered, "{v}");
+    assert_eq!(v["looked_for"], covered, "{v}");
+    assert!(
+        o.stdout
+            .contains("8 of 8 covered account-regions verified by delivered footprints"),
+        "{}",
+        o.context()
+    );
+    // The evidence: the object key under the organization trail's prefix.
+    let s = o.snapshot();
+    let org = s.organization_id().unwrap().to_string();
+    for c in &s.verification.as_ref().unwrap().cells {
+        let VerifyOutcome::Verified { key } = &c.outcome else {
+            panic!("{c:?}");
+        };
+        assert!(
+            key.starts_with(&format!(
+                "org/AWSLogs/{org}/{}/CloudTrail/{}/",
+                c.target.account_id, c.target.region
+            )),
+            "{key}"
+        );
+        assert!(c.lists >= 1 && c.gets >= 1, "{c:?}");
+    }
+    let (lists, gets) = (v["lists"].as_u64().unwrap(), v["gets"].as_u64().unwrap());
+    println!("verify calls for {covered} cells: {lists} ListObjectsV2, {gets} GetObject");
+    assert!(
+        lists <= 2 * covered && gets <= 3 * covered,
+        "bounded calls: {lists} lists, {gets} gets"
+    );
+    // Every format says verified.
+    let md = std::fs::read_to_string(o.dir.join("report.md")).unwrap();
+    assert!(md.contains("**Proof of delivery:** 8 of 8"), "{md}");
+    let html = std::fs::read_to_string(o.dir.join("report.html")).unwrap();
+    assert!(
+        html.contains("id=\"verification\"") && html.contains("verified (footprint delivered)")
+    );
+    let mut rd = csv::Reader::from_path(o.dir.join("coverage.csv")).unwrap();
+    let rows: Vec<std::collections::BTreeMap<String, String>> =
+        rd.deserialize().map(|r| r.unwrap()).collect();
+    let mr: Vec<_> = rows
+        .iter()
+        .filter(|r| r["event_class"] == "management_read")
+        .collect();
+    assert_eq!(mr.len(), 8);
+    assert!(mr.iter().all(|r| r["state"] == "verified"), "{mr:?}");
+    assert!(rows
+        .iter()
+        .filter(|r| r["event_class"] == "management_write")
+        .all(|r| r["state"] == "covered"));
+    assert!(o.findings("footprints_not_delivered").is_empty());
+
+    // `audit why` for one footprint: found, in the delivered file.
+    let member = seeded.id("workload-a");
+    let f = o
+        .first
+        .account(member)
+        .unwrap()
+        .regions
+        .iter()
+        .find(|r| r.region == "eu-west-1")
+        .and_then(|r| r.footprint.clone())
+        .unwrap();
+    let w = Command::new(env!("CARGO_BIN_EXE_audit"))
+        .args(["why", "--account", member, "--region", "eu-west-1"])
+        .args([
+            "--event-name",
+            "DescribeTrails",
+            "--event-source",
+            "cloudtrail.amazonaws.com",
+        ])
+        .args(["--time", &f.sent_at.to_rfc3339(), "--json"])
+        .args(["--endpoint-url", &emu.endpoint()])
+        .envs(seeded.audit_env(&emu.endpoint()))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&w.stdout);
+    let j: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|_| panic!("{text}\n{}", String::from_utf8_lossy(&w.stderr)));
+    assert_eq!(j["verdict"]["cause"], "found", "{j:#}");
+    assert!(
+        j["verdict"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("/{member}/CloudTrail/eu-west-1/")),
+        "{j:#}"
+    );
+}
+
+#[test]
+fn a_trail_stopped_after_the_previous_run_is_not_delivered() {
+    let (o, seeded) = two_runs(
+        &shared().expect("emulator"),
+        "stopped",
+        |emu, seeded| {
+            let ct = aws_sdk_cloudtrail::Client::new(&emulator_config(
+                &emu.endpoint(),
+                management_credentials(),
+            ));
+            let arn = format!(
+                "arn:aws:cloudtrail:us-east-1:{}:trail/org-trail",
+                seeded.id("management")
+            );
+            tokio::runtime::Runtime::new()
+                .unwrap()
+                .block_on(ct.stop_logging().name(arn).send())
+                .unwrap();
+        },
+        Duration::zero(),
+        &[],
+    );
+    assert!(
+        o.delivered.files.is_empty(),
+        "a stopped trail delivers nothing: {:?}",
+        o.delivered
+    );
+    let f = o.findings("footprints_not_delivered");
+    assert_eq!(
+        f.len(),
+        1,
+        "one finding for the organization trail: {f:?}\n{}",
+        o.context()
+    );
+    assert!(
+        f[0].contains("in 8 of 8 account-region(s)")
+            && f[0].contains("stopped logging at")
+            && f[0].contains("before the footprints were delivered"),
+        "{}",
+        f[0]
+    );
+    assert!(
+        f[0].contains(&format!("assumed-role/OrganizationAccountAccessRole/"))
+            || f[0].contains(seeded.id("management")),
+        "{}",
+        f[0]
+    );
+    assert!(o
+        .outcomes()
+        .iter()
+        .all(|x| matches!(x, VerifyOutcome::NotFound { .. })));
+    assert!(o.findings("footprints_expired").is_empty());
+    assert_eq!(o.code, 1, "{}", o.context());
+}
+
+#[test]
+fn a_bucket_policy_that_started_denying_cloudtrail_is_not_delivered() {
+    let (o, _) = two_runs(
+        &shared().expect("emulator"),
+        "denied",
+        |emu, _| {
+            add_statement(
+                emu,
+                serde_json::json!({"Sid": "NoMoreCloudTrail", "Effect": "Deny",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{BUCKET}/*")}),
+            )
+        },
+        Duration::zero(),
+        &[],
+    );
+    assert!(
+        o.delivered.files.is_empty() && !o.delivered.blocked.is_empty(),
+        "{:?}",
+        o.delivered
+    );
+    let f = o.findings("footprints_not_delivered");
+    assert_eq!(f.len(), 1, "{f:?}\n{}", o.context());
+    assert!(
+        f[0].contains(&format!(
+            "the policy of bucket {BUCKET} does not let CloudTrail write"
+        )),
+        "{}",
+        f[0]
+    );
+    assert!(!o.findings("bucket_policy_blocks_delivery").is_empty());
+}
+
+#[test]
+fn a_lifecycle_rule_that_expired_the_footprints_is_its_own_finding() {
+    let (o, _) = two_runs(
+        &shared().expect("emulator"),
+        "expired",
+        |emu, _| {
+            with_s3(emu, async |s3| {
+                use aws_sdk_s3::types::*;
+                let rule = LifecycleRule::builder()
+                    .id("thirty-days")
+                    .status(ExpirationStatus::Enabled)
+                    .filter(LifecycleRuleFilter::builder().prefix("org/").build())
+                    .expiration(LifecycleExpiration::builder().days(30).build())
+                    .build()
+                    .unwrap();
+                s3.put_bucket_lifecycle_configuration()
+                    .bucket(BUCKET)
+                    .lifecycle_configuration(
+                        BucketLifecycleConfiguration::builder()
+                            .rules(rule)
+                            .build()
+                            .unwrap(),
+                    )
+                    .send()
+                    .await
+                    .unwrap();
+            })
+        },
+        Duration::days(40),
+        &[],
+    );
+    assert!(
+        o.delivered.files.is_empty() && !o.delivered.expired.is_empty(),
+        "{:?}",
+        o.delivered
+    );
+    let f = o.findings("footprints_expired");
+    assert_eq!(f.len(), 1, "{f:?}\n{}", o.context());
+    assert!(
+        f[0].contains("lifecycle rule thirty-days")
+            && f[0].contains("after 30 day(s); the footprints are 40 day(s) old"),
+        "{}",
+        f[0]
+    );
+    assert!(
+        o.findings("footprints_not_delivered").is_empty(),
+        "{}",
+        o.context()
+    );
+}
+
+#[test]
+fn an_archive_the_auditor_cannot_read_is_a_permission_gap_and_a_sample_is_spread() {
+    let (o, _) = two_runs(
+        &shared().expect("emulator"),
+        "unreadable",
+        |emu, _| {
+            add_statement(
+                emu,
+                serde_json::json!({"Sid": "NobodyReads", "Effect": "Deny", "Principal": "*",
+                    "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::{BUCKET}/*")}),
+            )
+        },
+        Duration::zero(),
+        &["--sample", "3"],
+    );
+    assert!(!o.delivered.files.is_empty(), "{:?}", o.delivered);
+    let outcomes = o.outcomes();
+    let looked: Vec<_> = outcomes
+        .iter()
+        .filter(|x| !matches!(x, VerifyOutcome::NotSampled))
+        .collect();
+    assert_eq!(
+        looked.len(),
+        3,
+        "--sample 3 for the one destination: {outcomes:?}"
+    );
+    assert!(
+        looked
+            .iter()
+            .all(|x| matches!(x, VerifyOutcome::Unreadable { .. })),
+        "{outcomes:?}"
+    );
+    let gaps = o.findings("permission_gap");
+    assert!(
+        gaps.iter().any(|g| g.contains("s3:GetObject")),
+        "{gaps:?}\n{}",
+        o.context()
+    );
+    assert!(
+        o.findings("footprints_not_delivered").is_empty(),
+        "unreadable is not undelivered"
+    );
+    let v = &o.report()["summary"]["verification"];
+    assert_eq!(
+        (v["unreadable"].as_u64(), v["not_sampled"].as_u64()),
+        (Some(3), Some(5)),
+        "{v}"
+    );
+}
+
+#[test]
+fn verify_previous_without_an_earlier_run_is_refused() {
+    let emu = shared().expect("emulator");
+    let seeded = seed(&emu, &bundled("clean"));
+    let base = out_dir("verify-none");
+    let (code, out, err) = run_audit(
+        &emu.endpoint(),
+        &seeded,
+        &base,
+        &base.join("reports/only"),
+        &["--verify-previous"],
+    );
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(
+        err.contains("--verify-previous: no earlier snapshot.json"),
+        "{err}"
+    );
+    assert!(
+        !base.join("reports/only/snapshot.json").exists(),
+        "nothing written"
+    );
+}
