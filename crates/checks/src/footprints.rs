@@ -244,7 +244,7 @@ fn not_delivered(now: &Snapshot, cell: &VerifiedCell) -> (String, Option<String>
         }
     }
     (
-        "no cause shows in the configuration now".to_string(),
+        "no cause shows in the configuration".to_string(),
         Some(format!(
             "`audit why --account {} --region {} --event-name {} --time {}` walks every cause",
             t.account_id,

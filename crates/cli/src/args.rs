@@ -96,6 +96,12 @@ pub enum Command {
     /// it should be. The global --region is the region the event happened in
     /// (or where you looked for it).
     Why(WhyArgs),
+    /// Prove that an earlier run's calls reached the log archive, without a
+    /// new audit: look for its footprints (its own DescribeTrails calls)
+    /// where the covering trail delivers them. Exit 0 when every footprint
+    /// looked for is there, 1 when some are not. `audit org
+    /// --verify-previous` does the same inside the monthly run.
+    Verify(VerifyArgs),
 }
 
 /// The role assumed in member accounts.
@@ -185,6 +191,28 @@ pub struct WhyArgs {
     /// scan. audit does not run them (see docs/why.md).
     #[arg(long)]
     pub athena: bool,
+}
+
+/// `audit verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The run whose footprints to look for (default: the newest
+    /// reports/*/snapshot.json).
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    /// Verify at most N account-regions per log destination, spread over
+    /// accounts and regions (default: all).
+    #[arg(long, value_name = "N")]
+    pub sample: Option<usize>,
+    /// Calls in flight at once.
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    pub concurrency: usize,
+    /// The audit role.
+    #[command(flatten)]
+    pub role: RoleArgs,
+    /// Print every account-region's result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `audit report`.

@@ -7,6 +7,7 @@ mod args;
 mod output;
 mod progress;
 mod run;
+mod verify;
 mod why;
 
 use std::process::ExitCode;

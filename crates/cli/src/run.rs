@@ -25,6 +25,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report(r) => report(&cli.global, r),
         Command::Checks(c) => checks(c),
         Command::Why(w) => crate::why::run(&cli.global, w),
+        Command::Verify(v) => crate::verify::run(&cli.global, v),
         Command::PolicyExplain(p) => policy_explain(p),
         Command::Completions { shell } => {
             use clap::CommandFactory;
@@ -402,7 +403,7 @@ fn policy_explain(p: &crate::args::PolicyExplainArgs) -> Result<ExitCode> {
 }
 
 /// The newest `reports/*/snapshot.json`.
-fn newest_snapshot() -> Option<Snapshot> {
+pub(crate) fn newest_snapshot() -> Option<Snapshot> {
     newest_under(&[PathBuf::from("reports")], |_| true)
 }
 

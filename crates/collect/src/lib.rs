@@ -183,6 +183,35 @@ pub(crate) struct Run<'a> {
     pub assumed: Mutex<HashMap<String, Arc<Assumption>>>,
 }
 
+impl<'a> Run<'a> {
+    fn new(
+        cfg: &SdkConfig,
+        guard: Arc<Guard>,
+        opts: &'a CollectOptions,
+        reporter: &'a dyn Reporter,
+        cancel: Cancel,
+    ) -> Run<'a> {
+        Run {
+            base: cfg.clone(),
+            guard: guard.clone(),
+            opts,
+            rate: aws::RateBound::new(opts.rate_per_account_region),
+            permits: tokio::sync::Semaphore::new(opts.concurrency.max(1)),
+            errors: Mutex::new(Vec::new()),
+            reporter,
+            cancel,
+            configs: Mutex::new(HashMap::new()),
+            lake_unavailable: AtomicBool::new(false),
+            list_regions_unavailable: AtomicBool::new(false),
+            caller_regions: Mutex::new(None),
+            stores: Mutex::new(Vec::new()),
+            org_accounts: Mutex::new(Vec::new()),
+            assumed: Mutex::new(HashMap::new()),
+            sts_base: sts_client(cfg, &guard),
+        }
+    }
+}
+
 impl Run<'_> {
     pub fn record(
         &self,
@@ -384,24 +413,7 @@ pub async fn collect_and_probe(
     plan: impl FnOnce(&Snapshot) -> Option<trailaudit_model::WhyPlan>,
 ) -> Result<(Snapshot, Option<trailaudit_model::WhyProbes>), FatalError> {
     let started_at = chrono::Utc::now();
-    let run = Run {
-        base: cfg.clone(),
-        guard: guard.clone(),
-        opts,
-        rate: aws::RateBound::new(opts.rate_per_account_region),
-        permits: tokio::sync::Semaphore::new(opts.concurrency.max(1)),
-        errors: Mutex::new(Vec::new()),
-        reporter,
-        cancel: cancel.clone(),
-        configs: Mutex::new(HashMap::new()),
-        lake_unavailable: AtomicBool::new(false),
-        list_regions_unavailable: AtomicBool::new(false),
-        caller_regions: Mutex::new(None),
-        stores: Mutex::new(Vec::new()),
-        org_accounts: Mutex::new(Vec::new()),
-        assumed: Mutex::new(HashMap::new()),
-        sts_base: sts_client(cfg, &guard),
-    };
+    let run = Run::new(cfg, guard.clone(), opts, reporter, cancel.clone());
 
     // 1. Who are we? Unusable credentials stop the run here.
     let who = run
@@ -640,6 +652,45 @@ pub async fn collect_and_probe(
     snapshot.api_calls = guard.calls();
     snapshot.finished_at = chrono::Utc::now();
     Ok((snapshot, probes))
+}
+
+/// Looks for an earlier run's footprints without auditing again
+/// (`audit verify`): the caller's identity, then only the archive reads of
+/// [`VerifyRequest`]; roles in `accounts` (the earlier run's) are assumed
+/// on demand, once each. Returns the verification and the failed calls.
+pub async fn verify_only(
+    cfg: &SdkConfig,
+    guard: Arc<Guard>,
+    opts: &CollectOptions,
+    accounts: Vec<String>,
+    request: VerifyRequest,
+    reporter: &dyn Reporter,
+) -> Result<(trailaudit_model::Verification, Vec<CollectionError>), FatalError> {
+    let run = Run::new(cfg, guard, opts, reporter, Cancel::default());
+    let who = run
+        .sts(cfg)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| {
+            FatalError::Credentials(format!(
+                "{}. Check the credentials in use (environment variables, AWS_PROFILE/--profile; for SSO profiles run `aws sso login --profile NAME`)",
+                aws::classify("sts:GetCallerIdentity", &e).describe()
+            ))
+        })?;
+    run.configs
+        .lock()
+        .expect("configs lock")
+        .insert(who.account().unwrap_or_default().to_string(), cfg.clone());
+    *run.org_accounts.lock().expect("org lock") = accounts;
+    let v = verify::verify(
+        &run,
+        request.targets,
+        request.previous_started_at,
+        request.sample,
+    )
+    .await;
+    Ok((v, run.errors.into_inner().expect("errors lock")))
 }
 
 /// Asks the Account API and CloudTrail Lake once with the starting

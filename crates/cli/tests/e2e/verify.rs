@@ -57,6 +57,26 @@ impl Outcome {
         let v = self.snapshot().verification.expect("a verification");
         v.cells.into_iter().map(|c| c.outcome).collect()
     }
+    /// `audit verify --snapshot FIRST` (no new audit): exit code and output.
+    fn verify_alone(&self, emu: &Emulator, seeded: &Seeded) -> (i32, String) {
+        let first = self.dir.parent().unwrap().join("first/snapshot.json");
+        let o = Command::new(env!("CARGO_BIN_EXE_audit"))
+            .args(["verify", "--snapshot"])
+            .arg(&first)
+            .args(["--endpoint-url", &emu.endpoint()])
+            .envs(seeded.audit_env(&emu.endpoint()))
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            ),
+        )
+    }
     fn context(&self) -> String {
         format!(
             "exit {}\n{}\n{}\ndelivered: {:?}",
@@ -229,6 +249,12 @@ fn a_healthy_organization_verifies_every_covered_cell_and_why_finds_a_footprint(
         .filter(|r| r["event_class"] == "management_write")
         .all(|r| r["state"] == "covered"));
     assert!(o.findings("footprints_not_delivered").is_empty());
+    let (code, text) = o.verify_alone(&emu, &seeded);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.starts_with("8 of 8 covered account-regions verified"),
+        "{text}"
+    );
 
     // `audit why` for one footprint: found, in the delivered file.
     let member = seeded.id("workload-a");
@@ -269,8 +295,9 @@ fn a_healthy_organization_verifies_every_covered_cell_and_why_finds_a_footprint(
 
 #[test]
 fn a_trail_stopped_after_the_previous_run_is_not_delivered() {
+    let emu = shared().expect("emulator");
     let (o, seeded) = two_runs(
-        &shared().expect("emulator"),
+        &emu,
         "stopped",
         |emu, seeded| {
             let ct = aws_sdk_cloudtrail::Client::new(&emulator_config(
@@ -320,6 +347,15 @@ fn a_trail_stopped_after_the_previous_run_is_not_delivered() {
         .all(|x| matches!(x, VerifyOutcome::NotFound { .. })));
     assert!(o.findings("footprints_expired").is_empty());
     assert_eq!(o.code, 1, "{}", o.context());
+    // Alone, the causes come from the verified run's configuration (the
+    // trail was logging then): not delivered, cause not in it.
+    let (code, text) = o.verify_alone(&emu, &seeded);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("footprints_not_delivered (high)")
+            && text.contains("no cause shows in the configuration"),
+        "{text}"
+    );
 }
 
 #[test]

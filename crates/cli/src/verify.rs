@@ -1,0 +1,138 @@
+//! `audit verify`: an earlier run's footprints looked for in the archive,
+//! without a new audit. The causes of what is missing are read from that
+//! run's configuration (`audit org --verify-previous` reads them from the
+//! fresh audit instead).
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use trailaudit_collect::{CollectOptions, Connection, Guard, VerifyRequest};
+use trailaudit_model::{Mode, VerifyOutcome};
+
+use crate::args::{Global, VerifyArgs};
+use crate::progress::Bars;
+
+/// Runs `audit verify`.
+pub fn run(global: &Global, v: &VerifyArgs) -> Result<ExitCode> {
+    if v.sample == Some(0) {
+        bail!("--sample must be at least 1");
+    }
+    if v.concurrency == 0 {
+        bail!("--concurrency must be at least 1");
+    }
+    let mut snapshot = match &v.snapshot {
+        Some(p) => crate::run::load_snapshot(p)?,
+        None => crate::run::newest_snapshot().context(
+            "no reports/*/snapshot.json here; give the run to verify with --snapshot FILE",
+        )?,
+    };
+    let policy = trailaudit_checks::Policy::default();
+    let evaluation = trailaudit_checks::evaluate(&snapshot, &policy);
+    let targets = trailaudit_checks::footprints::targets(&snapshot, &evaluation.coverage, v.sample);
+    if targets.is_empty() {
+        bail!(
+            "the run of {} has no footprint to look for: no account-region was covered for management read events with a recorded footprint (snapshots written before footprints were recorded have none)",
+            trailaudit_model::utc(snapshot.started_at)
+        );
+    }
+    let opts = CollectOptions {
+        mode: Mode::Organization,
+        concurrency: v.concurrency,
+        role_name: v.role.role_name.clone(),
+        external_id: v.role.external_id.clone(),
+        profile: global.profile.clone(),
+        arguments: std::env::args().collect(),
+        ..CollectOptions::default()
+    };
+    let request = VerifyRequest {
+        targets,
+        previous_started_at: snapshot.started_at,
+        sample: v.sample,
+    };
+    let accounts: Vec<String> = snapshot.accounts.iter().map(|a| a.id.clone()).collect();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(4)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let (verification, errors) = rt.block_on(async {
+        let conn = Connection {
+            profile: global.profile.clone(),
+            region: global.region.clone(),
+            endpoint_url: global.endpoint_url.clone(),
+        };
+        let cfg = trailaudit_collect::load_config(&conn).await;
+        let bars = Bars::new(global.quiet);
+        trailaudit_collect::verify_only(&cfg, Guard::new(), &opts, accounts, request, &bars).await
+    })?;
+    if v.json {
+        println!("{}", serde_json::to_string_pretty(&verification)?);
+    }
+    snapshot.verification = Some(verification);
+    let missing = !snapshot
+        .verification
+        .as_ref()
+        .expect("just set")
+        .cells
+        .iter()
+        .all(|c| {
+            matches!(
+                c.outcome,
+                VerifyOutcome::Verified { .. } | VerifyOutcome::NotSampled
+            )
+        });
+    if !v.json {
+        print!("{}", render(&snapshot, &errors));
+    }
+    Ok(if missing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The summary line, what is missing and why (from the checks), and the
+/// reads that failed.
+fn render(s: &trailaudit_model::Snapshot, errors: &[trailaudit_model::CollectionError]) -> String {
+    let e = trailaudit_checks::evaluate(s, &trailaudit_checks::Policy::default());
+    let mut o = String::new();
+    if let Some(sum) = trailaudit_report::verification_summary(s, &e) {
+        o.push_str(&format!(
+            "{} ({} list and {} get calls)\n",
+            sum.line(),
+            sum.lists,
+            sum.gets
+        ));
+    }
+    for f in e
+        .findings
+        .iter()
+        .filter(|f| f.check_id.starts_with("footprints_"))
+    {
+        o.push_str(&format!(
+            "\n{} ({}): {}\n",
+            f.check_id,
+            f.severity.as_str(),
+            f.message
+        ));
+    }
+    if !errors.is_empty() {
+        o.push_str("\nthe archive could not be read everywhere (a permission gap of the auditor, not a delivery failure):\n");
+        const SHOWN: usize = 20;
+        if errors.len() > SHOWN {
+            o.push_str(&format!(
+                "  ({} failed reads; the first {SHOWN}:)\n",
+                errors.len()
+            ));
+        }
+        for err in errors.iter().take(SHOWN) {
+            o.push_str(&format!(
+                "  {} {}: {}\n",
+                err.account_id.as_deref().unwrap_or("-"),
+                err.resource.as_deref().unwrap_or("-"),
+                err.error.describe()
+            ));
+        }
+    }
+    o
+}
