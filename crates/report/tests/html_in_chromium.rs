@@ -225,6 +225,7 @@ fn heatmap_legend_and_states_are_distinct() {
         ("U", "unknown"),
         ("G", "gap"),
         ("C", "covered"),
+        ("V", "verified"),
     ] {
         assert!(
             legend.contains(&format!("data-state=\"{state}\"")) && legend.contains(words),

@@ -224,3 +224,114 @@ fn month_over_month_lists_exactly_what_changed() {
     // One covered account left, one covered account joined: 10 of 12 either way.
     assert_eq!((mw.before_pct, mw.after_pct), (83.3, 83.3));
 }
+
+/// A run whose footprints were found marks its covered management read
+/// cells `verified` in every format; the next run without that proof
+/// lists them as having lost verification.
+#[test]
+fn verified_cells_show_and_lost_verification_is_listed() {
+    use trailaudit_model::{
+        Footprint, FootprintCall, Verification, VerifiedCell, VerifyOutcome, VerifyTarget,
+    };
+    let mut prev = demo();
+    let e0 = evaluate(&prev, &Policy::default());
+    let covered: Vec<(String, String)> = e0
+        .coverage
+        .of_class(trailaudit_checks::EventClass::ManagementRead)
+        .filter(|c| c.state.is_covered())
+        .map(|c| (c.account_id.to_string(), c.region.to_string()))
+        .collect();
+    assert!(covered.len() > 3);
+    let cell = |(a, r): &(String, String), outcome| VerifiedCell {
+        target: VerifyTarget {
+            account_id: a.clone(),
+            region: r.clone(),
+            trail_arn: String::new(),
+            bucket: "b".into(),
+            bucket_owner: None,
+            bucket_region: "us-east-1".into(),
+            prefix: String::new(),
+            principal: String::new(),
+            footprint: Footprint {
+                call: FootprintCall::DescribeTrails,
+                sent_at: prev.started_at,
+                answered_at: prev.started_at,
+                request_id: None,
+                error_code: None,
+            },
+        },
+        outcome,
+        lists: 1,
+        gets: 1,
+    };
+    prev.verification = Some(Verification {
+        previous_started_at: prev.started_at,
+        checked_at: prev.finished_at,
+        sample: None,
+        cells: covered
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                cell(
+                    k,
+                    if i == 0 {
+                        VerifyOutcome::NotSampled
+                    } else {
+                        VerifyOutcome::Verified { key: "k".into() }
+                    },
+                )
+            })
+            .collect(),
+    });
+    let pe = evaluate(&prev, &Policy::default());
+    let files = render_all(&Inputs {
+        snapshot: &prev,
+        evaluation: &pe,
+        changes: None,
+    });
+    let text = |n: &str| {
+        String::from_utf8(files.iter().find(|(f, _)| *f == n).unwrap().1.clone()).unwrap()
+    };
+    let n = covered.len();
+    let line = format!("{} of {n} covered account-regions verified", n - 1);
+    assert!(text("report.md").contains(&line), "{}", text("report.md"));
+    assert!(text("report.html").contains(&line));
+    assert_eq!(
+        text("coverage.csv")
+            .matches(",management_read,verified,")
+            .count(),
+        n - 1
+    );
+    let r = trailaudit_report::format::read(text("report.json").as_bytes()).unwrap();
+    assert_eq!(r.summary.verification.as_ref().unwrap().verified, n - 1);
+
+    let cur = demo();
+    let ce = evaluate(&cur, &Policy::default());
+    let c = diff::compare(&prev, &pe, &cur, &ce);
+    assert_eq!(
+        c.lost_verification.len(),
+        n - 1,
+        "{:?}",
+        c.lost_verification
+    );
+    assert!(c.lost_verification.iter().all(|l| l.state_now == "covered"));
+    let md = String::from_utf8(
+        render_all(&Inputs {
+            snapshot: &cur,
+            evaluation: &ce,
+            changes: Some(&c),
+        })
+        .into_iter()
+        .find(|(f, _)| *f == "report.md")
+        .unwrap()
+        .1,
+    )
+    .unwrap();
+    assert!(
+        md.contains(&format!(
+            "**Lost verification:** {} account-region(s)",
+            n - 1
+        )),
+        "{md}"
+    );
+}

@@ -89,3 +89,174 @@ pub(crate) fn missing(ctx: &Ctx, out: &mut Out, expired: bool) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::run_one;
+    use crate::fixture::*;
+    use crate::{EventClass, State};
+    use chrono::Duration;
+    use trailaudit_model::*;
+
+    /// The healthy organization with footprints everywhere, made `age` before
+    /// the run that looked for them; `outcome` per account-region.
+    fn verified(age: Duration, outcome: impl Fn(&str, &str) -> VerifyOutcome) -> Snapshot {
+        let mut prev = healthy();
+        prev.session_name = Some("trailaudit".into());
+        for a in &mut prev.accounts {
+            for r in &mut a.regions {
+                r.footprint = Some(Box::new(Footprint {
+                    call: FootprintCall::DescribeTrails,
+                    sent_at: now() - age,
+                    answered_at: now() - age + Duration::milliseconds(80),
+                    request_id: Some(format!("req-{}-{}", a.id, r.region)),
+                    error_code: None,
+                }));
+            }
+        }
+        let e = crate::evaluate(&prev, &crate::Policy::default());
+        let targets = crate::footprints::targets(&prev, &e.coverage, None);
+        let mut s = healthy();
+        s.verification = Some(Verification {
+            previous_started_at: now() - age,
+            checked_at: now(),
+            sample: None,
+            cells: targets
+                .into_iter()
+                .map(|(t, _)| VerifiedCell {
+                    outcome: outcome(&t.account_id, &t.region),
+                    target: t,
+                    lists: 1,
+                    gets: 1,
+                })
+                .collect(),
+        });
+        s
+    }
+
+    fn not_found(_: &str, _: &str) -> VerifyOutcome {
+        VerifyOutcome::NotFound {
+            listed: 2,
+            opened: 2,
+        }
+    }
+
+    #[test]
+    fn targets_are_where_the_covering_trail_delivers_as_whom() {
+        let s = verified(Duration::hours(1), not_found);
+        let cells = &s.verification.as_ref().unwrap().cells;
+        assert_eq!(cells.len(), 4, "2 accounts x 2 regions");
+        let member = cells
+            .iter()
+            .find(|c| c.target.account_id == MEMBER && c.target.region == "eu-west-1")
+            .unwrap();
+        assert_eq!(
+            member.target.prefix,
+            format!("AWSLogs/{ORG_ID}/{MEMBER}/CloudTrail/eu-west-1/")
+        );
+        assert_eq!(
+            member.target.principal,
+            format!("arn:aws:sts::{MEMBER}:assumed-role/Audit/trailaudit")
+        );
+        assert_eq!(
+            (
+                member.target.bucket.as_str(),
+                member.target.trail_arn.as_str()
+            ),
+            ("org-logs", ORG_TRAIL)
+        );
+        let mgmt = cells.iter().find(|c| c.target.account_id == MGMT).unwrap();
+        assert_eq!(
+            mgmt.target.principal,
+            format!("arn:aws:iam::{MGMT}:user/auditor")
+        );
+    }
+
+    #[test]
+    fn only_found_footprints_make_covered_cells_verified() {
+        let s = verified(Duration::hours(1), |a, r| {
+            if a == MEMBER && r == "eu-west-1" {
+                VerifyOutcome::Verified { key: "k".into() }
+            } else {
+                not_found(a, r)
+            }
+        });
+        let e = crate::evaluate(&s, &crate::Policy::default());
+        let state = |a, r, c| e.coverage.get(a, r, c).unwrap().state;
+        assert_eq!(
+            state(MEMBER, "eu-west-1", EventClass::ManagementRead),
+            State::Verified
+        );
+        assert_eq!(
+            state(MEMBER, "eu-west-1", EventClass::ManagementWrite),
+            State::Covered
+        );
+        assert_eq!(
+            state(MEMBER, "us-east-1", EventClass::ManagementRead),
+            State::Covered
+        );
+        // The three that are missing: one finding, against the trail.
+        let f = run_one("footprints_not_delivered", &s);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(
+            (f[0].account_id.as_str(), f[0].resource.as_str()),
+            (MGMT, ORG_TRAIL)
+        );
+        assert!(f[0].message.contains("not delivered in 3 of 4 account-region(s) checked: no cause shows in the configuration"), "{}", f[0].message);
+        assert!(run_one("footprints_expired", &s).is_empty());
+    }
+
+    #[test]
+    fn a_stopped_trail_or_a_denying_bucket_is_named_as_the_cause() {
+        let mut s = verified(Duration::hours(2), not_found);
+        s.trails[0].status = Fact::Collected {
+            value: TrailStatus {
+                is_logging: false,
+                stop_logging_time: Some(now() - Duration::hours(1)),
+                ..Default::default()
+            },
+        };
+        let f = run_one("footprints_not_delivered", &s);
+        assert!(
+            f[0].message.contains(
+                "stopped logging at 2026-11-20T11:00:00Z, before the footprints were delivered"
+            ),
+            "{}",
+            f[0].message
+        );
+
+        let mut s = verified(Duration::hours(2), not_found);
+        s.buckets[0].policy = Fact::Collected {
+            value: Some(GOOD_POLICY.replace("\"Allow\",\"Principal\":{\"Service\":\"cloudtrail.amazonaws.com\"},\"Action\":\"s3:PutObject\"", "\"Deny\",\"Principal\":{\"Service\":\"cloudtrail.amazonaws.com\"},\"Action\":\"s3:PutObject\"")),
+        };
+        let f = run_one("footprints_not_delivered", &s);
+        assert_eq!(f.len(), 1, "one cause, one finding: {f:#?}");
+        assert!(
+            f[0].message
+                .contains("the policy of bucket org-logs does not let CloudTrail write"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn footprints_older_than_the_lifecycle_rule_expired() {
+        let mut s = verified(Duration::days(40), not_found);
+        s.buckets[0].lifecycle_rules = Fact::Collected {
+            value: vec![LifecycleRule {
+                id: Some("month".into()),
+                enabled: true,
+                expiration_days: Some(30),
+                ..Default::default()
+            }],
+        };
+        let f = run_one("footprints_expired", &s);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(f[0].message.contains("expired in 4 of 4 account-region(s) checked: lifecycle rule month of bucket org-logs deletes log files after 30 day(s); the footprints are 40 day(s) old"), "{}", f[0].message);
+        assert!(run_one("footprints_not_delivered", &s).is_empty());
+        // Younger footprints are not expired: they were never delivered.
+        s.verification = verified(Duration::days(10), not_found).verification;
+        assert!(run_one("footprints_expired", &s).is_empty());
+        assert_eq!(run_one("footprints_not_delivered", &s).len(), 1);
+    }
+}
