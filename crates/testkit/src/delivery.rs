@@ -86,7 +86,7 @@ struct Ev<'a> {
 pub async fn deliver(endpoint: &str, seen: &[Seen], age: Duration) -> Result<Delivered> {
     let mgmt = emulator_config(endpoint, management_credentials());
     let org = aws_sdk_organizations::Client::new(&mgmt);
-    let o = org.describe_organization().send().await?;
+    let o = org.describe_organization().send().await.context("DescribeOrganization")?;
     let o = o.organization().context("an organization")?;
     let org_id = o.id().unwrap_or_default().to_string();
     let management = o.master_account_id().unwrap_or_default().to_string();
@@ -111,7 +111,8 @@ pub async fn deliver(endpoint: &str, seen: &[Seen], age: Duration) -> Result<Del
         let who = aws_sdk_sts::Client::new(&emulator_config(endpoint, creds))
             .get_caller_identity()
             .send()
-            .await?;
+            .await
+            .with_context(|| format!("GetCallerIdentity of {}", s.access_key))?;
         principals.insert(
             k,
             (
@@ -136,14 +137,25 @@ pub async fn deliver(endpoint: &str, seen: &[Seen], age: Duration) -> Result<Del
                 .describe_trails()
                 .include_shadow_trails(false)
                 .send()
-                .await?;
+                .await
+                .with_context(|| format!("DescribeTrails in {account} {region}"))?;
             for t in listed.trail_list() {
                 if t.home_region() != Some(region.as_str()) {
                     continue;
                 }
                 let arn = t.trail_arn().unwrap_or_default().to_string();
-                let status = ct.get_trail_status().name(&arn).send().await?;
-                let sel = ct.get_event_selectors().trail_name(&arn).send().await?;
+                let status = ct
+                    .get_trail_status()
+                    .name(&arn)
+                    .send()
+                    .await
+                    .with_context(|| format!("GetTrailStatus {arn}"))?;
+                let sel = ct
+                    .get_event_selectors()
+                    .trail_name(&arn)
+                    .send()
+                    .await
+                    .with_context(|| format!("GetEventSelectors {arn}"))?;
                 trails.push(TrailInfo {
                     name: t.name().unwrap_or_default().to_string(),
                     owner: account.clone(),

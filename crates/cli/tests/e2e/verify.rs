@@ -86,6 +86,7 @@ impl Outcome {
 }
 
 fn run_audit(
+    regions: &str,
     endpoint: &str,
     seeded: &Seeded,
     cwd: &Path,
@@ -93,7 +94,7 @@ fn run_audit(
     extra: &[&str],
 ) -> (i32, String, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_audit"))
-        .args(["org", "--regions", REGIONS, "--endpoint-url", endpoint])
+        .args(["org", "--regions", regions, "--endpoint-url", endpoint])
         .arg("--out-dir")
         .arg(out)
         .args(extra)
@@ -115,15 +116,18 @@ fn run_audit(
 fn two_runs(
     emu: &Emulator,
     name: &str,
+    scenario: &str,
+    regions: &str,
     change: impl FnOnce(&Emulator, &Seeded),
     age: Duration,
     extra: &[&str],
 ) -> (Outcome, Seeded) {
-    let seeded = seed(emu, &bundled("clean"));
+    let seeded = seed(emu, &bundled(scenario));
     let base = out_dir(&format!("verify-{name}"));
     let reports = base.join("reports");
     let proxy = Proxy::recording(emu.port()).expect("proxy");
     let (code, out, err) = run_audit(
+        regions,
         &proxy.endpoint(),
         &seeded,
         &base,
@@ -134,9 +138,17 @@ fn two_runs(
     let seen = proxy.seen();
     change(emu, &seeded);
     let rt = tokio::runtime::Runtime::new().unwrap();
+    // CloudTrail is not subject to the auditor's IAM restrictions: the
+    // model reads and writes as the emulator's root.
+    if seeded.iam_enforced {
+        emu.set_iam_enforcement(false).unwrap();
+    }
     let delivered = rt
         .block_on(deliver(&emu.endpoint(), &seen, age))
         .expect("delivery model");
+    if seeded.iam_enforced {
+        emu.set_iam_enforcement(true).unwrap();
+    }
     let first_path = reports.join("first/snapshot.json");
     if age > Duration::zero() {
         age_snapshot(&first_path, age).expect("age the first run");
@@ -145,7 +157,8 @@ fn two_runs(
     let second = reports.join("second");
     let mut args = vec!["--verify-previous"];
     args.extend_from_slice(extra);
-    let (code, stdout, stderr) = run_audit(&emu.endpoint(), &seeded, &base, &second, &args);
+    let (code, stdout, stderr) =
+        run_audit(regions, &emu.endpoint(), &seeded, &base, &second, &args);
     (
         Outcome {
             code,
@@ -187,7 +200,15 @@ fn add_statement(emu: &Emulator, statement: Value) {
 #[test]
 fn a_healthy_organization_verifies_every_covered_cell_and_why_finds_a_footprint() {
     let emu = shared().expect("emulator");
-    let (o, seeded) = two_runs(&emu, "healthy", |_, _| {}, Duration::zero(), &[]);
+    let (o, seeded) = two_runs(
+        &emu,
+        "healthy",
+        "clean",
+        REGIONS,
+        |_, _| {},
+        Duration::zero(),
+        &[],
+    );
     assert_eq!(o.code, 0, "{}", o.context());
     assert!(
         o.delivered.blocked.is_empty() && !o.delivered.files.is_empty(),
@@ -299,6 +320,8 @@ fn a_trail_stopped_after_the_previous_run_is_not_delivered() {
     let (o, seeded) = two_runs(
         &emu,
         "stopped",
+        "clean",
+        REGIONS,
         |emu, seeded| {
             let ct = aws_sdk_cloudtrail::Client::new(&emulator_config(
                 &emu.endpoint(),
@@ -363,6 +386,8 @@ fn a_bucket_policy_that_started_denying_cloudtrail_is_not_delivered() {
     let (o, _) = two_runs(
         &shared().expect("emulator"),
         "denied",
+        "clean",
+        REGIONS,
         |emu, _| {
             add_statement(
                 emu,
@@ -396,6 +421,8 @@ fn a_lifecycle_rule_that_expired_the_footprints_is_its_own_finding() {
     let (o, _) = two_runs(
         &shared().expect("emulator"),
         "expired",
+        "clean",
+        REGIONS,
         |emu, _| {
             with_s3(emu, async |s3| {
                 use aws_sdk_s3::types::*;
@@ -447,6 +474,8 @@ fn an_archive_the_auditor_cannot_read_is_a_permission_gap_and_a_sample_is_spread
     let (o, _) = two_runs(
         &shared().expect("emulator"),
         "unreadable",
+        "clean",
+        REGIONS,
         |emu, _| {
             add_statement(
                 emu,
@@ -498,6 +527,7 @@ fn verify_previous_without_an_earlier_run_is_refused() {
     let seeded = seed(&emu, &bundled("clean"));
     let base = out_dir("verify-none");
     let (code, out, err) = run_audit(
+        REGIONS,
         &emu.endpoint(),
         &seeded,
         &base,
@@ -512,5 +542,62 @@ fn verify_previous_without_an_earlier_run_is_refused() {
     assert!(
         !base.join("reports/only/snapshot.json").exists(),
         "nothing written"
+    );
+}
+
+/// The cost of verification on the bundled demo organization (every
+/// enabled region): list and get calls per account-region looked for,
+/// counted by the tool and by its call guard (which names calls by their
+/// IAM action: ListObjectsV2 is `s3:ListBucket`).
+#[test]
+fn demo_verification_costs_about_one_list_and_one_get_per_cell() {
+    let emu = shared().expect("emulator");
+    let (o, _) = two_runs(
+        &emu,
+        "demo",
+        "demo",
+        "all",
+        |_, _| {},
+        Duration::zero(),
+        &[],
+    );
+    assert!(o.code < 2, "{}", o.context());
+    let report = o.report();
+    let v = &report["summary"]["verification"];
+    let n = |k: &str| v[k].as_u64().unwrap();
+    let looked = n("looked_for");
+    assert!(looked > 50, "{v}");
+    println!(
+        "demo: {} account-regions looked for, {} verified, {} not delivered, {} expired, {} unreadable; {} ListObjectsV2 and {} GetObject ({:.2} and {:.2} per cell)",
+        looked,
+        n("found"),
+        n("not_delivered"),
+        n("expired"),
+        n("unreadable"),
+        n("lists"),
+        n("gets"),
+        n("lists") as f64 / looked as f64,
+        n("gets") as f64 / looked as f64
+    );
+    assert!(
+        n("found") > 0
+            && n("found") + n("not_delivered") + n("expired") + n("unreadable") + n("failed")
+                == looked,
+        "{v}"
+    );
+    assert!(
+        n("lists") <= 2 * looked && n("gets") <= 3 * looked,
+        "bounded: {v}"
+    );
+    let calls = &o.snapshot().api_calls;
+    assert_eq!(
+        calls.get("s3:ListBucket").copied(),
+        Some(n("lists")),
+        "{calls:?}"
+    );
+    assert_eq!(
+        calls.get("s3:GetObject").copied().unwrap_or(0),
+        n("gets"),
+        "{calls:?}"
     );
 }
