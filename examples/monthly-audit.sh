@@ -2,7 +2,8 @@
 # The monthly audit step of examples/monthly-audit.yml (see docs/schedule.md).
 #
 # Runs `audit org` into $REPORTS_DIR/<date>/, compares with the newest earlier
-# run kept in $REPORTS_DIR (restored from last month's artifact), fails only
+# run kept in $REPORTS_DIR (restored from last month's artifact) and looks for
+# that run's footprints in the log archive (--verify-previous), fails only
 # on high (or critical) findings that are new since then, and writes the
 # summary to the CI job's page. Exit: 0 nothing new at or above high,
 # 1 new findings at or above high, 2 the audit could not run.
@@ -35,7 +36,7 @@ fi
 set +e
 # shellcheck disable=SC2086 # AUDIT_ARGS is a list of arguments
 "$audit" org ${AUDIT_ARGS:---regions all} --out-dir "$out" \
-  --fail-on "$fail_on" --fail-on-new ${previous:+--previous "$previous"}
+  --fail-on "$fail_on" --fail-on-new ${previous:+--previous "$previous" --verify-previous}
 rc=$?
 set -e
 

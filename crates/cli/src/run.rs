@@ -171,7 +171,9 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
                     .iter()
                     .all(|acc| acc.regions.iter().all(|r| r.footprint.is_none()))
                 {
-                    bail!("--verify-previous: the snapshot of {} has no footprints (written by a version before 0.2, or nothing was audited); verify a run made by this version", trailaudit_model::utc(p.started_at));
+                    // A run made before footprints were recorded (the first
+                    // month after an upgrade): nothing to look for, not an error.
+                    eprintln!("--verify-previous: the run of {} recorded no footprints (made by an earlier version, or nothing was audited); nothing to verify this time", trailaudit_model::utc(p.started_at));
                 }
                 opts.verify = Some(trailaudit_collect::VerifyRequest {
                     targets: trailaudit_checks::footprints::targets(

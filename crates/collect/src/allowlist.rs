@@ -306,6 +306,16 @@ pub fn policy_documents(
     external_id: Option<&str>,
 ) -> [(String, String); 3] {
     let pretty = |v: serde_json::Value| serde_json::to_string_pretty(&v).expect("json");
+    // Log files encrypted with SSE-KMS: S3 decrypts them for s3:GetObject
+    // (`audit why`, `--verify-previous`) with the reader's kms:Decrypt, so
+    // it is granted through S3 only; trailaudit never calls KMS Decrypt.
+    let decrypt = serde_json::json!({
+        "Sid": "TrailauditReadEncryptedLogFiles",
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": "*",
+        "Condition": {"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}}
+    });
     let role = serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [{
@@ -313,12 +323,13 @@ pub fn policy_documents(
             "Effect": "Allow",
             "Action": read_actions(),
             "Resource": "*"
-        }]
+        }, decrypt]
     });
     let auditor = serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [
             {"Sid": "TrailauditReadOnly", "Effect": "Allow", "Action": read_actions(), "Resource": "*"},
+            decrypt,
             {"Sid": "TrailauditAssumeAuditRole", "Effect": "Allow", "Action": "sts:AssumeRole",
              "Resource": format!("arn:aws:iam::*:role/{role_name}")}
         ]
