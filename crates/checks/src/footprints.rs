@@ -9,7 +9,7 @@
 //! collector lists and reads the files (`trailaudit_collect`); everything
 //! here is pure.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::Duration;
 use trailaudit_model::{Fact, Snapshot, Trail, VerifiedCell, VerifyOutcome, VerifyTarget};
@@ -139,10 +139,30 @@ pub enum Miss {
     NotDelivered(String, String),
 }
 
+/// [`diagnose`] for every cell of the snapshot's verification, in order
+/// (empty without one). A bucket policy is evaluated once per trail and
+/// account, however many regions miss.
+pub fn diagnose_all(now: &Snapshot) -> Vec<Option<Miss>> {
+    let Some(v) = &now.verification else {
+        return vec![];
+    };
+    let mut memo: HashMap<(String, String), (String, Option<String>)> = HashMap::new();
+    v.cells
+        .iter()
+        .map(|c| diagnose_with(now, c, &mut memo))
+        .collect()
+}
+
 /// What a `not_found` cell means, read against `now` (the run that
 /// looked): expired by a lifecycle rule of the bucket, else not delivered
 /// with the first cause the configuration shows. `None` for other outcomes.
 pub fn diagnose(now: &Snapshot, cell: &VerifiedCell) -> Option<Miss> {
+    diagnose_with(now, cell, &mut HashMap::new())
+}
+
+type Memo = HashMap<(String, String), (String, Option<String>)>;
+
+fn diagnose_with(now: &Snapshot, cell: &VerifiedCell, memo: &mut Memo) -> Option<Miss> {
     let VerifyOutcome::NotFound { .. } = cell.outcome else {
         return None;
     };
@@ -176,13 +196,14 @@ pub fn diagnose(now: &Snapshot, cell: &VerifiedCell) -> Option<Miss> {
             }
         }
     }
-    let (cause, detail) = not_delivered_cause(now, cell);
-    Some(Miss::NotDelivered(cause, detail))
-}
-
-fn not_delivered_cause(now: &Snapshot, cell: &VerifiedCell) -> (String, String) {
-    let (cause, detail) = not_delivered(now, cell);
-    (cause, detail.unwrap_or_default())
+    // The cause depends on the trail and the account (its prefix in the
+    // bucket policy), never on the region.
+    let key = (t.trail_arn.clone(), t.account_id.clone());
+    let (cause, detail) = memo
+        .entry(key)
+        .or_insert_with(|| not_delivered(now, cell))
+        .clone();
+    Some(Miss::NotDelivered(cause, detail.unwrap_or_default()))
 }
 
 fn not_delivered(now: &Snapshot, cell: &VerifiedCell) -> (String, Option<String>) {

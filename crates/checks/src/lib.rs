@@ -177,6 +177,9 @@ pub struct Evaluation {
     pub findings: Vec<Finding>,
     /// The time the checks took as "now" (the snapshot's end).
     pub as_of: DateTime<Utc>,
+    /// What each missing footprint of the snapshot's verification means
+    /// (aligned with its cells; empty without one).
+    pub footprint_misses: Vec<Option<footprints::Miss>>,
 }
 
 impl Evaluation {
@@ -199,12 +202,14 @@ pub fn evaluate(snapshot: &Snapshot, policy: &Policy) -> Evaluation {
         coverage.apply_verification(v);
     }
     let resources = requirements::resource_matrix(snapshot, &requirements);
+    let footprint_misses = footprints::diagnose_all(snapshot);
     let ctx = checks::Ctx {
         snapshot,
         policy,
         requirements: &requirements,
         coverage: &coverage,
         resources: &resources,
+        footprint_misses: &footprint_misses,
         now: snapshot.finished_at,
     };
     let mut findings = checks::run_all(&ctx);
@@ -220,5 +225,6 @@ pub fn evaluate(snapshot: &Snapshot, policy: &Policy) -> Evaluation {
         requirements,
         findings,
         as_of: snapshot.finished_at,
+        footprint_misses,
     }
 }

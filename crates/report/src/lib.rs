@@ -151,7 +151,7 @@ impl VerificationSummary {
 
 /// Counts of the verification, when the snapshot has one.
 pub fn verification_summary(s: &Snapshot, e: &Evaluation) -> Option<VerificationSummary> {
-    use trailaudit_checks::footprints::{diagnose, Miss};
+    use trailaudit_checks::footprints::Miss;
     use trailaudit_model::VerifyOutcome;
     let v = s.verification.as_ref()?;
     let mut out = VerificationSummary {
@@ -166,7 +166,7 @@ pub fn verification_summary(s: &Snapshot, e: &Evaluation) -> Option<Verification
             out.verified += 1;
         }
     }
-    for c in &v.cells {
+    for (i, c) in v.cells.iter().enumerate() {
         out.lists += u64::from(c.lists);
         out.gets += u64::from(c.gets);
         if !matches!(c.outcome, VerifyOutcome::NotSampled) {
@@ -174,7 +174,7 @@ pub fn verification_summary(s: &Snapshot, e: &Evaluation) -> Option<Verification
         }
         match &c.outcome {
             VerifyOutcome::Verified { .. } => out.found += 1,
-            VerifyOutcome::NotFound { .. } => match diagnose(s, c) {
+            VerifyOutcome::NotFound { .. } => match e.footprint_misses.get(i).cloned().flatten() {
                 Some(Miss::Expired(_)) => out.expired += 1,
                 _ => out.not_delivered += 1,
             },

@@ -86,7 +86,11 @@ struct Ev<'a> {
 pub async fn deliver(endpoint: &str, seen: &[Seen], age: Duration) -> Result<Delivered> {
     let mgmt = emulator_config(endpoint, management_credentials());
     let org = aws_sdk_organizations::Client::new(&mgmt);
-    let o = org.describe_organization().send().await.context("DescribeOrganization")?;
+    let o = org
+        .describe_organization()
+        .send()
+        .await
+        .context("DescribeOrganization")?;
     let o = o.organization().context("an organization")?;
     let org_id = o.id().unwrap_or_default().to_string();
     let management = o.master_account_id().unwrap_or_default().to_string();

@@ -27,11 +27,11 @@ pub(crate) fn missing(ctx: &Ctx, out: &mut Out, expired: bool) {
     let mut groups: Vec<(&str, String, Vec<(&trailaudit_model::VerifiedCell, String)>)> =
         Vec::new();
     let mut looked: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for c in &v.cells {
+    for (i, c) in v.cells.iter().enumerate() {
         if !matches!(c.outcome, trailaudit_model::VerifyOutcome::NotSampled) {
             *looked.entry(c.target.trail_arn.as_str()).or_default() += 1;
         }
-        let (cause, detail) = match crate::footprints::diagnose(ctx.snapshot, c) {
+        let (cause, detail) = match ctx.footprint_misses.get(i).cloned().flatten() {
             Some(Miss::Expired(why)) if expired => (why, String::new()),
             Some(Miss::NotDelivered(why, detail)) if !expired => (why, detail),
             _ => continue,

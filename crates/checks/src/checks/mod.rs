@@ -127,6 +127,8 @@ pub struct Ctx<'a> {
     pub coverage: &'a Coverage,
     /// The answers for the resources the policy names.
     pub resources: &'a [crate::ResourceCell],
+    /// What each missing footprint means ([`crate::footprints::diagnose_all`]).
+    pub footprint_misses: &'a [Option<crate::footprints::Miss>],
     /// "Now": the snapshot's end time.
     pub now: DateTime<Utc>,
 }
@@ -373,12 +375,14 @@ pub(crate) fn run_one_with(id: &str, s: &Snapshot, policy: &Policy) -> Vec<Findi
     let requirements = crate::Requirements::resolve(policy, s);
     let coverage = crate::coverage::matrix_with(s, &requirements.classes());
     let resources = crate::requirements::resource_matrix(s, &requirements);
+    let misses = crate::footprints::diagnose_all(s);
     let ctx = Ctx {
         snapshot: s,
         policy,
         requirements: &requirements,
         coverage: &coverage,
         resources: &resources,
+        footprint_misses: &misses,
         now: s.finished_at,
     };
     run_check(find(id).expect("known check"), &ctx)

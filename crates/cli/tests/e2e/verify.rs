@@ -34,6 +34,8 @@ struct Outcome {
     dir: PathBuf,
     delivered: Delivered,
     first: Snapshot,
+    /// What the second run sent (through the proxy).
+    sent: Vec<trailaudit_testkit::proxy::Seen>,
 }
 
 impl Outcome {
@@ -157,8 +159,10 @@ fn two_runs(
     let second = reports.join("second");
     let mut args = vec!["--verify-previous"];
     args.extend_from_slice(extra);
+    let before = proxy.seen().len();
     let (code, stdout, stderr) =
-        run_audit(regions, &emu.endpoint(), &seeded, &base, &second, &args);
+        run_audit(regions, &proxy.endpoint(), &seeded, &base, &second, &args);
+    let sent = proxy.seen()[before..].to_vec();
     (
         Outcome {
             code,
@@ -167,6 +171,7 @@ fn two_runs(
             dir: second,
             delivered,
             first,
+            sent,
         },
         seeded,
     )
@@ -270,6 +275,25 @@ fn a_healthy_organization_verifies_every_covered_cell_and_why_finds_a_footprint(
         .filter(|r| r["event_class"] == "management_write")
         .all(|r| r["state"] == "covered"));
     assert!(o.findings("footprints_not_delivered").is_empty());
+    // Verification sends only reads (the proxy names every operation).
+    let lists = o
+        .sent
+        .iter()
+        .filter(|x| x.operation == "ListObjectsV2")
+        .count();
+    let gets = o.sent.iter().filter(|x| x.operation == "GetObject").count();
+    assert_eq!(
+        (lists as u64, gets as u64),
+        (v["lists"].as_u64().unwrap(), v["gets"].as_u64().unwrap())
+    );
+    for x in &o.sent {
+        assert!(
+            ["Describe", "Get", "List", "Lookup", "Head", "AssumeRole"]
+                .iter()
+                .any(|p| x.operation.starts_with(p)),
+            "not a read: {x:?}"
+        );
+    }
     let (code, text) = o.verify_alone(&emu, &seeded);
     assert_eq!(code, 0, "{text}");
     assert!(
