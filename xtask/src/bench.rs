@@ -310,6 +310,7 @@ fn analysis(sizes: &[usize]) -> Result<()> {
     let mut html_10k = None;
     let mut compared = Vec::new();
     let mut required = Vec::new();
+    let mut verified = Vec::new();
     for &n in sizes {
         let dir = root
             .join("target")
@@ -369,6 +370,7 @@ fn analysis(sizes: &[usize]) -> Result<()> {
         compared.push((n, run(true, false)?));
         let (pw, prss) = run(false, true)?;
         required.push((n, pw, prss, size("resources.csv")));
+        verified.push(verification(&root, &dir, n)?);
         if n == 10_000 || html_10k.is_none() {
             html_10k = Some((n, dir.join("report.html")));
         }
@@ -385,10 +387,83 @@ fn analysis(sizes: &[usize]) -> Result<()> {
             rss as f64 / 1024.0
         );
     }
+    for line in verified {
+        println!("{line}");
+    }
     if let Some((n, page)) = html_10k {
         open_in_chromium(n, &page)?;
     }
     Ok(())
+}
+
+/// The same organization with footprints everywhere and a verification of
+/// them (two found, one not delivered, in turn): how long planning the
+/// targets takes, then analysis and every report with the verification and
+/// a previous run that had it (lost verification computed).
+fn verification(root: &std::path::Path, dir: &std::path::Path, n: usize) -> Result<String> {
+    use trailaudit_model::{Footprint, FootprintCall, Verification, VerifiedCell, VerifyOutcome};
+    let mut snap = trailaudit_testkit::synthetic::organization(n);
+    snap.session_name = Some("trailaudit".into());
+    let at = snap.started_at;
+    for a in &mut snap.accounts {
+        for r in &mut a.regions {
+            r.footprint = Some(Box::new(Footprint {
+                call: FootprintCall::DescribeTrails,
+                sent_at: at,
+                answered_at: at,
+                request_id: Some(format!("{}-{}", a.id, r.region)),
+                error_code: None,
+            }));
+        }
+    }
+    let t = Instant::now();
+    let e = trailaudit_checks::evaluate(&snap, &trailaudit_checks::Policy::default());
+    let targets = trailaudit_checks::footprints::targets(&snap, &e.coverage, None);
+    let planned = t.elapsed().as_secs_f64();
+    let cells = targets.len();
+    snap.verification = Some(Verification {
+        previous_started_at: at,
+        checked_at: at,
+        sample: None,
+        cells: targets
+            .into_iter()
+            .enumerate()
+            .map(|(i, (target, _))| VerifiedCell {
+                outcome: if i % 3 == 2 {
+                    VerifyOutcome::NotFound {
+                        listed: 3,
+                        opened: 3,
+                    }
+                } else {
+                    VerifyOutcome::Verified {
+                        key: format!("{}2026/11/01/x.json.gz", target.prefix),
+                    }
+                },
+                target,
+                lists: 1,
+                gets: 1,
+            })
+            .collect(),
+    });
+    let path = dir.join("verified.json");
+    snap.write_json(std::io::BufWriter::new(std::fs::File::create(&path)?))?;
+    drop(snap);
+    let t = Instant::now();
+    let mut cmd = Command::new(root.join("target/release/audit"));
+    cmd.args(["report", "-q", "--exit-zero", "--snapshot"])
+        .arg(&path)
+        .arg("--previous")
+        .arg(&path)
+        .arg("--out-dir")
+        .arg(dir);
+    let (code, rss) = wait_with_rusage(cmd.spawn().context("running audit report")?);
+    anyhow::ensure!(code == 0, "audit report exited {code}");
+    Ok(format!(
+        "{n} accounts with a verification of {cells} account-regions (2 of 3 found) and a previous run that had it: targets planned in {planned:.2} s (evaluation included); analysis and every report {:.2} s, peak RSS {:.0} MB, snapshot {:.1} MB",
+        t.elapsed().as_secs_f64(),
+        rss as f64 / 1024.0,
+        std::fs::metadata(&path).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0)
+    ))
 }
 
 fn build_audit(root: &std::path::Path) -> Result<()> {

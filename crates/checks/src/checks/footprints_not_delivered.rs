@@ -18,14 +18,21 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
     missing(ctx, out, false);
 }
 
+/// A trail, a cause, and the account-regions it explains (with what it
+/// says for each).
+type Group<'a> = (
+    &'a str,
+    String,
+    Vec<(&'a trailaudit_model::VerifiedCell, String)>,
+);
+
 /// Shared with `footprints_expired`: one finding per trail and cause, with
 /// how many account-regions it holds and one example.
 pub(crate) fn missing(ctx: &Ctx, out: &mut Out, expired: bool) {
     let Some(v) = &ctx.snapshot.verification else {
         return;
     };
-    let mut groups: Vec<(&str, String, Vec<(&trailaudit_model::VerifiedCell, String)>)> =
-        Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     let mut looked: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (i, c) in v.cells.iter().enumerate() {
         if !matches!(c.outcome, trailaudit_model::VerifyOutcome::NotSampled) {
