@@ -416,30 +416,7 @@ pub async fn collect_and_probe(
     let run = Run::new(cfg, guard.clone(), opts, reporter, cancel.clone());
 
     // 1. Who are we? Unusable credentials stop the run here.
-    let who = run
-        .sts(cfg)
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| {
-            let info = aws::classify("sts:GetCallerIdentity", &e);
-            let which = match cfg_profile(opts) {
-                Some(p) => format!("profile `{p}` (from --profile or AWS_PROFILE): does it exist in ~/.aws/config or ~/.aws/credentials? "),
-                None => String::new(),
-            };
-            FatalError::Credentials(format!(
-                "{}. Check the credentials in use: {which}environment variables, AWS_PROFILE/--profile; for SSO profiles run `aws sso login --profile NAME`, for expired keys refresh them",
-                info.describe()
-            ))
-        })?;
-    let caller = CallerIdentity {
-        account_id: who.account().unwrap_or_default().to_string(),
-        arn: who.arn().unwrap_or_default().to_string(),
-    };
-    run.configs
-        .lock()
-        .expect("configs lock")
-        .insert(caller.account_id.clone(), cfg.clone());
+    let caller = caller_identity(&run, cfg, opts).await?;
 
     // 2. Which accounts, and 3. per account: credentials, regions, trails,
     // trail details. Without a scope filter every account is audited, so
@@ -667,21 +644,7 @@ pub async fn verify_only(
     reporter: &dyn Reporter,
 ) -> Result<(trailaudit_model::Verification, Vec<CollectionError>), FatalError> {
     let run = Run::new(cfg, guard, opts, reporter, Cancel::default());
-    let who = run
-        .sts(cfg)
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| {
-            FatalError::Credentials(format!(
-                "{}. Check the credentials in use (environment variables, AWS_PROFILE/--profile; for SSO profiles run `aws sso login --profile NAME`)",
-                aws::classify("sts:GetCallerIdentity", &e).describe()
-            ))
-        })?;
-    run.configs
-        .lock()
-        .expect("configs lock")
-        .insert(who.account().unwrap_or_default().to_string(), cfg.clone());
+    caller_identity(&run, cfg, opts).await?;
     *run.org_accounts.lock().expect("org lock") = accounts;
     let v = verify::verify(
         &run,
@@ -691,6 +654,40 @@ pub async fn verify_only(
     )
     .await;
     Ok((v, run.errors.into_inner().expect("errors lock")))
+}
+
+/// Who the starting credentials are, kept as the caller's account's
+/// credentials; unusable credentials are fatal, with what to check.
+async fn caller_identity(
+    run: &Run<'_>,
+    cfg: &SdkConfig,
+    opts: &CollectOptions,
+) -> Result<CallerIdentity, FatalError> {
+    let who = run
+        .sts(cfg)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| {
+            let info = aws::classify("sts:GetCallerIdentity", &e);
+            let which = match cfg_profile(opts) {
+                Some(p) => format!("profile `{p}` (from --profile or AWS_PROFILE): does it exist in ~/.aws/config or ~/.aws/credentials? "),
+                None => String::new(),
+            };
+            FatalError::Credentials(format!(
+                "{}. Check the credentials in use: {which}environment variables, AWS_PROFILE/--profile; for SSO profiles run `aws sso login --profile NAME`, for expired keys refresh them",
+                info.describe()
+            ))
+        })?;
+    let caller = CallerIdentity {
+        account_id: who.account().unwrap_or_default().to_string(),
+        arn: who.arn().unwrap_or_default().to_string(),
+    };
+    run.configs
+        .lock()
+        .expect("configs lock")
+        .insert(caller.account_id.clone(), cfg.clone());
+    Ok(caller)
 }
 
 /// Asks the Account API and CloudTrail Lake once with the starting

@@ -39,6 +39,7 @@ use aws_credential_types::Credentials;
 use aws_sdk_cloudtrail::types::{AdvancedEventSelector, EventSelector, ReadWriteType};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde_json::{json, Value};
+use trailaudit_model::regions::glob_match as wildcard;
 
 use crate::proxy::Seen;
 use crate::scenario::ObjectKind;
@@ -508,29 +509,6 @@ fn policy_allows(policy: Option<&Value>, bucket: &str, key: &str) -> Result<(), 
     } else {
         Err("no statement allows CloudTrail s3:PutObject on the key".into())
     }
-}
-
-/// `*` and `?` wildcards, as in IAM policies.
-fn wildcard(pattern: &str, value: &str) -> bool {
-    let (p, v): (Vec<char>, Vec<char>) = (pattern.chars().collect(), value.chars().collect());
-    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
-    while j < v.len() {
-        if i < p.len() && (p[i] == '?' || p[i] == v[j]) {
-            i += 1;
-            j += 1;
-        } else if i < p.len() && p[i] == '*' {
-            star = Some(i);
-            mark = j;
-            i += 1;
-        } else if let Some(s) = star {
-            i = s + 1;
-            mark += 1;
-            j = mark;
-        } else {
-            return false;
-        }
-    }
-    p[i..].iter().all(|c| *c == '*')
 }
 
 fn gzip(text: &str) -> Result<Vec<u8>> {
