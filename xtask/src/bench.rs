@@ -421,30 +421,35 @@ fn verification(root: &std::path::Path, dir: &std::path::Path, n: usize) -> Resu
     let targets = trailaudit_checks::footprints::targets(&snap, &e.coverage, None);
     let planned = t.elapsed().as_secs_f64();
     let cells = targets.len();
-    snap.verification = Some(Verification {
-        previous_started_at: at,
-        checked_at: at,
-        sample: None,
-        cells: targets
-            .into_iter()
-            .enumerate()
-            .map(|(i, (target, _))| VerifiedCell {
-                outcome: if i % 3 == 2 {
-                    VerifyOutcome::NotFound {
-                        listed: 3,
-                        opened: 3,
-                    }
-                } else {
-                    VerifyOutcome::Verified {
-                        key: format!("{}2026/11/01/x.json.gz", target.prefix),
-                    }
-                },
-                target,
-                lists: 1,
-                gets: 1,
-            })
-            .collect(),
-    });
+    let targets: Vec<_> = targets.into_iter().map(|(t, _)| t).collect();
+    let (mut v, positions) = Verification::of(&targets, at, None);
+    v.cells = targets
+        .into_iter()
+        .zip(positions)
+        .enumerate()
+        .map(|(i, (t, destination))| VerifiedCell {
+            outcome: if i % 3 == 2 {
+                VerifyOutcome::NotFound {
+                    listed: 3,
+                    opened: 3,
+                }
+            } else {
+                VerifyOutcome::Verified {
+                    file: format!(
+                        "2026/11/01/{}_CloudTrail_{}_20261101T0005Z_0123456789ABCDEF.json.gz",
+                        t.account_id, t.region
+                    ),
+                }
+            },
+            account_id: t.account_id,
+            region: t.region,
+            destination,
+            sent_at: t.footprint.sent_at,
+            lists: 1,
+            gets: 1,
+        })
+        .collect();
+    snap.verification = Some(v);
     let path = dir.join("verified.json");
     snap.write_json(std::io::BufWriter::new(std::fs::File::create(&path)?))?;
     drop(snap);

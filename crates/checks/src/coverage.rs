@@ -248,7 +248,7 @@ impl Coverage {
             .cells
             .iter()
             .filter(|c| matches!(c.outcome, trailaudit_model::VerifyOutcome::Verified { .. }))
-            .map(|c| (c.target.account_id.as_str(), c.target.region.as_str()))
+            .map(|c| (c.account_id.as_str(), c.region.as_str()))
             .collect();
         if found.is_empty() {
             return 0;

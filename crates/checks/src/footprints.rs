@@ -12,7 +12,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::Duration;
-use trailaudit_model::{Fact, Snapshot, Trail, VerifiedCell, VerifyOutcome, VerifyTarget};
+use trailaudit_model::{
+    Fact, Snapshot, Trail, Verification, VerifiedCell, VerifyDestination, VerifyOutcome,
+    VerifyTarget,
+};
 
 use crate::analysis::{delivery_decision, rules_touching};
 use crate::coverage::{Coverage, EventClass};
@@ -49,22 +52,29 @@ pub fn targets(
         };
         let bucket = t.s3_bucket_name.clone().expect("chosen for its bucket");
         let b = prev.bucket(&bucket);
+        let prefix = prev.trail_log_prefix(t, cell.account_id, cell.region);
+        let root = prefix
+            .strip_suffix(&format!("{}/CloudTrail/{}/", cell.account_id, cell.region))
+            .unwrap_or_default()
+            .to_string();
         let target = VerifyTarget {
             account_id: cell.account_id.to_string(),
             region: cell.region.to_string(),
-            trail_arn: t.arn.clone(),
-            bucket_owner: b.and_then(|b| b.owner_account_id().map(str::to_string)),
-            bucket_region: b
-                .and_then(|b| b.region.value().cloned())
-                .unwrap_or_else(|| t.home_region.clone()),
-            prefix: prev.trail_log_prefix(t, cell.account_id, cell.region),
+            destination: VerifyDestination {
+                trail_arn: t.arn.clone(),
+                bucket_owner: b.and_then(|b| b.owner_account_id().map(str::to_string)),
+                bucket_region: b
+                    .and_then(|b| b.region.value().cloned())
+                    .unwrap_or_else(|| t.home_region.clone()),
+                bucket: bucket.clone(),
+                root,
+            },
             principal,
             footprint: footprint.clone(),
-            bucket: bucket.clone(),
         };
-        let root = trailaudit_model::logs_root(t.s3_key_prefix.as_deref());
+        let logs = trailaudit_model::logs_root(t.s3_key_prefix.as_deref());
         by_destination
-            .entry((bucket, root))
+            .entry((bucket, logs))
             .or_default()
             .push(target);
     }
@@ -149,65 +159,75 @@ pub fn diagnose_all(now: &Snapshot) -> Vec<Option<Miss>> {
     let mut memo: HashMap<(String, String), (String, Option<String>)> = HashMap::new();
     v.cells
         .iter()
-        .map(|c| diagnose_with(now, c, &mut memo))
+        .map(|c| diagnose_with(now, v, c, &mut memo))
         .collect()
 }
 
 /// What a `not_found` cell means, read against `now` (the run that
 /// looked): expired by a lifecycle rule of the bucket, else not delivered
 /// with the first cause the configuration shows. `None` for other outcomes.
-pub fn diagnose(now: &Snapshot, cell: &VerifiedCell) -> Option<Miss> {
-    diagnose_with(now, cell, &mut HashMap::new())
+pub fn diagnose(now: &Snapshot, v: &Verification, cell: &VerifiedCell) -> Option<Miss> {
+    diagnose_with(now, v, cell, &mut HashMap::new())
 }
 
 type Memo = HashMap<(String, String), (String, Option<String>)>;
 
-fn diagnose_with(now: &Snapshot, cell: &VerifiedCell, memo: &mut Memo) -> Option<Miss> {
+fn diagnose_with(
+    now: &Snapshot,
+    v: &Verification,
+    cell: &VerifiedCell,
+    memo: &mut Memo,
+) -> Option<Miss> {
     let VerifyOutcome::NotFound { .. } = cell.outcome else {
         return None;
     };
-    let t = &cell.target;
-    let checked = now
-        .verification
-        .as_ref()
-        .map_or(now.finished_at, |v| v.checked_at);
-    let age = checked - t.footprint.sent_at;
+    let d = v.destination(cell)?;
+    let checked = v.checked_at;
+    let age = checked - cell.sent_at;
+    let prefix = d.prefix(&cell.account_id, &cell.region);
     if let Some(Fact::Collected { value: rules }) =
-        now.bucket(&t.bucket).map(|b| &b.lifecycle_rules)
+        now.bucket(&d.bucket).map(|b| &b.lifecycle_rules)
     {
-        for r in rules_touching(rules, &t.prefix) {
+        for r in rules_touching(rules, &prefix) {
             let id = r.id.as_deref().unwrap_or("(no id)");
-            if let Some(d) = r
+            if let Some(days) = r
                 .expiration_days
-                .filter(|d| age > Duration::days(i64::from(*d)))
+                .filter(|x| age > Duration::days(i64::from(*x)))
             {
                 return Some(Miss::Expired(format!(
-                    "lifecycle rule {id} of bucket {} deletes log files after {d} day(s); the footprints are {} day(s) old",
-                    t.bucket,
+                    "lifecycle rule {id} of bucket {} deletes log files after {days} day(s); the footprints are {} day(s) old",
+                    cell_bucket(v, cell),
                     age.num_days()
                 )));
             }
-            if let Some(d) = r.expiration_date.filter(|d| *d < checked) {
+            if let Some(date) = r.expiration_date.filter(|x| *x < checked) {
                 return Some(Miss::Expired(format!(
                     "lifecycle rule {id} of bucket {} deleted log files on {}",
-                    t.bucket,
-                    d.date_naive()
+                    cell_bucket(v, cell),
+                    date.date_naive()
                 )));
             }
         }
     }
     // The cause depends on the trail and the account (its prefix in the
     // bucket policy), never on the region.
-    let key = (t.trail_arn.clone(), t.account_id.clone());
+    let key = (d.trail_arn.clone(), cell.account_id.clone());
     let (cause, detail) = memo
         .entry(key)
-        .or_insert_with(|| not_delivered(now, cell))
+        .or_insert_with(|| not_delivered(now, d, cell))
         .clone();
     Some(Miss::NotDelivered(cause, detail.unwrap_or_default()))
 }
 
-fn not_delivered(now: &Snapshot, cell: &VerifiedCell) -> (String, Option<String>) {
-    let t = &cell.target;
+fn cell_bucket<'a>(v: &'a Verification, c: &VerifiedCell) -> &'a str {
+    v.destination(c).map_or("", |d| d.bucket.as_str())
+}
+
+fn not_delivered(
+    now: &Snapshot,
+    t: &VerifyDestination,
+    cell: &VerifiedCell,
+) -> (String, Option<String>) {
     let Some(trail) = now.trail(&t.trail_arn) else {
         return (format!("trail {} no longer exists", t.trail_arn), None);
     };
@@ -215,7 +235,7 @@ fn not_delivered(now: &Snapshot, cell: &VerifiedCell) -> (String, Option<String>
         if !st.is_logging {
             let said = match st.stop_logging_time {
                 // Stop times have whole seconds.
-                Some(stop) if stop + Duration::seconds(1) > t.footprint.sent_at => format!(
+                Some(stop) if stop + Duration::seconds(1) > cell.sent_at => format!(
                     "trail {} stopped logging at {}, before the footprints were delivered",
                     trail.name,
                     trailaudit_model::utc(stop)
@@ -252,7 +272,7 @@ fn not_delivered(now: &Snapshot, cell: &VerifiedCell) -> (String, Option<String>
     }
     if let Some(b) = now.bucket(&t.bucket) {
         if let Fact::Collected { value: policy } = &b.policy {
-            let d = delivery_decision(now, trail, b, policy.as_deref(), &t.account_id);
+            let d = delivery_decision(now, trail, b, policy.as_deref(), &cell.account_id);
             if d.allowed == Tri::No {
                 return (
                     format!(
@@ -267,11 +287,10 @@ fn not_delivered(now: &Snapshot, cell: &VerifiedCell) -> (String, Option<String>
     (
         "no cause shows in the configuration".to_string(),
         Some(format!(
-            "`audit why --account {} --region {} --event-name {} --time {}` walks every cause",
-            t.account_id,
-            t.region,
-            t.footprint.call.event_name(),
-            trailaudit_model::utc(t.footprint.sent_at)
+            "`audit why --account {} --region {} --event-name DescribeTrails --time {}` walks every cause",
+            cell.account_id,
+            cell.region,
+            trailaudit_model::utc(cell.sent_at)
         )),
     )
 }
@@ -284,11 +303,13 @@ mod tests {
         VerifyTarget {
             account_id: account.into(),
             region: region.into(),
-            trail_arn: String::new(),
-            bucket: "b".into(),
-            bucket_owner: None,
-            bucket_region: "us-east-1".into(),
-            prefix: String::new(),
+            destination: VerifyDestination {
+                trail_arn: String::new(),
+                bucket: "b".into(),
+                bucket_owner: None,
+                bucket_region: "us-east-1".into(),
+                root: String::new(),
+            },
             principal: String::new(),
             footprint: trailaudit_model::Footprint {
                 call: trailaudit_model::FootprintCall::DescribeTrails,

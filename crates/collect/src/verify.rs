@@ -26,19 +26,16 @@ pub(crate) async fn verify(
     previous_started_at: DateTime<Utc>,
     sample: Option<usize>,
 ) -> Verification {
-    let cells: Vec<VerifiedCell> =
-        futures::stream::iter(targets.into_iter().map(|(t, look)| async move {
-            if !look {
-                return VerifiedCell {
-                    target: t,
-                    outcome: VerifyOutcome::NotSampled,
-                    lists: 0,
-                    gets: 0,
-                };
-            }
-            if run.cancel.is_cancelled() {
-                return VerifiedCell {
-                    outcome: VerifyOutcome::Failed {
+    let (looks, targets): (Vec<bool>, Vec<VerifyTarget>) =
+        targets.into_iter().map(|(t, look)| (look, t)).unzip();
+    let (mut v, positions) = Verification::of(&targets, previous_started_at, sample);
+    v.cells = futures::stream::iter(targets.into_iter().zip(looks).zip(positions).map(
+        |((t, look), destination)| async move {
+            let (outcome, lists, gets) = if !look {
+                (VerifyOutcome::NotSampled, 0, 0)
+            } else if run.cancel.is_cancelled() {
+                (
+                    VerifyOutcome::Failed {
                         error: ErrorInfo {
                             kind: ErrorKind::Interrupted,
                             operation: "s3:ListBucket".into(),
@@ -46,28 +43,34 @@ pub(crate) async fn verify(
                             message: "interrupted before the archive was read".into(),
                         },
                     },
-                    target: t,
-                    lists: 0,
-                    gets: 0,
-                };
+                    0,
+                    0,
+                )
+            } else {
+                one(run, &t).await
+            };
+            VerifiedCell {
+                account_id: t.account_id,
+                region: t.region,
+                destination,
+                sent_at: t.footprint.sent_at,
+                outcome,
+                lists,
+                gets,
             }
-            one(run, t).await
-        }))
-        .buffered(run.opts.concurrency.max(1))
-        .collect()
-        .await;
-    Verification {
-        previous_started_at,
-        checked_at: Utc::now(),
-        sample,
-        cells,
-    }
+        },
+    ))
+    .buffered(run.opts.concurrency.max(1))
+    .collect()
+    .await;
+    v.checked_at = Utc::now();
+    v
 }
 
 /// The credentials that read the archive: the bucket owner's (the log
 /// archive account of a landing zone), else the account's own.
 async fn reader(run: &Run<'_>, t: &VerifyTarget) -> Option<SdkConfig> {
-    if let Some(owner) = &t.bucket_owner {
+    if let Some(owner) = &t.destination.bucket_owner {
         if let Some(cfg) = run.config_or_assume(owner).await {
             return Some(cfg);
         }
@@ -75,33 +78,27 @@ async fn reader(run: &Run<'_>, t: &VerifyTarget) -> Option<SdkConfig> {
     run.config_or_assume(&t.account_id).await
 }
 
-async fn one(run: &Run<'_>, t: VerifyTarget) -> VerifiedCell {
-    let mut cell = VerifiedCell {
-        outcome: VerifyOutcome::NotFound {
-            listed: 0,
-            opened: 0,
-        },
-        target: t,
-        lists: 0,
-        gets: 0,
-    };
-    let Some(cfg) = reader(run, &cell.target).await else {
-        cell.outcome = VerifyOutcome::Unreadable {
+/// One target: the outcome and the list and get calls it took.
+async fn one(run: &Run<'_>, t: &VerifyTarget) -> (VerifyOutcome, u32, u32) {
+    let (mut lists, mut gets) = (0, 0);
+    let d = &t.destination;
+    let Some(cfg) = reader(run, t).await else {
+        let outcome = VerifyOutcome::Unreadable {
             error: ErrorInfo {
                 kind: ErrorKind::RoleNotAssumable,
                 operation: "sts:AssumeRole".into(),
                 code: None,
                 message: format!(
                     "no credentials for the bucket owner {} or the account {}",
-                    cell.target.bucket_owner.as_deref().unwrap_or("(unknown)"),
-                    cell.target.account_id
+                    d.bucket_owner.as_deref().unwrap_or("(unknown)"),
+                    t.account_id
                 ),
             },
         };
-        return cell;
+        return (outcome, lists, gets);
     };
-    let s3 = run.s3(&cfg, &cell.target.bucket_region);
-    let t = &cell.target;
+    let s3 = run.s3(&cfg, &d.bucket_region);
+    let prefix = t.prefix();
     let from = t.footprint.sent_at - Duration::minutes(1);
     let to = t.footprint.answered_at + Duration::minutes(DELIVERY_WINDOW_MINUTES);
     let mut keys: Vec<(DateTime<Utc>, String)> = Vec::new();
@@ -118,7 +115,7 @@ async fn one(run: &Run<'_>, t: VerifyTarget) -> VerifiedCell {
                 let _p = run.permit().await;
                 let mut req = s3
                     .list_objects_v2()
-                    .bucket(&t.bucket)
+                    .bucket(&d.bucket)
                     .prefix(&day)
                     .start_after(&start_after);
                 if let Some(tok) = &token {
@@ -126,13 +123,12 @@ async fn one(run: &Run<'_>, t: VerifyTarget) -> VerifiedCell {
                 }
                 req.send().await
             };
-            cell.lists += 1;
+            lists += 1;
             let page = match resp {
                 Ok(p) => p,
                 Err(e) => {
                     let info = aws::classify("s3:ListBucket", &e);
-                    cell.outcome = failure(run, t, &t.bucket, info);
-                    return cell;
+                    return (failure(run, t, &d.bucket, info), lists, gets);
                 }
             };
             let mut past = false;
@@ -157,29 +153,26 @@ async fn one(run: &Run<'_>, t: VerifyTarget) -> VerifiedCell {
     let mut opened = 0;
     for (_, key) in &keys {
         opened += 1;
-        cell.gets += 1;
-        match read_records(run, &s3, &t.bucket, key).await {
+        gets += 1;
+        match read_records(run, &s3, &d.bucket, key).await {
             Ok(records) => {
                 if records.iter().any(|r| matches(r, t)) {
-                    cell.outcome = VerifyOutcome::Verified { key: key.clone() };
-                    return cell;
+                    let file = key.strip_prefix(&prefix).unwrap_or(key).to_string();
+                    return (VerifyOutcome::Verified { file }, lists, gets);
                 }
             }
-            Err(info) => {
-                cell.outcome = failure(run, t, key, info);
-                return cell;
-            }
+            Err(info) => return (failure(run, t, key, info), lists, gets),
         }
     }
-    cell.outcome = VerifyOutcome::NotFound { listed, opened };
-    cell
+    (VerifyOutcome::NotFound { listed, opened }, lists, gets)
 }
 
 /// A failed read: recorded as a collection error (an AccessDenied is then a
 /// permission gap of the auditor) and kept as the cell's outcome.
 fn failure(run: &Run<'_>, t: &VerifyTarget, resource: &str, info: ErrorInfo) -> VerifyOutcome {
-    let reader = t.bucket_owner.as_deref().unwrap_or(&t.account_id);
-    run.record(Some(reader), Some(&t.bucket_region), Some(resource), &info);
+    let d = &t.destination;
+    let reader = d.bucket_owner.as_deref().unwrap_or(&t.account_id);
+    run.record(Some(reader), Some(&d.bucket_region), Some(resource), &info);
     if info.kind == ErrorKind::AccessDenied {
         VerifyOutcome::Unreadable { error: info }
     } else {

@@ -451,16 +451,11 @@ pub struct Footprint {
     pub error_code: Option<String>,
 }
 
-/// One account-region whose earlier footprint is looked for in the archive
-/// (`audit verify`, `audit org --verify-previous`): where the covering
-/// trail delivers it and what its record must say.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VerifyTarget {
-    /// Account the footprint was made in (`recipientAccountId`).
-    pub account_id: String,
-    /// Region it was made in (`awsRegion`).
-    pub region: String,
-    /// The trail that covered the account-region for management read
+/// Where a covering trail delivers: its bucket and the key root under
+/// which every account-region's files are.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct VerifyDestination {
+    /// The trail that covered the account-regions for management read
     /// events in the earlier run.
     pub trail_arn: String,
     /// Its bucket.
@@ -470,9 +465,30 @@ pub struct VerifyTarget {
     pub bucket_owner: Option<String>,
     /// The bucket's region.
     pub bucket_region: String,
-    /// `[PREFIX/]AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/`: the day
-    /// folders `YYYY/MM/DD/` are below.
-    pub prefix: String,
+    /// `[PREFIX/]AWSLogs/[o-ORGID/]`: an account-region's files are under
+    /// `ROOT ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/`.
+    pub root: String,
+}
+
+impl VerifyDestination {
+    /// `ROOT ACCOUNT/CloudTrail/REGION/`.
+    pub fn prefix(&self, account: &str, region: &str) -> String {
+        format!("{}{account}/CloudTrail/{region}/", self.root)
+    }
+}
+
+/// One account-region whose earlier footprint is to be looked for in the
+/// archive (`audit verify`, `audit org --verify-previous`): where the
+/// covering trail delivers it and what its record must say. Planned from
+/// the earlier snapshot; the snapshot keeps the compact [`VerifiedCell`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyTarget {
+    /// Account the footprint was made in (`recipientAccountId`).
+    pub account_id: String,
+    /// Region it was made in (`awsRegion`).
+    pub region: String,
+    /// Where the covering trail delivers.
+    pub destination: VerifyDestination,
     /// `userIdentity.arn` of the record.
     pub principal: String,
     /// The call.
@@ -480,20 +496,34 @@ pub struct VerifyTarget {
 }
 
 impl VerifyTarget {
+    /// `[PREFIX/]AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/`.
+    pub fn prefix(&self) -> String {
+        self.destination.prefix(&self.account_id, &self.region)
+    }
+
     /// The day prefixes whose files may hold the record: the footprint's
     /// UTC day, and the next when delivery (up to [`DELIVERY_WINDOW_MINUTES`]
     /// later) can cross midnight.
     pub fn day_prefixes(&self) -> Vec<String> {
-        let from = self.footprint.sent_at;
-        let to = self.footprint.answered_at + chrono::Duration::minutes(DELIVERY_WINDOW_MINUTES);
-        let mut days = vec![from.date_naive()];
-        if to.date_naive() != from.date_naive() {
-            days.push(to.date_naive());
-        }
-        days.iter()
-            .map(|d| format!("{}{}/", self.prefix, d.format("%Y/%m/%d")))
-            .collect()
+        day_prefixes(
+            &self.prefix(),
+            self.footprint.sent_at,
+            self.footprint.answered_at,
+        )
     }
+}
+
+/// The day folders under `prefix` that files delivered in the window after
+/// a call made between `from` and `to` can be in.
+pub fn day_prefixes(prefix: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<String> {
+    let to = to + chrono::Duration::minutes(DELIVERY_WINDOW_MINUTES);
+    let mut days = vec![from.date_naive()];
+    if to.date_naive() != from.date_naive() {
+        days.push(to.date_naive());
+    }
+    days.iter()
+        .map(|d| format!("{prefix}{}/", d.format("%Y/%m/%d")))
+        .collect()
 }
 
 /// Log files whose delivery time (in the key) lies this many minutes after
@@ -501,14 +531,14 @@ impl VerifyTarget {
 /// the margin covers late batches).
 pub const DELIVERY_WINDOW_MINUTES: i64 = 60;
 
-/// What was found for one [`VerifyTarget`].
+/// What was found for one account-region.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum VerifyOutcome {
     /// The record is in this log file.
     Verified {
-        /// Object key.
-        key: String,
+        /// Its key below the account-region's prefix (`YYYY/MM/DD/NAME.json.gz`).
+        file: String,
     },
     /// The day prefixes were listed and the files delivered in the window
     /// read: the record is not there.
@@ -533,12 +563,18 @@ pub enum VerifyOutcome {
     NotSampled,
 }
 
-/// One account-region's verification.
+/// One account-region's verification, as the snapshot keeps it (compact:
+/// the destination by position, the principal per account).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifiedCell {
-    /// What was looked for, and where.
-    #[serde(flatten)]
-    pub target: VerifyTarget,
+    /// Account.
+    pub account_id: String,
+    /// Region.
+    pub region: String,
+    /// Position in [`Verification::destinations`].
+    pub destination: u32,
+    /// When the footprint was made (its `DescribeTrails` call was sent).
+    pub sent_at: DateTime<Utc>,
     /// What was found.
     #[serde(flatten)]
     pub outcome: VerifyOutcome,
@@ -549,7 +585,7 @@ pub struct VerifiedCell {
 }
 
 /// The verification of an earlier run's footprints.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verification {
     /// When the verified run started.
     pub previous_started_at: DateTime<Utc>,
@@ -558,17 +594,63 @@ pub struct Verification {
     /// `--sample N`, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sample: Option<usize>,
+    /// Every destination looked in, once each.
+    pub destinations: Vec<VerifyDestination>,
+    /// The principal each account's footprints were made as.
+    pub principals: BTreeMap<String, String>,
     /// Every account-region that was covered for management read events
-    /// in the earlier run and has a footprint, in snapshot order.
+    /// in the earlier run and has a footprint, in planning order.
     pub cells: Vec<VerifiedCell>,
 }
 
 impl Verification {
-    /// The cell of an account-region.
-    pub fn cell(&self, account: &str, region: &str) -> Option<&VerifiedCell> {
-        self.cells
-            .iter()
-            .find(|c| c.target.account_id == account && c.target.region == region)
+    /// Starts a verification of `targets`: their destinations (each once)
+    /// and principals; returns it with each target's destination position.
+    pub fn of(
+        targets: &[VerifyTarget],
+        previous_started_at: DateTime<Utc>,
+        sample: Option<usize>,
+    ) -> (Verification, Vec<u32>) {
+        let mut v = Verification {
+            previous_started_at,
+            checked_at: previous_started_at,
+            sample,
+            ..Default::default()
+        };
+        let mut at: std::collections::HashMap<&VerifyDestination, u32> =
+            std::collections::HashMap::new();
+        let mut positions = Vec::with_capacity(targets.len());
+        for t in targets {
+            let n = v.destinations.len() as u32;
+            let p = *at.entry(&t.destination).or_insert(n);
+            if p == n {
+                v.destinations.push(t.destination.clone());
+            }
+            positions.push(p);
+            v.principals
+                .entry(t.account_id.clone())
+                .or_insert_with(|| t.principal.clone());
+        }
+        (v, positions)
+    }
+
+    /// A cell's destination.
+    pub fn destination(&self, c: &VerifiedCell) -> Option<&VerifyDestination> {
+        self.destinations.get(c.destination as usize)
+    }
+
+    /// A cell's prefix (`ROOT ACCOUNT/CloudTrail/REGION/`).
+    pub fn prefix(&self, c: &VerifiedCell) -> String {
+        self.destination(c)
+            .map(|d| d.prefix(&c.account_id, &c.region))
+            .unwrap_or_default()
+    }
+
+    /// The principal a cell's footprint was made as.
+    pub fn principal(&self, c: &VerifiedCell) -> &str {
+        self.principals
+            .get(&c.account_id)
+            .map_or("", String::as_str)
     }
 }
 

@@ -230,9 +230,7 @@ fn month_over_month_lists_exactly_what_changed() {
 /// lists them as having lost verification.
 #[test]
 fn verified_cells_show_and_lost_verification_is_listed() {
-    use trailaudit_model::{
-        Footprint, FootprintCall, Verification, VerifiedCell, VerifyOutcome, VerifyTarget,
-    };
+    use trailaudit_model::{Verification, VerifiedCell, VerifyDestination, VerifyOutcome};
     let mut prev = demo();
     let e0 = evaluate(&prev, &Policy::default());
     let covered: Vec<(String, String)> = e0
@@ -242,46 +240,35 @@ fn verified_cells_show_and_lost_verification_is_listed() {
         .map(|c| (c.account_id.to_string(), c.region.to_string()))
         .collect();
     assert!(covered.len() > 3);
-    let cell = |(a, r): &(String, String), outcome| VerifiedCell {
-        target: VerifyTarget {
-            account_id: a.clone(),
-            region: r.clone(),
+    let at = prev.started_at;
+    prev.verification = Some(Verification {
+        previous_started_at: at,
+        checked_at: prev.finished_at,
+        destinations: vec![VerifyDestination {
             trail_arn: String::new(),
             bucket: "b".into(),
             bucket_owner: None,
             bucket_region: "us-east-1".into(),
-            prefix: String::new(),
-            principal: String::new(),
-            footprint: Footprint {
-                call: FootprintCall::DescribeTrails,
-                sent_at: prev.started_at,
-                answered_at: prev.started_at,
-                request_id: None,
-                error_code: None,
-            },
-        },
-        outcome,
-        lists: 1,
-        gets: 1,
-    };
-    prev.verification = Some(Verification {
-        previous_started_at: prev.started_at,
-        checked_at: prev.finished_at,
-        sample: None,
+            root: "AWSLogs/".into(),
+        }],
         cells: covered
             .iter()
             .enumerate()
-            .map(|(i, k)| {
-                cell(
-                    k,
-                    if i == 0 {
-                        VerifyOutcome::NotSampled
-                    } else {
-                        VerifyOutcome::Verified { key: "k".into() }
-                    },
-                )
+            .map(|(i, (a, r))| VerifiedCell {
+                account_id: a.clone(),
+                region: r.clone(),
+                destination: 0,
+                sent_at: at,
+                outcome: if i == 0 {
+                    VerifyOutcome::NotSampled
+                } else {
+                    VerifyOutcome::Verified { file: "k".into() }
+                },
+                lists: 1,
+                gets: 1,
             })
             .collect(),
+        ..Default::default()
     });
     let pe = evaluate(&prev, &Policy::default());
     let files = render_all(&Inputs {

@@ -34,9 +34,11 @@ pub(crate) fn missing(ctx: &Ctx, out: &mut Out, expired: bool) {
     };
     let mut groups: Vec<Group> = Vec::new();
     let mut looked: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let trail_of =
+        |c: &trailaudit_model::VerifiedCell| v.destination(c).map_or("", |d| d.trail_arn.as_str());
     for (i, c) in v.cells.iter().enumerate() {
         if !matches!(c.outcome, trailaudit_model::VerifyOutcome::NotSampled) {
-            *looked.entry(c.target.trail_arn.as_str()).or_default() += 1;
+            *looked.entry(trail_of(c)).or_default() += 1;
         }
         let (cause, detail) = match ctx.footprint_misses.get(i).cloned().flatten() {
             Some(Miss::Expired(why)) if expired => (why, String::new()),
@@ -45,15 +47,14 @@ pub(crate) fn missing(ctx: &Ctx, out: &mut Out, expired: bool) {
         };
         match groups
             .iter_mut()
-            .find(|(t, w, _)| *t == c.target.trail_arn && *w == cause)
+            .find(|(t, w, _)| *t == trail_of(c) && *w == cause)
         {
             Some((_, _, cells)) => cells.push((c, detail)),
-            None => groups.push((&c.target.trail_arn, cause, vec![(c, detail)])),
+            None => groups.push((trail_of(c), cause, vec![(c, detail)])),
         }
     }
     for (arn, cause, cells) in groups {
         let (e, detail) = &cells[0];
-        let t = &e.target;
         let (account, region) = match ctx.snapshot.trail(arn) {
             Some(tr) => (tr.owner_account_id.clone(), tr.home_region.clone()),
             None => (
@@ -80,13 +81,16 @@ pub(crate) fn missing(ctx: &Ctx, out: &mut Out, expired: bool) {
                 trailaudit_model::utc(v.previous_started_at),
                 cells.len(),
                 looked.get(arn).copied().unwrap_or(cells.len()),
-                t.account_id,
-                t.region,
-                t.footprint.call.event_name(),
-                trailaudit_model::utc(t.footprint.sent_at),
-                t.principal,
-                t.bucket,
-                t.day_prefixes().first().cloned().unwrap_or_default(),
+                e.account_id,
+                e.region,
+                trailaudit_model::FootprintCall::DescribeTrails.event_name(),
+                trailaudit_model::utc(e.sent_at),
+                v.principal(e),
+                v.destination(e).map_or("", |d| d.bucket.as_str()),
+                trailaudit_model::day_prefixes(&v.prefix(e), e.sent_at, e.sent_at)
+                    .first()
+                    .cloned()
+                    .unwrap_or_default(),
                 if detail.is_empty() {
                     String::new()
                 } else {
@@ -124,20 +128,23 @@ mod tests {
         let e = crate::evaluate(&prev, &crate::Policy::default());
         let targets = crate::footprints::targets(&prev, &e.coverage, None);
         let mut s = healthy();
-        s.verification = Some(Verification {
-            previous_started_at: now() - age,
-            checked_at: now(),
-            sample: None,
-            cells: targets
-                .into_iter()
-                .map(|(t, _)| VerifiedCell {
-                    outcome: outcome(&t.account_id, &t.region),
-                    target: t,
-                    lists: 1,
-                    gets: 1,
-                })
-                .collect(),
-        });
+        let targets: Vec<VerifyTarget> = targets.into_iter().map(|(t, _)| t).collect();
+        let (mut v, at) = Verification::of(&targets, now() - age, None);
+        v.checked_at = now();
+        v.cells = targets
+            .into_iter()
+            .zip(at)
+            .map(|(t, destination)| VerifiedCell {
+                outcome: outcome(&t.account_id, &t.region),
+                account_id: t.account_id,
+                region: t.region,
+                destination,
+                sent_at: t.footprint.sent_at,
+                lists: 1,
+                gets: 1,
+            })
+            .collect();
+        s.verification = Some(v);
         s
     }
 
@@ -151,30 +158,30 @@ mod tests {
     #[test]
     fn targets_are_where_the_covering_trail_delivers_as_whom() {
         let s = verified(Duration::hours(1), not_found);
-        let cells = &s.verification.as_ref().unwrap().cells;
-        assert_eq!(cells.len(), 4, "2 accounts x 2 regions");
-        let member = cells
+        let v = s.verification.as_ref().unwrap();
+        assert_eq!(v.cells.len(), 4, "2 accounts x 2 regions");
+        assert_eq!(v.destinations.len(), 1, "one destination, said once");
+        let member = v
+            .cells
             .iter()
-            .find(|c| c.target.account_id == MEMBER && c.target.region == "eu-west-1")
+            .find(|c| c.account_id == MEMBER && c.region == "eu-west-1")
             .unwrap();
         assert_eq!(
-            member.target.prefix,
+            v.prefix(member),
             format!("AWSLogs/{ORG_ID}/{MEMBER}/CloudTrail/eu-west-1/")
         );
         assert_eq!(
-            member.target.principal,
+            v.principal(member),
             format!("arn:aws:sts::{MEMBER}:assumed-role/Audit/trailaudit")
         );
+        let d = v.destination(member).unwrap();
         assert_eq!(
-            (
-                member.target.bucket.as_str(),
-                member.target.trail_arn.as_str()
-            ),
+            (d.bucket.as_str(), d.trail_arn.as_str()),
             ("org-logs", ORG_TRAIL)
         );
-        let mgmt = cells.iter().find(|c| c.target.account_id == MGMT).unwrap();
+        let mgmt = v.cells.iter().find(|c| c.account_id == MGMT).unwrap();
         assert_eq!(
-            mgmt.target.principal,
+            v.principal(mgmt),
             format!("arn:aws:iam::{MGMT}:user/auditor")
         );
     }
@@ -183,7 +190,7 @@ mod tests {
     fn only_found_footprints_make_covered_cells_verified() {
         let s = verified(Duration::hours(1), |a, r| {
             if a == MEMBER && r == "eu-west-1" {
-                VerifyOutcome::Verified { key: "k".into() }
+                VerifyOutcome::Verified { file: "k".into() }
             } else {
                 not_found(a, r)
             }

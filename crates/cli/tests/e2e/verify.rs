@@ -235,16 +235,27 @@ fn a_healthy_organization_verifies_every_covered_cell_and_why_finds_a_footprint(
     // The evidence: the object key under the organization trail's prefix.
     let s = o.snapshot();
     let org = s.organization_id().unwrap().to_string();
-    for c in &s.verification.as_ref().unwrap().cells {
-        let VerifyOutcome::Verified { key } = &c.outcome else {
+    let ver = s.verification.as_ref().unwrap();
+    assert_eq!(ver.destinations.len(), 1, "the organization trail's bucket");
+    for c in &ver.cells {
+        let VerifyOutcome::Verified { file } = &c.outcome else {
             panic!("{c:?}");
         };
-        assert!(
-            key.starts_with(&format!(
+        assert_eq!(
+            ver.prefix(c),
+            format!(
                 "org/AWSLogs/{org}/{}/CloudTrail/{}/",
-                c.target.account_id, c.target.region
-            )),
-            "{key}"
+                c.account_id, c.region
+            )
+        );
+        assert!(
+            file.starts_with(&format!(
+                "{}/{}_CloudTrail_{}_",
+                c.sent_at.format("%Y/%m/%d"),
+                c.account_id,
+                c.region
+            )) && file.ends_with(".json.gz"),
+            "{file}"
         );
         assert!(c.lists >= 1 && c.gets >= 1, "{c:?}");
     }
