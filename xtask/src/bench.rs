@@ -401,7 +401,7 @@ fn analysis(sizes: &[usize]) -> Result<()> {
 /// targets takes, then analysis and every report with the verification and
 /// a previous run that had it (lost verification computed).
 fn verification(root: &std::path::Path, dir: &std::path::Path, n: usize) -> Result<String> {
-    use trailaudit_model::{Footprint, FootprintCall, Verification, VerifiedCell, VerifyOutcome};
+    use trailaudit_model::{Footprint, FootprintCall, VerifyOutcome};
     let mut snap = trailaudit_testkit::synthetic::organization(n);
     snap.session_name = Some("trailaudit".into());
     let at = snap.started_at;
@@ -418,37 +418,27 @@ fn verification(root: &std::path::Path, dir: &std::path::Path, n: usize) -> Resu
     }
     let t = Instant::now();
     let e = trailaudit_checks::evaluate(&snap, &trailaudit_checks::Policy::default());
-    let targets = trailaudit_checks::footprints::targets(&snap, &e.coverage, None);
+    let plan = trailaudit_checks::footprints::plan(&snap, &e.coverage, None);
     let planned = t.elapsed().as_secs_f64();
-    let cells = targets.len();
-    let targets: Vec<_> = targets.into_iter().map(|(t, _)| t).collect();
-    let (mut v, positions) = Verification::of(&targets, at, None);
-    v.cells = targets
-        .into_iter()
-        .zip(positions)
-        .enumerate()
-        .map(|(i, (t, destination))| VerifiedCell {
-            outcome: if i % 3 == 2 {
-                VerifyOutcome::NotFound {
-                    listed: 3,
-                    opened: 3,
-                }
-            } else {
-                VerifyOutcome::Verified {
-                    file: format!(
-                        "2026/11/01/{}_CloudTrail_{}_20261101T0005Z_0123456789ABCDEF.json.gz",
-                        t.account_id, t.region
-                    ),
-                }
-            },
-            account_id: t.account_id,
-            region: t.region,
-            destination,
-            sent_at: t.footprint.sent_at,
-            lists: 1,
-            gets: 1,
-        })
-        .collect();
+    drop(e);
+    let mut v = plan.verification;
+    let cells = v.cells.len();
+    for (i, c) in v.cells.iter_mut().enumerate() {
+        c.outcome = if i % 3 == 2 {
+            VerifyOutcome::NotFound {
+                listed: 3,
+                opened: 3,
+            }
+        } else {
+            VerifyOutcome::Verified {
+                file: format!(
+                    "2026/11/01/{}_CloudTrail_{}_20261101T0005Z_0123456789ABCDEF.json.gz",
+                    c.account_id, c.region
+                ),
+            }
+        };
+        (c.lists, c.gets) = (1, 1);
+    }
     snap.verification = Some(v);
     let path = dir.join("verified.json");
     snap.write_json(std::io::BufWriter::new(std::fs::File::create(&path)?))?;

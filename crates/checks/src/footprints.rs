@@ -9,12 +9,12 @@
 //! collector lists and reads the files (`trailaudit_collect`); everything
 //! here is pure.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::Duration;
 use trailaudit_model::{
-    Fact, Snapshot, Trail, Verification, VerifiedCell, VerifyDestination, VerifyOutcome,
-    VerifyTarget,
+    Fact, Footprint, Snapshot, Trail, Verification, VerifiedCell, VerifyDestination, VerifyOutcome,
+    VerifyPlan,
 };
 
 use crate::analysis::{delivery_decision, rules_touching};
@@ -23,15 +23,20 @@ use crate::selectors::Tri;
 
 /// The account-regions of `prev` whose footprints can be looked for: every
 /// management read cell that was covered then, with a footprint, a
-/// principal and a covering trail that writes to S3. With `sample`, at most
-/// that many per destination (bucket and `[PREFIX/]AWSLogs/`), spread over
-/// accounts first and regions second; the rest are returned with `false`.
-pub fn targets(
-    prev: &Snapshot,
-    coverage: &Coverage,
-    sample: Option<usize>,
-) -> Vec<(VerifyTarget, bool)> {
-    let mut by_destination: BTreeMap<(String, String), Vec<VerifyTarget>> = BTreeMap::new();
+/// principal and a covering trail that writes to S3, grouped by destination
+/// (the covering trail's bucket and key root). With `sample`, at most that
+/// many per destination are looked for, spread over accounts first and
+/// regions second; the rest are `not_sampled`.
+pub fn plan(prev: &Snapshot, coverage: &Coverage, sample: Option<usize>) -> VerifyPlan {
+    let mut v = Verification {
+        previous_started_at: prev.started_at,
+        checked_at: prev.started_at,
+        sample,
+        ..Default::default()
+    };
+    // Per destination: (account, region, footprint) in snapshot order.
+    let mut groups: Vec<Vec<(&str, &str, &Footprint)>> = Vec::new();
+    let mut by_trail: HashMap<&str, usize> = HashMap::new();
     for cell in coverage.of_class(EventClass::ManagementRead) {
         if !cell.state.is_covered() {
             continue;
@@ -44,56 +49,61 @@ pub fn targets(
         else {
             continue;
         };
-        let Some(principal) = prev.footprint_principal(cell.account_id) else {
-            continue;
-        };
         let Some(t) = covering_trail(prev, cell.trails) else {
             continue;
         };
-        let bucket = t.s3_bucket_name.clone().expect("chosen for its bucket");
-        let b = prev.bucket(&bucket);
-        let prefix = prev.trail_log_prefix(t, cell.account_id, cell.region);
-        let root = prefix
-            .strip_suffix(&format!("{}/CloudTrail/{}/", cell.account_id, cell.region))
-            .unwrap_or_default()
-            .to_string();
-        let target = VerifyTarget {
-            account_id: cell.account_id.to_string(),
-            region: cell.region.to_string(),
-            destination: VerifyDestination {
+        if !v.principals.contains_key(cell.account_id) {
+            let Some(principal) = prev.footprint_principal(cell.account_id) else {
+                continue;
+            };
+            v.principals.insert(cell.account_id.to_string(), principal);
+        }
+        let d = *by_trail.entry(t.arn.as_str()).or_insert_with(|| {
+            let bucket = t.s3_bucket_name.clone().expect("chosen for its bucket");
+            let b = prev.bucket(&bucket);
+            let prefix = prev.trail_log_prefix(t, cell.account_id, cell.region);
+            let root = prefix
+                .strip_suffix(&format!("{}/CloudTrail/{}/", cell.account_id, cell.region))
+                .unwrap_or_default()
+                .to_string();
+            v.destinations.push(VerifyDestination {
                 trail_arn: t.arn.clone(),
                 bucket_owner: b.and_then(|b| b.owner_account_id().map(str::to_string)),
                 bucket_region: b
                     .and_then(|b| b.region.value().cloned())
                     .unwrap_or_else(|| t.home_region.clone()),
-                bucket: bucket.clone(),
+                bucket,
                 root,
-            },
-            principal,
-            footprint: footprint.clone(),
-        };
-        let logs = trailaudit_model::logs_root(t.s3_key_prefix.as_deref());
-        by_destination
-            .entry((bucket, logs))
-            .or_default()
-            .push(target);
+            });
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[d].push((cell.account_id, cell.region, footprint));
     }
-    let mut out = Vec::new();
-    for (_, group) in by_destination {
-        match sample {
-            Some(n) if n < group.len() => {
-                let chosen = spread(&group, n);
-                out.extend(
-                    group
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, t)| (t, chosen.contains(&i))),
-                );
-            }
-            _ => out.extend(group.into_iter().map(|t| (t, true))),
+    let mut footprints = Vec::new();
+    for (d, group) in groups.into_iter().enumerate() {
+        let chosen = match sample {
+            Some(n) if n < group.len() => Some(spread(&group, n)),
+            _ => None,
+        };
+        for (i, (account, region, f)) in group.into_iter().enumerate() {
+            let look = chosen.as_ref().is_none_or(|c| c.contains(&i));
+            v.cells.push(VerifiedCell {
+                account_id: account.to_string(),
+                region: region.to_string(),
+                destination: d as u32,
+                sent_at: f.sent_at,
+                outcome: VerifyOutcome::NotSampled,
+                lists: 0,
+                gets: 0,
+            });
+            footprints.push(look.then(|| f.clone()));
         }
     }
-    out
+    VerifyPlan {
+        verification: v,
+        footprints,
+    }
 }
 
 /// The trail whose destination holds the record: among the sources of a
@@ -107,16 +117,18 @@ fn covering_trail<'a>(s: &'a Snapshot, sources: &[String]) -> Option<&'a Trail> 
         .max_by_key(|t| t.is_organization_trail)
 }
 
-/// Positions of `n` targets spread over accounts, then regions: round
-/// robin over the accounts (in order), each account's regions taken from a
-/// different starting point so the regions vary too.
-fn spread(group: &[VerifyTarget], n: usize) -> std::collections::HashSet<usize> {
+/// Positions of `n` cells of one destination spread over accounts, then
+/// regions: round robin over the accounts (in order), each account's
+/// regions taken from a different starting point so the regions vary too.
+fn spread(group: &[(&str, &str, &Footprint)], n: usize) -> std::collections::HashSet<usize> {
     let mut accounts: Vec<(&str, Vec<usize>)> = Vec::new();
-    for (i, t) in group.iter().enumerate() {
-        match accounts.iter_mut().find(|(a, _)| *a == t.account_id) {
-            Some((_, v)) => v.push(i),
-            None => accounts.push((&t.account_id, vec![i])),
-        }
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    for (i, (account, _, _)) in group.iter().enumerate() {
+        let k = *at.entry(account).or_insert_with(|| {
+            accounts.push((account, vec![]));
+            accounts.len() - 1
+        });
+        accounts[k].1.push(i);
     }
     let mut chosen = std::collections::HashSet::new();
     let mut round = 0;
@@ -299,46 +311,32 @@ fn not_delivered(
 mod tests {
     use super::*;
 
-    fn target(account: &str, region: &str) -> VerifyTarget {
-        VerifyTarget {
-            account_id: account.into(),
-            region: region.into(),
-            destination: VerifyDestination {
-                trail_arn: String::new(),
-                bucket: "b".into(),
-                bucket_owner: None,
-                bucket_region: "us-east-1".into(),
-                root: String::new(),
-            },
-            principal: String::new(),
-            footprint: trailaudit_model::Footprint {
-                call: trailaudit_model::FootprintCall::DescribeTrails,
-                sent_at: chrono::Utc::now(),
-                answered_at: chrono::Utc::now(),
-                request_id: None,
-                error_code: None,
-            },
-        }
-    }
-
     #[test]
     fn a_sample_spreads_over_accounts_then_regions() {
+        let f = Footprint {
+            call: trailaudit_model::FootprintCall::DescribeTrails,
+            sent_at: chrono::Utc::now(),
+            answered_at: chrono::Utc::now(),
+            request_id: None,
+            error_code: None,
+        };
         let regions = ["us-east-1", "eu-west-1", "ap-south-1"];
-        let group: Vec<VerifyTarget> = ["a", "b", "c", "d"]
+        let group: Vec<(&str, &str, &Footprint)> = ["a", "b", "c", "d"]
             .iter()
-            .flat_map(|a| regions.iter().map(move |r| target(a, r)))
+            .flat_map(|a| regions.iter().map(move |r| (*a, *r)))
+            .map(|(a, r)| (a, r, &f))
             .collect();
         let pick = |n| {
-            let mut v: Vec<(String, String)> = spread(&group, n)
+            let mut v: Vec<(&str, &str)> = spread(&group, n)
                 .into_iter()
-                .map(|i| (group[i].account_id.clone(), group[i].region.clone()))
+                .map(|i| (group[i].0, group[i].1))
                 .collect();
             v.sort();
             v
         };
         let four = pick(4);
-        let accounts: std::collections::BTreeSet<_> = four.iter().map(|x| &x.0).collect();
-        let regs: std::collections::BTreeSet<_> = four.iter().map(|x| &x.1).collect();
+        let accounts: std::collections::BTreeSet<_> = four.iter().map(|x| x.0).collect();
+        let regs: std::collections::BTreeSet<_> = four.iter().map(|x| x.1).collect();
         assert_eq!(accounts.len(), 4, "one per account first: {four:?}");
         assert_eq!(regs.len(), 3, "and every region: {four:?}");
         assert_eq!(pick(6).len(), 6);

@@ -175,15 +175,11 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
                     // month after an upgrade): nothing to look for, not an error.
                     eprintln!("--verify-previous: the run of {} recorded no footprints (made by an earlier version, or nothing was audited); nothing to verify this time", trailaudit_model::utc(p.started_at));
                 }
-                opts.verify = Some(trailaudit_collect::VerifyRequest {
-                    targets: trailaudit_checks::footprints::targets(
-                        &p,
-                        &evaluation.coverage,
-                        a.sample,
-                    ),
-                    previous_started_at: p.started_at,
-                    sample: a.sample,
-                });
+                opts.verify = Some(trailaudit_checks::footprints::plan(
+                    &p,
+                    &evaluation.coverage,
+                    a.sample,
+                ));
             }
             Some(Previous::of(&p, &evaluation))
         }

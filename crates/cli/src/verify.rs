@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use trailaudit_collect::{CollectOptions, Connection, Guard, VerifyRequest};
+use trailaudit_collect::{CollectOptions, Connection, Guard};
 use trailaudit_model::{Mode, VerifyOutcome};
 
 use crate::args::{Global, VerifyArgs};
@@ -28,8 +28,9 @@ pub fn run(global: &Global, v: &VerifyArgs) -> Result<ExitCode> {
     };
     let policy = trailaudit_checks::Policy::default();
     let evaluation = trailaudit_checks::evaluate(&snapshot, &policy);
-    let targets = trailaudit_checks::footprints::targets(&snapshot, &evaluation.coverage, v.sample);
-    if targets.is_empty() {
+    let plan = trailaudit_checks::footprints::plan(&snapshot, &evaluation.coverage, v.sample);
+    drop(evaluation);
+    if plan.verification.cells.is_empty() {
         bail!(
             "the run of {} has no footprint to look for: no account-region was covered for management read events with a recorded footprint (snapshots written before footprints were recorded have none)",
             trailaudit_model::utc(snapshot.started_at)
@@ -43,11 +44,6 @@ pub fn run(global: &Global, v: &VerifyArgs) -> Result<ExitCode> {
         profile: global.profile.clone(),
         arguments: std::env::args().collect(),
         ..CollectOptions::default()
-    };
-    let request = VerifyRequest {
-        targets,
-        previous_started_at: snapshot.started_at,
-        sample: v.sample,
     };
     let accounts: Vec<String> = snapshot.accounts.iter().map(|a| a.id.clone()).collect();
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -63,7 +59,7 @@ pub fn run(global: &Global, v: &VerifyArgs) -> Result<ExitCode> {
         };
         let cfg = trailaudit_collect::load_config(&conn).await;
         let bars = Bars::new(global.quiet);
-        trailaudit_collect::verify_only(&cfg, Guard::new(), &opts, accounts, request, &bars).await
+        trailaudit_collect::verify_only(&cfg, Guard::new(), &opts, accounts, plan, &bars).await
     })?;
     if v.json {
         println!("{}", serde_json::to_string_pretty(&verification)?);

@@ -63,20 +63,9 @@ pub struct CollectOptions {
     /// The named profile in use, if any (named in credential errors).
     pub profile: Option<String>,
     /// An earlier run's footprints to look for in the archive
-    /// (`--verify-previous`); `None`: nothing to verify.
-    pub verify: Option<VerifyRequest>,
-}
-
-/// What `--verify-previous` asks the collector to look for.
-#[derive(Debug, Clone, Default)]
-pub struct VerifyRequest {
-    /// The account-regions (`true`: look; `false`: left out by `--sample`),
-    /// planned from the earlier snapshot by `trailaudit_checks::footprints::targets`.
-    pub targets: Vec<(trailaudit_model::VerifyTarget, bool)>,
-    /// When the earlier run started.
-    pub previous_started_at: chrono::DateTime<chrono::Utc>,
-    /// `--sample N`.
-    pub sample: Option<usize>,
+    /// (`--verify-previous`), planned from the earlier snapshot by
+    /// `trailaudit_checks::footprints::plan`; `None`: nothing to verify.
+    pub verify: Option<trailaudit_model::VerifyPlan>,
 }
 
 impl Default for CollectOptions {
@@ -596,17 +585,9 @@ pub async fn collect_and_probe(
         resources::probe_delivery(&run, &mut snapshot).await;
     }
 
-    if let Some(req) = &opts.verify {
+    if let Some(plan) = &opts.verify {
         if !run.cancel.is_cancelled() {
-            snapshot.verification = Some(
-                verify::verify(
-                    &run,
-                    req.targets.clone(),
-                    req.previous_started_at,
-                    req.sample,
-                )
-                .await,
-            );
+            snapshot.verification = Some(verify::verify(&run, plan).await);
         }
     }
 
@@ -633,26 +614,20 @@ pub async fn collect_and_probe(
 
 /// Looks for an earlier run's footprints without auditing again
 /// (`audit verify`): the caller's identity, then only the archive reads of
-/// [`VerifyRequest`]; roles in `accounts` (the earlier run's) are assumed
+/// the plan; roles in `accounts` (the earlier run's) are assumed
 /// on demand, once each. Returns the verification and the failed calls.
 pub async fn verify_only(
     cfg: &SdkConfig,
     guard: Arc<Guard>,
     opts: &CollectOptions,
     accounts: Vec<String>,
-    request: VerifyRequest,
+    plan: trailaudit_model::VerifyPlan,
     reporter: &dyn Reporter,
 ) -> Result<(trailaudit_model::Verification, Vec<CollectionError>), FatalError> {
     let run = Run::new(cfg, guard, opts, reporter, Cancel::default());
     caller_identity(&run, cfg, opts).await?;
     *run.org_accounts.lock().expect("org lock") = accounts;
-    let v = verify::verify(
-        &run,
-        request.targets,
-        request.previous_started_at,
-        request.sample,
-    )
-    .await;
+    let v = verify::verify(&run, &plan).await;
     Ok((v, run.errors.into_inner().expect("errors lock")))
 }
 

@@ -13,100 +13,105 @@ use aws_config::SdkConfig;
 use chrono::{DateTime, Duration, Utc};
 use futures::StreamExt;
 use trailaudit_model::{
-    ErrorInfo, ErrorKind, Verification, VerifiedCell, VerifyOutcome, VerifyTarget,
-    DELIVERY_WINDOW_MINUTES,
+    ErrorInfo, ErrorKind, Footprint, Verification, VerifiedCell, VerifyDestination, VerifyOutcome,
+    VerifyPlan, DELIVERY_WINDOW_MINUTES,
 };
 
 use crate::{aws, convert, Run};
 
-/// Verifies `targets` (`true`: look; `false`: left out by the sample).
-pub(crate) async fn verify(
-    run: &Run<'_>,
-    targets: Vec<(VerifyTarget, bool)>,
-    previous_started_at: DateTime<Utc>,
-    sample: Option<usize>,
-) -> Verification {
-    let (looks, targets): (Vec<bool>, Vec<VerifyTarget>) =
-        targets.into_iter().map(|(t, look)| (look, t)).unzip();
-    let (mut v, positions) = Verification::of(&targets, previous_started_at, sample);
-    v.cells = futures::stream::iter(targets.into_iter().zip(looks).zip(positions).map(
-        |((t, look), destination)| async move {
-            let (outcome, lists, gets) = if !look {
-                (VerifyOutcome::NotSampled, 0, 0)
-            } else if run.cancel.is_cancelled() {
-                (
-                    VerifyOutcome::Failed {
-                        error: ErrorInfo {
-                            kind: ErrorKind::Interrupted,
-                            operation: "s3:ListBucket".into(),
-                            code: None,
-                            message: "interrupted before the archive was read".into(),
-                        },
-                    },
-                    0,
-                    0,
-                )
-            } else {
-                one(run, &t).await
-            };
-            VerifiedCell {
-                account_id: t.account_id,
-                region: t.region,
-                destination,
-                sent_at: t.footprint.sent_at,
-                outcome,
-                lists,
-                gets,
-            }
-        },
-    ))
-    .buffered(run.opts.concurrency.max(1))
-    .collect()
-    .await;
+/// Fills in `plan`'s verification: every cell with a footprint is looked
+/// for (the others stay `not_sampled`).
+pub(crate) async fn verify(run: &Run<'_>, plan: &VerifyPlan) -> Verification {
+    let mut v = plan.verification.clone();
+    let footprints = &plan.footprints;
+    let found: Vec<(usize, VerifyOutcome, u32, u32)> = {
+        let v = &v;
+        futures::stream::iter(
+            footprints
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| f.as_ref().map(|f| (i, f)))
+                .map(|(i, f)| async move {
+                    let c = &v.cells[i];
+                    let (outcome, lists, gets) = if run.cancel.is_cancelled() {
+                        (
+                            VerifyOutcome::Failed {
+                                error: Box::new(ErrorInfo {
+                                    kind: ErrorKind::Interrupted,
+                                    operation: "s3:ListBucket".into(),
+                                    code: None,
+                                    message: "interrupted before the archive was read".into(),
+                                }),
+                            },
+                            0,
+                            0,
+                        )
+                    } else {
+                        match v.destination(c) {
+                            Some(d) => one(run, v, d, c, f).await,
+                            None => (VerifyOutcome::NotSampled, 0, 0),
+                        }
+                    };
+                    (i, outcome, lists, gets)
+                }),
+        )
+        .buffered(run.opts.concurrency.max(1))
+        .collect()
+        .await
+    };
+    for (i, outcome, lists, gets) in found {
+        let c = &mut v.cells[i];
+        (c.outcome, c.lists, c.gets) = (outcome, lists, gets);
+    }
     v.checked_at = Utc::now();
     v
 }
 
 /// The credentials that read the archive: the bucket owner's (the log
 /// archive account of a landing zone), else the account's own.
-async fn reader(run: &Run<'_>, t: &VerifyTarget) -> Option<SdkConfig> {
-    if let Some(owner) = &t.destination.bucket_owner {
+async fn reader(run: &Run<'_>, d: &VerifyDestination, account: &str) -> Option<SdkConfig> {
+    if let Some(owner) = &d.bucket_owner {
         if let Some(cfg) = run.config_or_assume(owner).await {
             return Some(cfg);
         }
     }
-    run.config_or_assume(&t.account_id).await
+    run.config_or_assume(account).await
 }
 
-/// One target: the outcome and the list and get calls it took.
-async fn one(run: &Run<'_>, t: &VerifyTarget) -> (VerifyOutcome, u32, u32) {
+/// One account-region: the outcome and the list and get calls it took.
+async fn one(
+    run: &Run<'_>,
+    v: &Verification,
+    d: &VerifyDestination,
+    c: &VerifiedCell,
+    f: &Footprint,
+) -> (VerifyOutcome, u32, u32) {
     let (mut lists, mut gets) = (0, 0);
-    let d = &t.destination;
-    let Some(cfg) = reader(run, t).await else {
+    let Some(cfg) = reader(run, d, &c.account_id).await else {
         let outcome = VerifyOutcome::Unreadable {
-            error: ErrorInfo {
+            error: Box::new(ErrorInfo {
                 kind: ErrorKind::RoleNotAssumable,
                 operation: "sts:AssumeRole".into(),
                 code: None,
                 message: format!(
                     "no credentials for the bucket owner {} or the account {}",
                     d.bucket_owner.as_deref().unwrap_or("(unknown)"),
-                    t.account_id
+                    c.account_id
                 ),
-            },
+            }),
         };
         return (outcome, lists, gets);
     };
     let s3 = run.s3(&cfg, &d.bucket_region);
-    let prefix = t.prefix();
-    let from = t.footprint.sent_at - Duration::minutes(1);
-    let to = t.footprint.answered_at + Duration::minutes(DELIVERY_WINDOW_MINUTES);
+    let prefix = v.prefix(c);
+    let from = f.sent_at - Duration::minutes(1);
+    let to = f.answered_at + Duration::minutes(DELIVERY_WINDOW_MINUTES);
     let mut keys: Vec<(DateTime<Utc>, String)> = Vec::new();
-    for day in t.day_prefixes() {
+    for day in v.day_prefixes(c, f) {
         let start_after = format!(
             "{day}{}_CloudTrail_{}_{}",
-            t.account_id,
-            t.region,
+            c.account_id,
+            c.region,
             from.format("%Y%m%dT%H%MZ")
         );
         let mut token: Option<String> = None;
@@ -128,7 +133,7 @@ async fn one(run: &Run<'_>, t: &VerifyTarget) -> (VerifyOutcome, u32, u32) {
                 Ok(p) => p,
                 Err(e) => {
                     let info = aws::classify("s3:ListBucket", &e);
-                    return (failure(run, t, &d.bucket, info), lists, gets);
+                    return (failure(run, d, c, &d.bucket, info), lists, gets);
                 }
             };
             let mut past = false;
@@ -151,17 +156,18 @@ async fn one(run: &Run<'_>, t: &VerifyTarget) -> (VerifyOutcome, u32, u32) {
     keys.sort();
     let listed = keys.len() as u32;
     let mut opened = 0;
+    let principal = v.principal(c);
     for (_, key) in &keys {
         opened += 1;
         gets += 1;
         match read_records(run, &s3, &d.bucket, key).await {
             Ok(records) => {
-                if records.iter().any(|r| matches(r, t)) {
+                if records.iter().any(|r| matches(r, c, f, principal)) {
                     let file = key.strip_prefix(&prefix).unwrap_or(key).to_string();
                     return (VerifyOutcome::Verified { file }, lists, gets);
                 }
             }
-            Err(info) => return (failure(run, t, key, info), lists, gets),
+            Err(info) => return (failure(run, d, c, key, info), lists, gets),
         }
     }
     (VerifyOutcome::NotFound { listed, opened }, lists, gets)
@@ -169,27 +175,35 @@ async fn one(run: &Run<'_>, t: &VerifyTarget) -> (VerifyOutcome, u32, u32) {
 
 /// A failed read: recorded as a collection error (an AccessDenied is then a
 /// permission gap of the auditor) and kept as the cell's outcome.
-fn failure(run: &Run<'_>, t: &VerifyTarget, resource: &str, info: ErrorInfo) -> VerifyOutcome {
-    let d = &t.destination;
-    let reader = d.bucket_owner.as_deref().unwrap_or(&t.account_id);
+fn failure(
+    run: &Run<'_>,
+    d: &VerifyDestination,
+    c: &VerifiedCell,
+    resource: &str,
+    info: ErrorInfo,
+) -> VerifyOutcome {
+    let reader = d.bucket_owner.as_deref().unwrap_or(&c.account_id);
     run.record(Some(reader), Some(&d.bucket_region), Some(resource), &info);
     if info.kind == ErrorKind::AccessDenied {
-        VerifyOutcome::Unreadable { error: info }
+        VerifyOutcome::Unreadable {
+            error: Box::new(info),
+        }
     } else {
-        VerifyOutcome::Failed { error: info }
+        VerifyOutcome::Failed {
+            error: Box::new(info),
+        }
     }
 }
 
 /// The record of the footprint: same call, same principal, same region,
 /// its time within the call (to the second), and its request id when both
 /// sides have one.
-fn matches(r: &serde_json::Value, t: &VerifyTarget) -> bool {
+fn matches(r: &serde_json::Value, c: &VerifiedCell, f: &Footprint, principal: &str) -> bool {
     let s = |k: &str| r.get(k).and_then(|v| v.as_str());
-    let f = &t.footprint;
     if s("eventName") != Some(f.call.event_name())
         || s("eventSource") != Some(f.call.event_source())
-        || s("awsRegion") != Some(t.region.as_str())
-        || r.pointer("/userIdentity/arn").and_then(|v| v.as_str()) != Some(t.principal.as_str())
+        || s("awsRegion") != Some(c.region.as_str())
+        || r.pointer("/userIdentity/arn").and_then(|v| v.as_str()) != Some(principal)
     {
         return false;
     }

@@ -477,40 +477,16 @@ impl VerifyDestination {
     }
 }
 
-/// One account-region whose earlier footprint is to be looked for in the
-/// archive (`audit verify`, `audit org --verify-previous`): where the
-/// covering trail delivers it and what its record must say. Planned from
-/// the earlier snapshot; the snapshot keeps the compact [`VerifiedCell`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerifyTarget {
-    /// Account the footprint was made in (`recipientAccountId`).
-    pub account_id: String,
-    /// Region it was made in (`awsRegion`).
-    pub region: String,
-    /// Where the covering trail delivers.
-    pub destination: VerifyDestination,
-    /// `userIdentity.arn` of the record.
-    pub principal: String,
-    /// The call.
-    pub footprint: Footprint,
-}
-
-impl VerifyTarget {
-    /// `[PREFIX/]AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/`.
-    pub fn prefix(&self) -> String {
-        self.destination.prefix(&self.account_id, &self.region)
-    }
-
-    /// The day prefixes whose files may hold the record: the footprint's
-    /// UTC day, and the next when delivery (up to [`DELIVERY_WINDOW_MINUTES`]
-    /// later) can cross midnight.
-    pub fn day_prefixes(&self) -> Vec<String> {
-        day_prefixes(
-            &self.prefix(),
-            self.footprint.sent_at,
-            self.footprint.answered_at,
-        )
-    }
+/// What the collector is asked to verify: the [`Verification`] to fill
+/// (destinations, principals, one cell per account-region, those left out
+/// by `--sample` already `not_sampled`) and, aligned with its cells, the
+/// footprint to look for (`None`: not looked for).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifyPlan {
+    /// The verification to fill in.
+    pub verification: Verification,
+    /// Per cell, the footprint to look for.
+    pub footprints: Vec<Option<Footprint>>,
 }
 
 /// The day folders under `prefix` that files delivered in the window after
@@ -551,13 +527,13 @@ pub enum VerifyOutcome {
     /// The archive could not be read (AccessDenied on the bucket or the
     /// KMS key): a permission gap of the auditor, not a delivery failure.
     Unreadable {
-        /// The failed call.
-        error: ErrorInfo,
+        /// The failed call (boxed: most cells have none).
+        error: Box<ErrorInfo>,
     },
     /// Another failure (throttling past retries, network...).
     Failed {
         /// The failed call.
-        error: ErrorInfo,
+        error: Box<ErrorInfo>,
     },
     /// Left out by `--sample`.
     NotSampled,
@@ -604,36 +580,6 @@ pub struct Verification {
 }
 
 impl Verification {
-    /// Starts a verification of `targets`: their destinations (each once)
-    /// and principals; returns it with each target's destination position.
-    pub fn of(
-        targets: &[VerifyTarget],
-        previous_started_at: DateTime<Utc>,
-        sample: Option<usize>,
-    ) -> (Verification, Vec<u32>) {
-        let mut v = Verification {
-            previous_started_at,
-            checked_at: previous_started_at,
-            sample,
-            ..Default::default()
-        };
-        let mut at: std::collections::HashMap<&VerifyDestination, u32> =
-            std::collections::HashMap::new();
-        let mut positions = Vec::with_capacity(targets.len());
-        for t in targets {
-            let n = v.destinations.len() as u32;
-            let p = *at.entry(&t.destination).or_insert(n);
-            if p == n {
-                v.destinations.push(t.destination.clone());
-            }
-            positions.push(p);
-            v.principals
-                .entry(t.account_id.clone())
-                .or_insert_with(|| t.principal.clone());
-        }
-        (v, positions)
-    }
-
     /// A cell's destination.
     pub fn destination(&self, c: &VerifiedCell) -> Option<&VerifyDestination> {
         self.destinations.get(c.destination as usize)
@@ -644,6 +590,11 @@ impl Verification {
         self.destination(c)
             .map(|d| d.prefix(&c.account_id, &c.region))
             .unwrap_or_default()
+    }
+
+    /// The day prefixes a cell's record can be in (see [`day_prefixes`]).
+    pub fn day_prefixes(&self, c: &VerifiedCell, footprint: &Footprint) -> Vec<String> {
+        day_prefixes(&self.prefix(c), footprint.sent_at, footprint.answered_at)
     }
 
     /// The principal a cell's footprint was made as.

@@ -126,24 +126,18 @@ mod tests {
             }
         }
         let e = crate::evaluate(&prev, &crate::Policy::default());
-        let targets = crate::footprints::targets(&prev, &e.coverage, None);
+        let plan = crate::footprints::plan(&prev, &e.coverage, None);
+        assert!(
+            plan.footprints.iter().all(Option::is_some),
+            "no sample: all looked for"
+        );
         let mut s = healthy();
-        let targets: Vec<VerifyTarget> = targets.into_iter().map(|(t, _)| t).collect();
-        let (mut v, at) = Verification::of(&targets, now() - age, None);
+        let mut v = plan.verification;
         v.checked_at = now();
-        v.cells = targets
-            .into_iter()
-            .zip(at)
-            .map(|(t, destination)| VerifiedCell {
-                outcome: outcome(&t.account_id, &t.region),
-                account_id: t.account_id,
-                region: t.region,
-                destination,
-                sent_at: t.footprint.sent_at,
-                lists: 1,
-                gets: 1,
-            })
-            .collect();
+        for c in &mut v.cells {
+            c.outcome = outcome(&c.account_id, &c.region);
+            (c.lists, c.gets) = (1, 1);
+        }
         s.verification = Some(v);
         s
     }
