@@ -175,11 +175,9 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
                     // month after an upgrade): nothing to look for, not an error.
                     eprintln!("--verify-previous: the run of {} recorded no footprints (made by an earlier version, or nothing was audited); nothing to verify this time", trailaudit_model::utc(p.started_at));
                 }
-                opts.verify = Some(trailaudit_checks::footprints::plan(
-                    &p,
-                    &evaluation.coverage,
-                    a.sample,
-                ));
+                opts.verify = trailaudit_collect::PlanSlot::new(
+                    trailaudit_checks::footprints::plan(&p, &evaluation.coverage, a.sample),
+                );
             }
             Some(Previous::of(&p, &evaluation))
         }
@@ -220,11 +218,13 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
 
 fn report(global: &Global, r: &ReportArgs) -> Result<ExitCode> {
     let an = analysis(&r.analysis)?;
-    let snapshot = load_snapshot(&r.snapshot)?;
+    // The earlier run first: it is read, digested and dropped before this
+    // one is loaded, so two organizations are never held at once.
     let previous = match &r.previous {
         Some(p) => Some(previous_run(&load_snapshot(p)?, &an)),
         None => None,
     };
+    let snapshot = load_snapshot(&r.snapshot)?;
     let out_dir = r.out_dir.clone().unwrap_or_else(|| {
         r.snapshot
             .parent()

@@ -65,7 +65,24 @@ pub struct CollectOptions {
     /// An earlier run's footprints to look for in the archive
     /// (`--verify-previous`), planned from the earlier snapshot by
     /// `trailaudit_checks::footprints::plan`; `None`: nothing to verify.
-    pub verify: Option<trailaudit_model::VerifyPlan>,
+    pub verify: PlanSlot,
+}
+
+/// The verification plan, taken by the collection that runs it (so the
+/// plan is not copied: at 10,000 accounts it is tens of MB).
+#[derive(Debug, Clone, Default)]
+pub struct PlanSlot(Option<Arc<Mutex<Option<trailaudit_model::VerifyPlan>>>>);
+
+impl PlanSlot {
+    /// A slot holding `plan`.
+    pub fn new(plan: trailaudit_model::VerifyPlan) -> PlanSlot {
+        PlanSlot(Some(Arc::new(Mutex::new(Some(plan)))))
+    }
+
+    /// The plan, once.
+    pub fn take(&self) -> Option<trailaudit_model::VerifyPlan> {
+        self.0.as_ref()?.lock().expect("plan lock").take()
+    }
 }
 
 impl Default for CollectOptions {
@@ -84,7 +101,7 @@ impl Default for CollectOptions {
             probe_delivery: false,
             arguments: vec![],
             profile: None,
-            verify: None,
+            verify: PlanSlot::default(),
         }
     }
 }
@@ -585,8 +602,8 @@ pub async fn collect_and_probe(
         resources::probe_delivery(&run, &mut snapshot).await;
     }
 
-    if let Some(plan) = &opts.verify {
-        if !run.cancel.is_cancelled() {
+    if !run.cancel.is_cancelled() {
+        if let Some(plan) = opts.verify.take() {
             snapshot.verification = Some(verify::verify(&run, plan).await);
         }
     }
@@ -627,7 +644,7 @@ pub async fn verify_only(
     let run = Run::new(cfg, guard, opts, reporter, Cancel::default());
     caller_identity(&run, cfg, opts).await?;
     *run.org_accounts.lock().expect("org lock") = accounts;
-    let v = verify::verify(&run, &plan).await;
+    let v = verify::verify(&run, plan).await;
     Ok((v, run.errors.into_inner().expect("errors lock")))
 }
 

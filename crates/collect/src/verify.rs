@@ -21,9 +21,11 @@ use crate::{aws, convert, Run};
 
 /// Fills in `plan`'s verification: every cell with a footprint is looked
 /// for (the others stay `not_sampled`).
-pub(crate) async fn verify(run: &Run<'_>, plan: &VerifyPlan) -> Verification {
-    let mut v = plan.verification.clone();
-    let footprints = &plan.footprints;
+pub(crate) async fn verify(run: &Run<'_>, plan: VerifyPlan) -> Verification {
+    let VerifyPlan {
+        verification: mut v,
+        footprints,
+    } = plan;
     let found: Vec<(usize, VerifyOutcome, u32, u32)> = {
         let v = &v;
         futures::stream::iter(
