@@ -200,7 +200,7 @@ pub struct VerifyArgs {
     /// reports/*/snapshot.json).
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
-    /// Verify at most N account-regions per log destination, spread over
+    /// Verify at most N account-regions per trail destination, spread over
     /// accounts and regions (default: all).
     #[arg(long, value_name = "N")]
     pub sample: Option<usize>,
@@ -334,7 +334,7 @@ pub struct AuditArgs {
     /// footprints_not_delivered or footprints_expired.
     #[arg(long, conflicts_with = "from_snapshot")]
     pub verify_previous: bool,
-    /// With --verify-previous: verify at most N account-regions per log
+    /// With --verify-previous: verify at most N account-regions per trail
     /// destination, spread over accounts and regions (default: all).
     #[arg(long, value_name = "N", requires = "verify_previous")]
     pub sample: Option<usize>,
