@@ -1,5 +1,5 @@
 //! Proof of delivery from the audit's own footprints: which account-regions
-//! of an earlier run to look for in the archive ([`targets`]), and what a
+//! of an earlier run to look for in the archive ([`plan`]), and what a
 //! footprint that is not there means now ([`diagnose`]).
 //!
 //! Every audited account-region's `DescribeTrails` call is a management

@@ -163,6 +163,10 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
     if a.sample == Some(0) {
         bail!("--sample must be at least 1");
     }
+    let verified_org = explicit_previous
+        .as_ref()
+        .filter(|_| a.verify_previous)
+        .map(|p| p.organization_id().map(str::to_string));
     let explicit_previous = match explicit_previous {
         Some(p) => {
             let evaluation = trailaudit_checks::evaluate(&p, &an.policy);
@@ -189,6 +193,15 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
         Some(s) => (s, false),
         None => collect(global, &opts)?,
     };
+    if let Some(org) = verified_org {
+        if org.as_deref() != snapshot.organization_id() {
+            eprintln!(
+                "--verify-previous: the verified run is of organization {}, this one of {}: its footprints were looked for where its own trails deliver; give the right run with --previous FILE",
+                org.as_deref().unwrap_or("(none)"),
+                snapshot.organization_id().unwrap_or("(none)")
+            );
+        }
+    }
     let previous = match explicit_previous {
         Some(p) => Some(p),
         None => find_previous(&out_dir, &snapshot).map(|p| previous_run(&p, &an)),
