@@ -26,6 +26,10 @@ pub(crate) async fn verify(run: &Run<'_>, plan: VerifyPlan) -> Verification {
         verification: mut v,
         footprints,
     } = plan;
+    run.reporter.phase(
+        "footprints",
+        footprints.iter().filter(|f| f.is_some()).count(),
+    );
     let found: Vec<(usize, VerifyOutcome, u32, u32)> = {
         let v = &v;
         futures::stream::iter(
@@ -54,6 +58,7 @@ pub(crate) async fn verify(run: &Run<'_>, plan: VerifyPlan) -> Verification {
                             None => (VerifyOutcome::NotSampled, 0, 0),
                         }
                     };
+                    run.reporter.step("footprints");
                     (i, outcome, lists, gets)
                 }),
         )
