@@ -1,6 +1,6 @@
 //! Proof of delivery from the audit's own footprints: which account-regions
 //! of an earlier run to look for in the archive ([`plan`]), and what a
-//! footprint that is not there means now ([`diagnose`]).
+//! footprint that is not there means now ([`diagnose_all`]).
 //!
 //! Every audited account-region's `DescribeTrails` call is a management
 //! read event (see [`trailaudit_model::Footprint`]). Where the earlier run
@@ -161,9 +161,12 @@ pub enum Miss {
     NotDelivered(String, String),
 }
 
-/// [`diagnose`] for every cell of the snapshot's verification, in order
-/// (empty without one). A bucket policy is evaluated once per trail and
-/// account, however many regions miss.
+/// What each `not_found` cell of the snapshot's verification means, in
+/// order (`None` for other outcomes; empty without a verification), read
+/// against `now` (the run that looked): expired by a lifecycle rule of the
+/// bucket, else not delivered with the first cause the configuration
+/// shows. A bucket policy is evaluated once per trail and account, however
+/// many regions miss.
 pub fn diagnose_all(now: &Snapshot) -> Vec<Option<Miss>> {
     let Some(v) = &now.verification else {
         return vec![];
@@ -173,13 +176,6 @@ pub fn diagnose_all(now: &Snapshot) -> Vec<Option<Miss>> {
         .iter()
         .map(|c| diagnose_with(now, v, c, &mut memo))
         .collect()
-}
-
-/// What a `not_found` cell means, read against `now` (the run that
-/// looked): expired by a lifecycle rule of the bucket, else not delivered
-/// with the first cause the configuration shows. `None` for other outcomes.
-pub fn diagnose(now: &Snapshot, v: &Verification, cell: &VerifiedCell) -> Option<Miss> {
-    diagnose_with(now, v, cell, &mut HashMap::new())
 }
 
 type Memo = HashMap<(String, String), (String, Option<String>)>;

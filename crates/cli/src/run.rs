@@ -115,6 +115,9 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
     if a.concurrency == 0 {
         bail!("--concurrency must be at least 1");
     }
+    if a.sample == Some(0) {
+        bail!("--sample must be at least 1");
+    }
     let an = analysis(&a.analysis)?;
     let mut opts = CollectOptions {
         mode,
@@ -151,7 +154,9 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
     let out_dir = a.out_dir.clone().unwrap_or_else(|| {
         PathBuf::from("reports").join(chrono::Utc::now().format("%Y-%m-%d").to_string())
     });
-    let explicit_previous = match &a.previous {
+    // The earlier run given, or the one to verify: read now, digested
+    // (and planned for verification) and dropped before collection.
+    let chosen_previous = match &a.previous {
         Some(p) => Some(load_snapshot(p)?),
         // The run to verify is chosen before collection (and is also the
         // one compared with).
@@ -160,14 +165,11 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
         })?),
         None => None,
     };
-    if a.sample == Some(0) {
-        bail!("--sample must be at least 1");
-    }
-    let verified_org = explicit_previous
+    let verified_org = chosen_previous
         .as_ref()
         .filter(|_| a.verify_previous)
         .map(|p| p.organization_id().map(str::to_string));
-    let explicit_previous = match explicit_previous {
+    let chosen_previous = match chosen_previous {
         Some(p) => {
             let evaluation = trailaudit_checks::evaluate(&p, &an.policy);
             if a.verify_previous {
@@ -202,7 +204,7 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
             );
         }
     }
-    let previous = match explicit_previous {
+    let previous = match chosen_previous {
         Some(p) => Some(p),
         None => find_previous(&out_dir, &snapshot).map(|p| previous_run(&p, &an)),
     };

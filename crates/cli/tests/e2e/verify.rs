@@ -588,6 +588,16 @@ fn verify_previous_without_an_earlier_run_is_refused() {
         !base.join("reports/only/snapshot.json").exists(),
         "nothing written"
     );
+    let (code, _, err) = run_audit(
+        REGIONS,
+        &emu.endpoint(),
+        &seeded,
+        &base,
+        &base.join("reports/zero"),
+        &["--verify-previous", "--sample", "0"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--sample must be at least 1"), "{err}");
 }
 
 /// The cost of verification on the bundled demo organization (every
