@@ -7,6 +7,7 @@ mod args;
 mod output;
 mod progress;
 mod run;
+mod snapshots;
 mod verify;
 mod why;
 

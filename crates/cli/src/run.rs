@@ -9,13 +9,14 @@ use anyhow::{bail, Context, Result};
 use trailaudit_checks::{Evaluation, Policy, Severity};
 use trailaudit_collect::{Cancel, CollectOptions, Connection, Guard};
 use trailaudit_model::regions::RegionSelection;
-use trailaudit_model::{is_account_id, Mode, Snapshot, SnapshotHead};
+use trailaudit_model::{is_account_id, Mode, Snapshot};
 use trailaudit_report::diff::Previous;
 use trailaudit_report::Changes;
 
 use crate::args::{AnalysisArgs, AuditArgs, ChecksArgs, Cli, Command, Global, OrgArgs, ReportArgs};
 use crate::output;
 use crate::progress::Bars;
+use crate::snapshots::{find_previous, load_snapshot, newest_before, newest_snapshot};
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -119,6 +120,7 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
         bail!("--sample must be at least 1");
     }
     let an = analysis(&a.analysis)?;
+    let mut verify = None;
     let mut opts = CollectOptions {
         mode,
         regions,
@@ -181,9 +183,11 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
                     // month after an upgrade): nothing to look for, not an error.
                     eprintln!("--verify-previous: the run of {} recorded no footprints (made by an earlier version, or nothing was audited); nothing to verify this time", trailaudit_model::utc(p.started_at));
                 }
-                opts.verify = trailaudit_collect::PlanSlot::new(
-                    trailaudit_checks::footprints::plan(&p, &evaluation.coverage, a.sample),
-                );
+                verify = Some(trailaudit_checks::footprints::plan(
+                    &p,
+                    &evaluation.coverage,
+                    a.sample,
+                ));
             }
             Some(Previous::of(&p, &evaluation))
         }
@@ -193,7 +197,7 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
 
     let (snapshot, interrupted) = match stored {
         Some(s) => (s, false),
-        None => collect(global, &opts)?,
+        None => collect(global, &opts, verify)?,
     };
     if let Some(org) = verified_org {
         if org.as_deref() != snapshot.organization_id() {
@@ -415,11 +419,6 @@ fn policy_explain(p: &crate::args::PolicyExplainArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The newest `reports/*/snapshot.json`.
-pub(crate) fn newest_snapshot() -> Option<Snapshot> {
-    newest_under(&[PathBuf::from("reports")], |_| true)
-}
-
 /// `audit classes`: every class name the matrix and the policy accept.
 fn classes() -> String {
     use trailaudit_checks::events::{short_name, Kinds, DATA_TYPES, NETWORK_SOURCES};
@@ -494,71 +493,11 @@ fn checks(c: &ChecksArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn load_snapshot(p: &Path) -> Result<Snapshot> {
-    let bytes = std::fs::read(p).with_context(|| {
-        format!(
-            "cannot read the snapshot {}; give the path of a snapshot.json written by `audit org`",
-            p.display()
-        )
-    })?;
-    Snapshot::from_slice(&bytes).with_context(|| format!("{}", p.display()))
-}
-
-/// The newest snapshot under `reports/` (and beside `out_dir`) collected
-/// before `current`, for month-over-month comparison.
-fn find_previous(out_dir: &Path, current: &Snapshot) -> Option<Snapshot> {
-    newest_under(&previous_roots(out_dir), |head| {
-        head.organization_id() == current.organization_id()
-            && head.caller.account_id == current.caller.account_id
-            && head.finished_at < current.started_at
-    })
-}
-
-/// Where earlier runs are looked for: `reports/` and beside `out_dir`.
-fn previous_roots(out_dir: &Path) -> Vec<PathBuf> {
-    let mut roots = vec![PathBuf::from("reports")];
-    if let Some(parent) = out_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-        roots.push(parent.to_path_buf());
-    }
-    roots
-}
-
-/// The newest earlier run finished before `now` (for `--verify-previous`,
-/// chosen before collection).
-fn newest_before(out_dir: &Path, now: chrono::DateTime<chrono::Utc>) -> Option<Snapshot> {
-    newest_under(&previous_roots(out_dir), |head| head.finished_at < now)
-}
-
-/// The newest `ROOT/*/snapshot.json` whose head `keep` accepts. Only the
-/// head of each candidate is read (scope and times); the best one is then
-/// loaded whole.
-fn newest_under(roots: &[PathBuf], keep: impl Fn(&SnapshotHead) -> bool) -> Option<Snapshot> {
-    let mut best: Option<(PathBuf, SnapshotHead)> = None;
-    for root in roots {
-        let Ok(entries) = std::fs::read_dir(root) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let candidate = entry.path().join("snapshot.json");
-            let Some(head) = std::fs::read(&candidate)
-                .ok()
-                .and_then(|b| SnapshotHead::from_slice(&b))
-            else {
-                continue;
-            };
-            if keep(&head)
-                && best
-                    .as_ref()
-                    .is_none_or(|(_, b)| head.finished_at > b.finished_at)
-            {
-                best = Some((candidate, head));
-            }
-        }
-    }
-    best.and_then(|(path, _)| load_snapshot(&path).ok())
-}
-
-fn collect(global: &Global, opts: &CollectOptions) -> Result<(Snapshot, bool)> {
+fn collect(
+    global: &Global,
+    opts: &CollectOptions,
+    verify: Option<trailaudit_model::VerifyPlan>,
+) -> Result<(Snapshot, bool)> {
     // Few blocking threads: they only resolve endpoint names, and each
     // thread that allocates may get its own malloc arena (measured on the
     // emulator bench, 301 accounts: 92 MiB peak with tokio's default of 512
@@ -585,7 +524,15 @@ fn collect(global: &Global, opts: &CollectOptions) -> Result<(Snapshot, bool)> {
             }
         });
         let bars = Bars::new(global.quiet);
-        let result = trailaudit_collect::collect(&cfg, guard, opts, &bars, cancel.clone()).await;
+        let result = trailaudit_collect::collect_verifying(
+            &cfg,
+            guard,
+            opts,
+            verify,
+            &bars,
+            cancel.clone(),
+        )
+        .await;
         bars.finish();
         let snapshot = result.map_err(anyhow::Error::new)?;
         Ok((snapshot, cancel.is_cancelled()))

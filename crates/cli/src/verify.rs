@@ -21,8 +21,8 @@ pub fn run(global: &Global, v: &VerifyArgs) -> Result<ExitCode> {
         bail!("--concurrency must be at least 1");
     }
     let mut snapshot = match &v.snapshot {
-        Some(p) => crate::run::load_snapshot(p)?,
-        None => crate::run::newest_snapshot().context(
+        Some(p) => crate::snapshots::load_snapshot(p)?,
+        None => crate::snapshots::newest_snapshot().context(
             "no reports/*/snapshot.json here; give the run to verify with --snapshot FILE",
         )?,
     };

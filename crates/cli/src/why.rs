@@ -19,7 +19,7 @@ pub fn run(global: &Global, w: &WhyArgs) -> Result<ExitCode> {
     let q = question(global, w)?;
     let class = trailaudit_explain::classify(&q).map_err(anyhow::Error::msg)?;
     let (snapshot, probes) = match &w.from_snapshot {
-        Some(p) => (crate::run::load_snapshot(p)?, WhyProbes::offline()),
+        Some(p) => (crate::snapshots::load_snapshot(p)?, WhyProbes::offline()),
         None => {
             let mut regions = vec![class.record_region.clone()];
             if let Some(r) = &q.region {

@@ -1,0 +1,174 @@
+//! The organization, its accounts and what happened in each account-region.
+
+use serde::{Deserialize, Serialize};
+
+use crate::*;
+
+/// The organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    /// `o-...`
+    pub id: String,
+    /// Organization ARN.
+    pub arn: String,
+    /// The management account.
+    pub management_account_id: String,
+    /// Organizational units with their paths.
+    pub ous: Vec<OrganizationalUnit>,
+    /// CloudTrail's delegated administrators (`ListDelegatedAdministrators`
+    /// for `cloudtrail.amazonaws.com`), where readable.
+    pub delegated_administrators: Fact<Vec<DelegatedAdministrator>>,
+    /// Whether Organizations has trusted access enabled for CloudTrail
+    /// (`ListAWSServiceAccessForOrganization` lists `cloudtrail.amazonaws.com`).
+    /// Without it an organization trail records only the management account.
+    #[serde(default = "not_read")]
+    pub cloudtrail_trusted_access: Fact<bool>,
+}
+
+/// An organizational unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganizationalUnit {
+    /// `ou-...` (or `r-...` for the root).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Path from the root, `Root/Prod/Web`.
+    pub path: String,
+}
+
+/// A delegated administrator account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DelegatedAdministrator {
+    /// Account id.
+    pub account_id: String,
+    /// Account name.
+    pub name: Option<String>,
+}
+
+/// Account status in the organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    /// Active.
+    Active,
+    /// Suspended: cannot be audited, reported as such.
+    Suspended,
+    /// Closing.
+    PendingClosure,
+}
+
+/// How the auditor got into an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Access {
+    /// The starting credentials belong to this account.
+    Caller,
+    /// The audit role was assumed.
+    Assumed {
+        /// Role ARN.
+        role_arn: String,
+    },
+    /// The role could not be assumed, or the account was skipped.
+    Failed {
+        /// Why.
+        error: ErrorInfo,
+    },
+    /// Not attempted (suspended account, interrupted run...).
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// An account in scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// 12-digit id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Email, when known.
+    pub email: Option<String>,
+    /// Status in the organization.
+    pub status: AccountStatus,
+    /// OU path (`Root/Prod`), empty outside an organization.
+    pub ou_path: String,
+    /// Whether this is the organization's management account.
+    pub is_management: bool,
+    /// How it was accessed.
+    pub access: Access,
+    /// Regions looked at.
+    pub regions: Vec<AccountRegion>,
+}
+
+/// What happened in one account x region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRegion {
+    /// Region name.
+    pub region: String,
+    /// Whether DescribeTrails answered.
+    pub status: RegionStatus,
+    /// Trails `DescribeTrails` returned there (own, multi-region shadows,
+    /// organization trails). Meaningful only when `status` is `Collected`:
+    /// read it through [`AccountRegion::listed_trails`].
+    pub trails: Vec<TrailRef>,
+    /// ARNs of the CloudTrail Lake event data stores `ListEventDataStores`
+    /// returned in this account-region (details in
+    /// [`Snapshot::event_data_stores`]). `Failed` when the listing failed:
+    /// a store there might record the account.
+    #[serde(default = "not_read")]
+    pub event_data_stores: Fact<Vec<String>>,
+    /// The audit's own call here (`DescribeTrails`): a management read
+    /// event every trail recording the account-region must deliver, so a
+    /// later run can look for it in the archive (proof of delivery). `None`
+    /// in snapshots written before footprints were recorded, and where
+    /// nothing was called.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub footprint: Option<Box<Footprint>>,
+}
+
+impl AccountRegion {
+    /// The trails listed here, or why the list is unknown (or the region not enabled).
+    pub fn listed_trails(&self) -> Result<&[TrailRef], String> {
+        match &self.status {
+            RegionStatus::Collected => Ok(&self.trails),
+            RegionStatus::NotEnabled => Err("region not enabled for the account".into()),
+            RegionStatus::Failed { error } => Err(format!(
+                "trails in this region could not be listed: {}",
+                error.describe()
+            )),
+            RegionStatus::NotCollected { reason } => {
+                Err(format!("trails in this region were not listed: {reason}"))
+            }
+        }
+    }
+}
+
+/// Whether a region's trail list is known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum RegionStatus {
+    /// DescribeTrails answered.
+    Collected,
+    /// The region is not enabled for the account.
+    NotEnabled,
+    /// DescribeTrails failed.
+    Failed {
+        /// Why.
+        error: ErrorInfo,
+    },
+    /// Not attempted.
+    NotCollected {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A trail as listed in an account-region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrailRef {
+    /// Trail ARN (key into [`Snapshot::trails`]).
+    pub arn: String,
+    /// True when this is a shadow copy (home region or owner elsewhere).
+    pub shadow: bool,
+}
