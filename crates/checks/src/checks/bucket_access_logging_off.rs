@@ -1,7 +1,6 @@
 //! S3 server access logging off on the log bucket.
 
 use super::*;
-use trailaudit_model::Fact;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {
@@ -17,26 +16,18 @@ pub const META: CheckMeta = CheckMeta {
 pub fn run(ctx: &Ctx, out: &mut Out) {
     for b in &ctx.snapshot.buckets {
         let account = b.owner_account_id().unwrap_or_default().to_string();
-        match &b.access_logging_target {
-            Fact::Collected { value: None } => out.push(
+        let target = out.fact(&b.access_logging_target, &account, "", &b.name, |why| {
+            format!("access logging of {} unknown: {why}", b.name)
+        });
+        match target {
+            Some(None) => out.push(
                 Status::Fail,
                 &account,
                 "",
                 &b.name,
                 format!("log bucket {} has server access logging off", b.name),
             ),
-            Fact::Collected { .. } => {}
-            other => out.push(
-                Status::Unknown,
-                &account,
-                "",
-                &b.name,
-                format!(
-                    "access logging of {} unknown: {}",
-                    b.name,
-                    other.unknown_reason().unwrap_or_default()
-                ),
-            ),
+            _ => {}
         }
     }
 }

@@ -17,56 +17,42 @@ pub const META: CheckMeta = CheckMeta {
 pub fn run(ctx: &Ctx, out: &mut Out) {
     for b in &ctx.snapshot.buckets {
         let account = b.owner_account_id().unwrap_or_default().to_string();
-        let lock = match &b.object_lock {
-            Fact::Collected { value } => value.clone().filter(|l| l.enabled),
-            other => {
-                out.push(
-                    Status::Unknown,
-                    &account,
-                    "",
-                    &b.name,
-                    format!(
-                        "Object Lock of {} unknown: {}",
-                        b.name,
-                        other.unknown_reason().unwrap_or_default()
-                    ),
-                );
-                continue;
-            }
+        let Some(lock) = out.fact(&b.object_lock, &account, "", &b.name, |why| {
+            format!("Object Lock of {} unknown: {why}", b.name)
+        }) else {
+            continue;
         };
+        let lock = lock.clone().filter(|l| l.enabled);
         if lock
             .as_ref()
             .is_some_and(|l| l.days.is_some() || l.years.is_some())
         {
             continue; // undeletable for the retention period
         }
-        match &b.versioning {
-            Fact::Collected { value } if value.status.as_deref() == Some("Enabled") => {
-                if !value.mfa_delete.unwrap_or(false) && lock.is_none() {
-                    out.push_at(Severity::Low, Status::Fail, &account, "", &b.name,
-                        format!("log bucket {} is versioned, but versions can be deleted (no MFA delete, no Object Lock)", b.name));
-                }
+        // Object Lock requires versioning: a bucket with Object Lock is versioned.
+        let versioning = match (&b.versioning, &lock) {
+            (Fact::Collected { value }, _) => value,
+            (_, Some(_)) => continue,
+            (other, None) => match out.fact(other, &account, "", &b.name, |why| {
+                format!("versioning of {} unknown: {why}", b.name)
+            }) {
+                Some(v) => v,
+                None => continue,
+            },
+        };
+        if versioning.status.as_deref() == Some("Enabled") {
+            if !versioning.mfa_delete.unwrap_or(false) && lock.is_none() {
+                out.push_at(Severity::Low, Status::Fail, &account, "", &b.name,
+                    format!("log bucket {} is versioned, but versions can be deleted (no MFA delete, no Object Lock)", b.name));
             }
-            Fact::Collected { .. } => out.push(
+        } else {
+            out.push(
                 Status::Fail,
                 &account,
                 "",
                 &b.name,
                 format!("log bucket {} has no versioning and no Object Lock", b.name),
-            ),
-            // Object Lock requires versioning: a bucket with Object Lock is versioned.
-            _ if lock.is_some() => {}
-            other => out.push(
-                Status::Unknown,
-                &account,
-                "",
-                &b.name,
-                format!(
-                    "versioning of {} unknown: {}",
-                    b.name,
-                    other.unknown_reason().unwrap_or_default()
-                ),
-            ),
+            );
         }
     }
 }

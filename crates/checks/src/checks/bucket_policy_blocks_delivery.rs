@@ -3,7 +3,6 @@
 use super::*;
 use crate::analysis::delivery_decision;
 use crate::selectors::Tri;
-use trailaudit_model::Fact;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {
@@ -27,23 +26,15 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
             .owner_account_id()
             .unwrap_or(&t.owner_account_id)
             .to_string();
-        let policy = match &b.policy {
-            Fact::Collected { value } => value.as_deref(),
-            other => {
-                out.push(
-                    Status::Unknown,
-                    &account,
-                    "",
-                    name,
-                    format!(
-                        "cannot tell whether bucket {name} accepts logs from trail {}: {}",
-                        t.name,
-                        other.unknown_reason().unwrap_or_default()
-                    ),
-                );
-                continue;
-            }
+        let Some(policy) = out.fact(&b.policy, &account, "", name, |why| {
+            format!(
+                "cannot tell whether bucket {name} accepts logs from trail {}: {why}",
+                t.name
+            )
+        }) else {
+            continue;
         };
+        let policy = policy.as_deref();
         // The accounts CloudTrail writes for: the owner, and for an
         // organization trail one member too (its prefix is under o-ORGID/).
         let mut accounts = vec![t.owner_account_id.as_str()];

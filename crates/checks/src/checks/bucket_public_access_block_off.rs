@@ -1,7 +1,6 @@
 //! The log bucket lacks a complete public access block.
 
 use super::*;
-use trailaudit_model::Fact;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {
@@ -17,9 +16,14 @@ pub const META: CheckMeta = CheckMeta {
 pub fn run(ctx: &Ctx, out: &mut Out) {
     for b in &ctx.snapshot.buckets {
         let account = b.owner_account_id().unwrap_or_default().to_string();
-        match &b.public_access_block {
-            Fact::Collected { value: Some(p) } if p.all_on() => {}
-            Fact::Collected { value } => out.push(
+        let Some(value) = out.fact(&b.public_access_block, &account, "", &b.name, |why| {
+            format!("public access block of {} unknown: {why}", b.name)
+        }) else {
+            continue;
+        };
+        match value {
+            Some(p) if p.all_on() => {}
+            _ => out.push(
                 Status::Fail,
                 &account,
                 "",
@@ -31,17 +35,6 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
                         b.name
                     ),
                 },
-            ),
-            other => out.push(
-                Status::Unknown,
-                &account,
-                "",
-                &b.name,
-                format!(
-                    "public access block of {} unknown: {}",
-                    b.name,
-                    other.unknown_reason().unwrap_or_default()
-                ),
             ),
         }
     }

@@ -66,8 +66,26 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
         let Some(g) = ctx.snapshot.log_group(arn) else {
             continue;
         };
-        match &g.retention_in_days {
-            Fact::Collected { value: Some(d) } if i64::from(*d) < need => out.push(
+        if let Fact::Failed { error } = &g.retention_in_days {
+            if error.kind == trailaudit_model::ErrorKind::NotFound {
+                out.push(
+                    Status::Fail,
+                    &g.account_id,
+                    &g.region,
+                    arn,
+                    format!(
+                        "trail {} delivers to log group {}, which does not exist",
+                        t.name, g.name
+                    ),
+                );
+                continue;
+            }
+        }
+        let retention = out.fact(&g.retention_in_days, &g.account_id, &g.region, arn, |why| {
+            format!("retention of log group {} unknown: {why}", g.name)
+        });
+        match retention {
+            Some(Some(d)) if i64::from(*d) < need => out.push(
                 Status::Fail,
                 &g.account_id,
                 &g.region,
@@ -77,29 +95,7 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
                     g.name
                 ),
             ),
-            Fact::Collected { .. } => {}
-            Fact::Failed { error } if error.kind == trailaudit_model::ErrorKind::NotFound => out
-                .push(
-                    Status::Fail,
-                    &g.account_id,
-                    &g.region,
-                    arn,
-                    format!(
-                        "trail {} delivers to log group {}, which does not exist",
-                        t.name, g.name
-                    ),
-                ),
-            other => out.push(
-                Status::Unknown,
-                &g.account_id,
-                &g.region,
-                arn,
-                format!(
-                    "retention of log group {} unknown: {}",
-                    g.name,
-                    other.unknown_reason().unwrap_or_default()
-                ),
-            ),
+            _ => {}
         }
     }
 }

@@ -1,7 +1,6 @@
 //! A trail whose status reports a delivery error.
 
 use super::*;
-use trailaudit_model::Fact;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {
@@ -16,40 +15,33 @@ pub const META: CheckMeta = CheckMeta {
 /// Run.
 pub fn run(ctx: &Ctx, out: &mut Out) {
     for t in ctx.trails() {
-        match &t.status {
-            Fact::Collected { value: st } => {
-                let errs: Vec<String> = [
-                    ("S3 delivery", &st.latest_delivery_error),
-                    ("digest delivery", &st.latest_digest_delivery_error),
-                    (
-                        "CloudWatch Logs delivery",
-                        &st.latest_cloud_watch_logs_delivery_error,
-                    ),
-                ]
-                .iter()
-                .filter_map(|(what, e)| e.as_ref().map(|e| format!("{what}: {e}")))
-                .collect();
-                if !errs.is_empty() {
-                    out.push(
-                        Status::Fail,
-                        &t.owner_account_id,
-                        &t.home_region,
-                        &t.arn,
-                        format!("trail {} reports {}", t.name, errs.join("; ")),
-                    );
-                }
-            }
-            other => out.push(
-                Status::Unknown,
-                &t.owner_account_id,
-                &t.home_region,
-                &t.arn,
-                format!(
-                    "delivery state of trail {} unknown: {}",
-                    t.name,
-                    other.unknown_reason().unwrap_or_default()
+        if let Some(st) = out.fact(
+            &t.status,
+            &t.owner_account_id,
+            &t.home_region,
+            &t.arn,
+            |why| format!("delivery state of trail {} unknown: {why}", t.name),
+        ) {
+            let errs: Vec<String> = [
+                ("S3 delivery", &st.latest_delivery_error),
+                ("digest delivery", &st.latest_digest_delivery_error),
+                (
+                    "CloudWatch Logs delivery",
+                    &st.latest_cloud_watch_logs_delivery_error,
                 ),
-            ),
+            ]
+            .iter()
+            .filter_map(|(what, e)| e.as_ref().map(|e| format!("{what}: {e}")))
+            .collect();
+            if !errs.is_empty() {
+                out.push(
+                    Status::Fail,
+                    &t.owner_account_id,
+                    &t.home_region,
+                    &t.arn,
+                    format!("trail {} reports {}", t.name, errs.join("; ")),
+                );
+            }
         }
     }
 }

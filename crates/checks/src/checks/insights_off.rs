@@ -1,7 +1,6 @@
 //! CloudTrail Insights not enabled on a trail.
 
 use super::*;
-use trailaudit_model::Fact;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {
@@ -16,26 +15,22 @@ pub const META: CheckMeta = CheckMeta {
 /// Run.
 pub fn run(ctx: &Ctx, out: &mut Out) {
     for t in ctx.trails() {
-        match &t.insight_types {
-            Fact::Collected { value } if value.is_empty() => out.push(
+        let types = out.fact(
+            &t.insight_types,
+            &t.owner_account_id,
+            &t.home_region,
+            &t.arn,
+            |why| format!("Insights selectors of trail {} unknown: {why}", t.name),
+        );
+        match types {
+            Some(value) if value.is_empty() => out.push(
                 Status::Info,
                 &t.owner_account_id,
                 &t.home_region,
                 &t.arn,
                 format!("trail {} has no Insights selectors", t.name),
             ),
-            Fact::Collected { .. } => {}
-            other => out.push(
-                Status::Unknown,
-                &t.owner_account_id,
-                &t.home_region,
-                &t.arn,
-                format!(
-                    "Insights selectors of trail {} unknown: {}",
-                    t.name,
-                    other.unknown_reason().unwrap_or_default()
-                ),
-            ),
+            _ => {}
         }
     }
 }

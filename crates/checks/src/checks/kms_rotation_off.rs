@@ -1,7 +1,6 @@
 //! Automatic rotation off on the trail's KMS key.
 
 use super::*;
-use trailaudit_model::Fact;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {
@@ -25,26 +24,18 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
         let Some(k) = ctx.snapshot.kms_key(arn) else {
             continue;
         };
-        match &k.rotation_enabled {
-            Fact::Collected { value: false } => out.push(
+        let rotation = out.fact(&k.rotation_enabled, &k.account_id, &k.region, arn, |why| {
+            format!("rotation of the key of trail {} unknown: {why}", t.name)
+        });
+        match rotation {
+            Some(false) => out.push(
                 Status::Fail,
                 &k.account_id,
                 &k.region,
                 arn,
                 format!("automatic rotation is off for the key of trail {}", t.name),
             ),
-            Fact::Collected { .. } => {}
-            other => out.push(
-                Status::Unknown,
-                &k.account_id,
-                &k.region,
-                arn,
-                format!(
-                    "rotation of the key of trail {} unknown: {}",
-                    t.name,
-                    other.unknown_reason().unwrap_or_default()
-                ),
-            ),
+            _ => {}
         }
     }
 }

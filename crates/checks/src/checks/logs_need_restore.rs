@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::analysis::{needs_restore, rules_touching};
-use trailaudit_model::Fact;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {
@@ -22,31 +21,27 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
         };
         let resource = format!("s3://{bucket}/{root}");
         let account = ctx.bucket_account(bucket, &trails);
-        match &b.lifecycle_rules {
-            Fact::Collected { value } => {
-                for r in rules_touching(value, &root) {
-                    for t in r
-                        .transitions
-                        .iter()
-                        .filter(|t| needs_restore(&t.storage_class))
-                    {
-                        out.push(Status::Fail, &account, "", &resource, format!(
-                            "rule {} moves log files to {} after {} days: restore needed to read them",
-                            r.id.as_deref().unwrap_or("(no id)"), t.storage_class, t.days.unwrap_or(0)
-                        ));
-                    }
+        if let Some(value) = out.fact(&b.lifecycle_rules, &account, "", &resource, |why| {
+            format!("lifecycle of {bucket} unknown: {why}")
+        }) {
+            for r in rules_touching(value, &root) {
+                for t in r
+                    .transitions
+                    .iter()
+                    .filter(|t| needs_restore(&t.storage_class))
+                {
+                    out.push(
+                        Status::Fail,
+                        &account,
+                        "",
+                        &resource,
+                        format!(
+                        "rule {} moves log files to {} after {} days: restore needed to read them",
+                        r.id.as_deref().unwrap_or("(no id)"), t.storage_class, t.days.unwrap_or(0)
+                    ),
+                    );
                 }
             }
-            other => out.push(
-                Status::Unknown,
-                &account,
-                "",
-                &resource,
-                format!(
-                    "lifecycle of {bucket} unknown: {}",
-                    other.unknown_reason().unwrap_or_default()
-                ),
-            ),
         }
     }
 }

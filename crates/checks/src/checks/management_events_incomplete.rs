@@ -3,7 +3,6 @@
 use super::*;
 use crate::coverage::class_extent;
 use crate::selectors::Extent;
-use trailaudit_model::Fact;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {
@@ -54,43 +53,33 @@ fn excluded_sources(sel: &trailaudit_model::Selectors) -> String {
 /// Run.
 pub fn run(ctx: &Ctx, out: &mut Out) {
     for t in ctx.trails() {
-        match &t.selectors {
-            Fact::Collected { value } => {
-                let w = class_extent(value, EventClass::ManagementWrite);
-                let r = class_extent(value, EventClass::ManagementRead);
-                if (w, r) == (Extent::None, Extent::None) || (w, r) == (Extent::All, Extent::All) {
-                    continue; // a data-only trail, or complete
-                }
-                let describe = |e: Extent| match e {
-                    Extent::All => "all",
-                    Extent::Some => "some",
-                    Extent::None => "no",
-                };
-                out.push(
-                    Status::Fail,
-                    &t.owner_account_id,
-                    &t.home_region,
-                    &t.arn,
-                    format!(
-                        "trail {} records {} write and {} read management events{}",
-                        t.name,
-                        describe(w),
-                        describe(r),
-                        excluded_sources(value)
-                    ),
-                );
+        let at = (&t.owner_account_id, &t.home_region, &t.arn);
+        if let Some(value) = out.fact(&t.selectors, at.0, at.1, at.2, |why| {
+            format!("event selectors of trail {} unknown: {why}", t.name)
+        }) {
+            let w = class_extent(value, EventClass::ManagementWrite);
+            let r = class_extent(value, EventClass::ManagementRead);
+            if (w, r) == (Extent::None, Extent::None) || (w, r) == (Extent::All, Extent::All) {
+                continue; // a data-only trail, or complete
             }
-            other => out.push(
-                Status::Unknown,
+            let describe = |e: Extent| match e {
+                Extent::All => "all",
+                Extent::Some => "some",
+                Extent::None => "no",
+            };
+            out.push(
+                Status::Fail,
                 &t.owner_account_id,
                 &t.home_region,
                 &t.arn,
                 format!(
-                    "event selectors of trail {} unknown: {}",
+                    "trail {} records {} write and {} read management events{}",
                     t.name,
-                    other.unknown_reason().unwrap_or_default()
+                    describe(w),
+                    describe(r),
+                    excluded_sources(value)
                 ),
-            ),
+            );
         }
     }
 }

@@ -7,7 +7,7 @@
 //! Settings of a trail or bucket are reported once, against its owner.
 
 use chrono::{DateTime, Utc};
-use trailaudit_model::{Snapshot, Trail};
+use trailaudit_model::{Fact, Snapshot, Trail};
 
 use crate::coverage::{Cell, Coverage, EventClass};
 use crate::{compliance, Finding, Policy, Severity, Status};
@@ -293,6 +293,27 @@ impl Out {
             resource: resource.to_string(),
             message,
         });
+    }
+
+    /// The value of `fact`, or `None` after an `Unknown` finding whose
+    /// message `unknown` makes from the reason: the one way a check says it
+    /// could not tell (a value never read is never a pass).
+    pub fn fact<'f, T>(
+        &mut self,
+        fact: &'f Fact<T>,
+        account: &str,
+        region: &str,
+        resource: &str,
+        unknown: impl FnOnce(&str) -> String,
+    ) -> Option<&'f T> {
+        match fact {
+            Fact::Collected { value } => Some(value),
+            other => {
+                let why = other.unknown_reason().unwrap_or_default();
+                self.push(Status::Unknown, account, region, resource, unknown(&why));
+                None
+            }
+        }
     }
 
     /// Whether a severity override was given for this check.

@@ -2,7 +2,6 @@
 //! trusted access enabled for CloudTrail.
 
 use super::*;
-use trailaudit_model::Fact;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {
@@ -44,9 +43,15 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
         .iter()
         .filter(|a| a.id != org.management_account_id)
         .count();
-    match &org.cloudtrail_trusted_access {
-        Fact::Collected { value: true } => {}
-        Fact::Collected { value: false } => out.push(
+    let trusted = out.fact(
+        &org.cloudtrail_trusted_access,
+        &org.management_account_id,
+        "",
+        &org.id,
+        |why| format!("cannot tell whether {names} reach member accounts: trusted access for CloudTrail could not be read ({why})"),
+    );
+    if trusted == Some(&false) {
+        out.push(
             Status::Fail,
             &org.management_account_id,
             "",
@@ -55,17 +60,7 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
                 "trusted access for CloudTrail is disabled in organization {}: {names} record only the owning account, not the {members} member accounts",
                 org.id
             ),
-        ),
-        other => out.push(
-            Status::Unknown,
-            &org.management_account_id,
-            "",
-            &org.id,
-            format!(
-                "cannot tell whether {names} reach member accounts: trusted access for CloudTrail could not be read ({})",
-                other.unknown_reason().unwrap_or_default()
-            ),
-        ),
+        );
     }
 }
 

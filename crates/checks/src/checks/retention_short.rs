@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::analysis::rules_touching;
-use trailaudit_model::Fact;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {
@@ -23,21 +22,10 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
             continue;
         };
         let resource = format!("s3://{bucket}/{root}");
-        let rules = match &b.lifecycle_rules {
-            Fact::Collected { value } => value,
-            other => {
-                out.push(
-                    Status::Unknown,
-                    &account,
-                    "",
-                    &resource,
-                    format!(
-                        "retention of {resource} unknown: {}",
-                        other.unknown_reason().unwrap_or_default()
-                    ),
-                );
-                continue;
-            }
+        let Some(rules) = out.fact(&b.lifecycle_rules, &account, "", &resource, |why| {
+            format!("retention of {resource} unknown: {why}")
+        }) else {
+            continue;
         };
         let versioned = b.versioning.value().and_then(|v| v.status.as_deref()) == Some("Enabled")
             || b.object_lock

@@ -1,7 +1,6 @@
 //! A trail that exists but is not logging.
 
 use super::*;
-use trailaudit_model::Fact;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {
@@ -16,32 +15,27 @@ pub const META: CheckMeta = CheckMeta {
 /// Run.
 pub fn run(ctx: &Ctx, out: &mut Out) {
     for t in ctx.trails() {
-        match &t.status {
-            Fact::Collected { value } if !value.is_logging => {
-                let since = value
-                    .stop_logging_time
-                    .map(|d| format!(" since {}", trailaudit_model::utc(d)))
-                    .unwrap_or_default();
-                out.push(
-                    Status::Fail,
-                    &t.owner_account_id,
-                    &t.home_region,
-                    &t.arn,
-                    format!("trail {} is not logging{since}", t.name),
-                );
-            }
-            Fact::Collected { .. } => {}
-            other => out.push(
-                Status::Unknown,
+        let Some(value) = out.fact(
+            &t.status,
+            &t.owner_account_id,
+            &t.home_region,
+            &t.arn,
+            |why| format!("logging state of trail {} unknown: {why}", t.name),
+        ) else {
+            continue;
+        };
+        if !value.is_logging {
+            let since = value
+                .stop_logging_time
+                .map(|d| format!(" since {}", trailaudit_model::utc(d)))
+                .unwrap_or_default();
+            out.push(
+                Status::Fail,
                 &t.owner_account_id,
                 &t.home_region,
                 &t.arn,
-                format!(
-                    "logging state of trail {} unknown: {}",
-                    t.name,
-                    other.unknown_reason().unwrap_or_default()
-                ),
-            ),
+                format!("trail {} is not logging{since}", t.name),
+            );
         }
     }
 }
