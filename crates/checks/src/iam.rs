@@ -546,15 +546,19 @@ fn date(s: &str) -> Option<DateTime<Utc>> {
         .and_then(|e| DateTime::from_timestamp(e, 0))
 }
 
-/// ARN matching: each of the six colon-separated parts matched on its own,
-/// with wildcards, case-sensitive.
+/// ARN matching (`ArnLike`, `ArnEquals`): each of the six colon-separated
+/// components matched on its own, with wildcards, case-sensitive (IAM User
+/// Guide, "ARN condition operators"). A wildcard never spans a colon: a
+/// pattern with fewer than six components (`arn:aws:cloudtrail:*:trail/NAME`,
+/// the account left out) matches no ARN, nor does a value that is not an
+/// ARN. A lone `*` matches any value.
 fn arn_like(pattern: &str, arn: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
     let p: Vec<&str> = pattern.splitn(6, ':').collect();
     let a: Vec<&str> = arn.splitn(6, ':').collect();
-    if p.len() != 6 || a.len() != 6 {
-        return pattern == "*" || wildcard(pattern, arn, false);
-    }
-    p.iter().zip(&a).all(|(p, a)| wildcard(p, a, false))
+    p.len() == 6 && a.len() == 6 && p.iter().zip(&a).all(|(p, a)| wildcard(p, a, false))
 }
 
 fn ip_in(ip: &str, cidr: &str) -> bool {

@@ -116,6 +116,48 @@ fn condition_operator_table() {
             No,
         ),
         // Arn operators match each part.
+        // Fewer than six components (the account left out): a wildcard does
+        // not span a colon, so the pattern matches no six-part ARN...
+        (
+            r#"{"ArnLike":{"aws:SourceArn":"arn:aws:cloudtrail:*:trail/org"}}"#,
+            ctx(&[(
+                "aws:SourceArn",
+                "arn:aws:cloudtrail:us-east-1:111122223333:trail/org",
+            )]),
+            No,
+        ),
+        (
+            r#"{"ArnEquals":{"aws:SourceArn":"arn:aws:cloudtrail:us-east-1:trail/org"}}"#,
+            ctx(&[(
+                "aws:SourceArn",
+                "arn:aws:cloudtrail:us-east-1:111122223333:trail/org",
+            )]),
+            No,
+        ),
+        // ...and its negation holds for every one.
+        (
+            r#"{"ArnNotLike":{"aws:SourceArn":"arn:aws:cloudtrail:*:trail/*"}}"#,
+            ctx(&[(
+                "aws:SourceArn",
+                "arn:aws:cloudtrail:us-east-1:111122223333:trail/org",
+            )]),
+            Yes,
+        ),
+        // A value that is not an ARN matches no ARN pattern.
+        (
+            r#"{"ArnLike":{"aws:SourceArn":"arn:aws:*:*:*:*"}}"#,
+            ctx(&[("aws:SourceArn", "trail/org")]),
+            No,
+        ),
+        // Each component on its own: `*` in the region does not eat the account.
+        (
+            r#"{"ArnLike":{"aws:SourceArn":"arn:aws:cloudtrail:*:111122223333:trail/*"}}"#,
+            ctx(&[(
+                "aws:SourceArn",
+                "arn:aws:cloudtrail:us-east-1:999999999999:trail/org",
+            )]),
+            No,
+        ),
         (
             r#"{"ArnLike":{"aws:SourceArn":"arn:aws:cloudtrail:*:111122223333:trail/*"}}"#,
             ctx(&[(
