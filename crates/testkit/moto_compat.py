@@ -18,6 +18,10 @@ upgrade that fixes or changes the behaviour shows up as a failing test.
 3. cloudtrail:ListEventDataStores: moto has no CloudTrail Lake (HTTP 500).
    Answered as AWS does for an account with no event data store (moto's
    world has none): an empty list.
+4. s3:GetBucketRequestPayment / PutBucketRequestPayment: moto has neither
+   (a GET ?requestPayment answers a ListObjects page, which the Rust SDK
+   rejects). Answered as AWS does: the payer kept per bucket, `BucketOwner`
+   until a PutBucketRequestPayment says `Requester`.
 """
 
 import json
@@ -80,7 +84,34 @@ def _list_regions(environ):
 _dispatch = DomainDispatcherApplication.__call__
 
 
+_PAYERS = {}
+
+
+def _request_payment(environ, start_response):
+    bucket = environ.get("PATH_INFO", "/").strip("/").split("/")[0]
+    if environ.get("REQUEST_METHOD") == "PUT":
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(size).decode() if size else ""
+        _PAYERS[bucket] = "Requester" if "<Payer>Requester</Payer>" in body else "BucketOwner"
+        start_response("200 OK", [("Content-Length", "0")])
+        return [b""]
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<RequestPaymentConfiguration xmlns="{_XMLNS}">'
+        f"<Payer>{_PAYERS.get(bucket, 'BucketOwner')}</Payer></RequestPaymentConfiguration>"
+    ).encode()
+    start_response(
+        "200 OK", [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
+
+
 def _call(self, environ, start_response):
+    query = environ.get("QUERY_STRING", "")
+    if any(part.split("=")[0] == "requestPayment" for part in query.split("&")):
+        return _request_payment(environ, start_response)
+    if environ.get("PATH_INFO") == "/moto-api/reset":
+        _PAYERS.clear()
     if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == "/listRegions":
         return _json(start_response, _list_regions(environ))
     if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".ListEventDataStores"):

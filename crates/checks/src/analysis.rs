@@ -25,10 +25,13 @@ pub const DELIVERY_EVIDENCE_HOURS: i64 = 24;
 
 /// The health of `t` for `account`'s logs.
 ///
-/// - not logging, a delivery error, a key that is not `Enabled`, or a bucket
-///   or key policy that denies CloudTrail's request: not recording;
+/// - not logging, a delivery error, a key that is not `Enabled`, a Requester
+///   Pays bucket, or a bucket policy, key policy (the trail's key, else the
+///   key of the bucket's default encryption) or resource control policy
+///   that denies CloudTrail's request: not recording;
 /// - a policy statement that may deny it (a condition on a key whose value
-///   cannot be known): unknown, naming the statement;
+///   cannot be known), or a bucket whose default encryption is the AWS
+///   managed key `aws/s3`: unknown, naming the statement;
 /// - a bucket, key or policy that could not be read: recording only with
 ///   delivery evidence (`LatestDeliveryTime` within
 ///   [`DELIVERY_EVIDENCE_HOURS`] of the snapshot's end and no delivery
@@ -51,77 +54,35 @@ pub fn trail_health(s: &Snapshot, t: &Trail, account: &str) -> Health {
         return Health::NotRecording(format!("trail {} fails to deliver: {e}", t.name));
     }
     let mut unread: Vec<String> = Vec::new();
-    if let Some(arn) = &t.kms_key_id {
-        match s.kms_key(arn) {
-            None => unread.push(format!("KMS key {arn} was not read")),
-            Some(key) => {
-                match &key.key_state {
-                    Fact::Collected { value } if value != "Enabled" => {
-                        return Health::NotRecording(format!(
-                            "trail {}'s KMS key is {value}: CloudTrail cannot encrypt log files",
-                            t.name
-                        ))
-                    }
-                    Fact::Collected { .. } => {}
-                    other => unread.push(format!(
-                        "state of KMS key {arn} unknown: {}",
-                        other.unknown_reason().unwrap_or_default()
-                    )),
-                }
-                match &key.policy {
-                    Fact::Collected { value } => {
-                        let d = key_decision(s, t, arn, value);
-                        match d.allowed {
-                            Tri::No => {
-                                return Health::NotRecording(format!(
-                                    "trail {}'s KMS key policy does not let CloudTrail use the key: {}",
-                                    t.name, d.reason
-                                ))
-                            }
-                            Tri::Maybe => {
-                                return Health::Unknown(format!(
-                                    "cannot tell whether trail {}'s KMS key policy lets CloudTrail use the key: {}",
-                                    t.name, d.reason
-                                ))
-                            }
-                            Tri::Yes => {}
-                        }
-                    }
-                    other => unread.push(format!(
-                        "policy of KMS key {arn} unknown: {}",
-                        other.unknown_reason().unwrap_or_default()
-                    )),
-                }
-            }
+    let bucket = t.s3_bucket_name.as_deref().and_then(|n| s.bucket(n));
+    if let Some(name) = t.s3_bucket_name.as_deref() {
+        if bucket.is_none() {
+            unread.push(format!("bucket {name} was not read"));
         }
     }
-    if let Some(name) = t.s3_bucket_name.as_deref() {
-        match s.bucket(name) {
-            None => unread.push(format!("bucket {name} was not read")),
-            Some(b) => match &b.policy {
-                Fact::Collected { value: policy } => {
-                    let d = delivery_decision(s, t, b, policy.as_deref(), account);
-                    match d.allowed {
-                        Tri::No => {
-                            return Health::NotRecording(format!(
-                                "bucket {name}'s policy does not let CloudTrail deliver for trail {}: {}",
-                                t.name, d.reason
-                            ))
-                        }
-                        Tri::Maybe => {
-                            return Health::Unknown(format!(
-                                "cannot tell whether bucket {name}'s policy lets CloudTrail deliver for trail {}: {}",
-                                t.name, d.reason
-                            ))
-                        }
-                        Tri::Yes => {}
-                    }
-                }
-                other => unread.push(format!(
-                    "policy of bucket {name} unknown: {}",
-                    other.unknown_reason().unwrap_or_default()
-                )),
-            },
+    // The key CloudTrail's writes are encrypted with: the trail's, else the
+    // bucket's default SSE-KMS key (S3 asks KMS as CloudTrail).
+    let key = match (&t.kms_key_id, bucket) {
+        (Some(arn), _) => Some((arn.clone(), KeyUse::Trail)),
+        (None, Some(b)) => {
+            if b.uses_aws_managed_s3_key() {
+                return Health::Unknown(format!(
+                    "bucket {}'s default encryption is SSE-KMS with the AWS managed key aws/s3, whose policy only lets principals of the bucket's account use it: CloudTrail (a service principal) may not be able to write",
+                    b.name
+                ));
+            }
+            b.default_kms_key_arn().map(|k| (k, KeyUse::BucketDefault))
+        }
+        (None, None) => None,
+    };
+    if let Some((arn, usage)) = &key {
+        if let Some(h) = key_health(s, t, bucket, arn, *usage, &mut unread) {
+            return h;
+        }
+    }
+    if let Some(b) = bucket {
+        if let Some(h) = bucket_health(s, t, b, account, &mut unread) {
+            return h;
         }
     }
     if unread.is_empty() {
@@ -139,6 +100,236 @@ pub fn trail_health(s: &Snapshot, t: &Trail, account: &str) -> Health {
             t.name
         ))
     }
+}
+
+/// Which key encrypts a trail's log files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyUse {
+    /// The trail's own KMS key (`KmsKeyId`).
+    Trail,
+    /// The bucket's default encryption key (the trail names none).
+    BucketDefault,
+}
+
+/// A decision turned into a health: `None` when it allows.
+fn judged(d: &Decision, denied: impl FnOnce() -> String) -> Option<Health> {
+    match d.allowed {
+        Tri::No => Some(Health::NotRecording(format!("{}: {}", denied(), d.reason))),
+        Tri::Maybe => Some(Health::Unknown(format!(
+            "cannot tell whether {}: {}",
+            denied().replacen(" does not let", " lets", 1),
+            d.reason
+        ))),
+        Tri::Yes => None,
+    }
+}
+
+/// The key's state, key policy and the resource control policies above its
+/// account, for CloudTrail's `kms:GenerateDataKey`.
+fn key_health(
+    s: &Snapshot,
+    t: &Trail,
+    bucket: Option<&Bucket>,
+    arn: &str,
+    usage: KeyUse,
+    unread: &mut Vec<String>,
+) -> Option<Health> {
+    let whose = match (usage, bucket) {
+        (KeyUse::BucketDefault, Some(b)) => format!("bucket {}'s default encryption key", b.name),
+        _ => format!("trail {}'s KMS key", t.name),
+    };
+    let Some(key) = s.kms_key(arn) else {
+        unread.push(format!("KMS key {arn} was not read"));
+        return None;
+    };
+    match &key.key_state {
+        Fact::Collected { value } if value != "Enabled" => {
+            return Some(Health::NotRecording(format!(
+                "{whose} is {value}: CloudTrail cannot encrypt log files"
+            )))
+        }
+        Fact::Collected { .. } => {}
+        other => unread.push(format!(
+            "state of KMS key {arn} unknown: {}",
+            other.unknown_reason().unwrap_or_default()
+        )),
+    }
+    let (caller, ctx) = key_request_context(s, t, bucket, usage);
+    let req = Request {
+        caller: &caller,
+        action: "kms:GenerateDataKey",
+        resource: arn,
+        context: &ctx,
+    };
+    match &key.policy {
+        Fact::Collected { value } => {
+            let d = evaluate(value, &req);
+            if let Some(h) = judged(&d, || {
+                format!("{whose} policy does not let CloudTrail use the key")
+            }) {
+                return Some(h);
+            }
+        }
+        other => unread.push(format!(
+            "policy of KMS key {arn} unknown: {}",
+            other.unknown_reason().unwrap_or_default()
+        )),
+    }
+    if let Some(why) = crate::rcp::unread(s, &key.account_id) {
+        unread.push(why);
+        return None;
+    }
+    let (_, d) = key_rcp_decision(s, t)?;
+    judged(&d, || {
+        format!(
+            "the resource control policies of account {} do not let CloudTrail use {whose}",
+            key.account_id
+        )
+    })
+}
+
+/// Requester Pays, the bucket policy and the resource control policies
+/// above the bucket's account, for CloudTrail's `s3:GetBucketAcl` and
+/// `s3:PutObject`.
+fn bucket_health(
+    s: &Snapshot,
+    t: &Trail,
+    b: &Bucket,
+    account: &str,
+    unread: &mut Vec<String>,
+) -> Option<Health> {
+    let name = &b.name;
+    match &b.requester_pays {
+        Fact::Collected { value: true } => {
+            return Some(Health::NotRecording(format!(
+                "bucket {name} is Requester Pays: CloudTrail cannot deliver to it"
+            )))
+        }
+        Fact::Collected { value: false } => {}
+        other => unread.push(format!(
+            "Requester Pays of bucket {name} unknown: {}",
+            other.unknown_reason().unwrap_or_default()
+        )),
+    }
+    match &b.policy {
+        Fact::Collected { value: policy } => {
+            let d = delivery_decision(s, t, b, policy.as_deref(), account);
+            if let Some(h) = judged(&d, || {
+                format!(
+                    "bucket {name}'s policy does not let CloudTrail deliver for trail {}",
+                    t.name
+                )
+            }) {
+                return Some(h);
+            }
+        }
+        other => unread.push(format!(
+            "policy of bucket {name} unknown: {}",
+            other.unknown_reason().unwrap_or_default()
+        )),
+    }
+    if let Some(why) = b.owner_account_id().and_then(|o| crate::rcp::unread(s, o)) {
+        unread.push(why);
+        return None;
+    }
+    let (owner, d) = bucket_rcp_decision(s, t, b, account)?;
+    judged(&d, || {
+        format!(
+            "the resource control policies of account {owner} do not let CloudTrail deliver to bucket {name} for trail {}",
+            t.name
+        )
+    })
+}
+
+/// What the resource control policies above bucket `b`'s account decide
+/// for CloudTrail's delivery of `t`'s log files for `account`, with that
+/// account; `None` when the bucket's owner is not an audited account.
+pub fn bucket_rcp_decision(
+    s: &Snapshot,
+    t: &Trail,
+    b: &Bucket,
+    account: &str,
+) -> Option<(String, Decision)> {
+    let owner = b.owner_account_id()?;
+    let d = combine(
+        delivery_requests(s, t, b, account)
+            .iter()
+            .map(|r| crate::rcp::decision(s, owner, &r.request()))
+            .collect(),
+    );
+    Some((owner.to_string(), d))
+}
+
+/// What the resource control policies above the account of the key that
+/// encrypts `t`'s log files (the trail's, else the bucket's default key)
+/// decide for CloudTrail's `kms:GenerateDataKey`, with that account; `None`
+/// without such a key or when it was not read.
+pub fn key_rcp_decision(s: &Snapshot, t: &Trail) -> Option<(String, Decision)> {
+    let bucket = t.s3_bucket_name.as_deref().and_then(|n| s.bucket(n));
+    let (arn, usage) = match (&t.kms_key_id, bucket) {
+        (Some(arn), _) => (arn.clone(), KeyUse::Trail),
+        (None, Some(b)) => (b.default_kms_key_arn()?, KeyUse::BucketDefault),
+        (None, None) => return None,
+    };
+    let key = s.kms_key(&arn)?;
+    let (caller, ctx) = key_request_context(s, t, bucket, usage);
+    let req = Request {
+        caller: &caller,
+        action: "kms:GenerateDataKey",
+        resource: &arn,
+        context: &ctx,
+    };
+    Some((
+        key.account_id.clone(),
+        crate::rcp::decision(s, &key.account_id, &req),
+    ))
+}
+
+/// Whether the bucket's default encryption lets CloudTrail write trail
+/// `t`'s log files when the trail names no KMS key of its own: the AWS
+/// managed key `aws/s3` (unknown), or a customer managed key that is not
+/// enabled or whose policy does not let CloudTrail generate data keys
+/// through S3. `None` when it does not bear on delivery or allows it;
+/// keys or policies not read are left to [`trail_health`].
+pub fn bucket_encryption_health(s: &Snapshot, t: &Trail) -> Option<Health> {
+    if t.kms_key_id.is_some() {
+        return None;
+    }
+    let b = s.bucket(t.s3_bucket_name.as_deref()?)?;
+    if b.uses_aws_managed_s3_key() {
+        return Some(Health::Unknown(format!(
+            "bucket {}'s default encryption is SSE-KMS with the AWS managed key aws/s3, whose policy only lets principals of the bucket's account use it: CloudTrail (a service principal) may not be able to write",
+            b.name
+        )));
+    }
+    let arn = b.default_kms_key_arn()?;
+    let key = s.kms_key(&arn)?;
+    match &key.key_state {
+        Fact::Collected { value } if value != "Enabled" => {
+            return Some(Health::NotRecording(format!(
+                "bucket {}'s default encryption key is {value}: CloudTrail cannot encrypt log files",
+                b.name
+            )))
+        }
+        _ => {}
+    }
+    let policy = key.policy.value()?;
+    let (caller, ctx) = key_request_context(s, t, Some(b), KeyUse::BucketDefault);
+    let d = evaluate(
+        policy,
+        &Request {
+            caller: &caller,
+            action: "kms:GenerateDataKey",
+            resource: &arn,
+            context: &ctx,
+        },
+    );
+    judged(&d, || {
+        format!(
+            "bucket {}'s default encryption key policy does not let CloudTrail use the key",
+            b.name
+        )
+    })
 }
 
 /// CloudTrail's legacy per-region AWS accounts, which bucket policies written
@@ -248,23 +439,40 @@ fn combine(decisions: Vec<Decision>) -> Decision {
     }
 }
 
-/// Whether bucket `b`'s policy (`None`: the bucket has none) lets CloudTrail
-/// deliver trail `t`'s log files for `account`: `s3:GetBucketAcl` on the
-/// bucket and `s3:PutObject` of a log file under the account's prefix
+/// One request CloudTrail sends to deliver a log file.
+pub struct DeliveryRequest {
+    /// CloudTrail, from the trail's home region.
+    pub caller: Caller,
+    /// `s3:GetBucketAcl` or `s3:PutObject`.
+    pub action: &'static str,
+    /// The bucket, or the log file's object ARN.
+    pub resource: String,
+    /// The request context.
+    pub context: Context,
+}
+
+impl DeliveryRequest {
+    /// As an IAM request.
+    pub fn request(&self) -> Request<'_> {
+        Request {
+            caller: &self.caller,
+            action: self.action,
+            resource: &self.resource,
+            context: &self.context,
+        }
+    }
+}
+
+/// The requests CloudTrail sends to deliver trail `t`'s log files for
+/// `account` into bucket `b`: `s3:GetBucketAcl` on the bucket and
+/// `s3:PutObject` of a log file under the account's prefix
 /// (`[PREFIX/]AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/`).
-pub fn delivery_decision(
+pub fn delivery_requests(
     s: &Snapshot,
     t: &Trail,
     b: &Bucket,
-    policy: Option<&str>,
     account: &str,
-) -> Decision {
-    let Some(policy) = policy else {
-        return Decision {
-            allowed: Tri::No,
-            reason: format!("bucket {} has no bucket policy", b.name),
-        };
-    };
+) -> [DeliveryRequest; 2] {
     let region = &t.home_region;
     let prefix = s.trail_log_prefix(t, account, region);
     let when = s.finished_at;
@@ -275,7 +483,6 @@ pub fn delivery_decision(
         when.format("%Y%m%dT%H%MZ")
     );
     let bucket_arn = format!("arn:aws:s3:::{}", b.name);
-    let caller = cloudtrail_caller(region);
     let mut ctx = cloudtrail_context(s, t);
     match b.owner_account_id() {
         Some(owner) => {
@@ -288,15 +495,7 @@ pub fn delivery_decision(
             ctx.unknown("aws:ResourceAccount");
         }
     }
-    let acl = evaluate(
-        policy,
-        &Request {
-            caller: &caller,
-            action: "s3:GetBucketAcl",
-            resource: &bucket_arn,
-            context: &ctx,
-        },
-    );
+    let acl_ctx = ctx.clone();
     ctx.set("s3:x-amz-acl", "bucket-owner-full-control");
     match &t.kms_key_id {
         Some(k) => {
@@ -312,16 +511,74 @@ pub fn delivery_decision(
             ]);
         }
     }
-    let put = evaluate(
-        policy,
-        &Request {
-            caller: &caller,
-            action: "s3:PutObject",
-            resource: &object,
-            context: &ctx,
+    [
+        DeliveryRequest {
+            caller: cloudtrail_caller(region),
+            action: "s3:GetBucketAcl",
+            resource: bucket_arn,
+            context: acl_ctx,
         },
-    );
-    combine(vec![acl, put])
+        DeliveryRequest {
+            caller: cloudtrail_caller(region),
+            action: "s3:PutObject",
+            resource: object,
+            context: ctx,
+        },
+    ]
+}
+
+/// Whether bucket `b`'s policy (`None`: the bucket has none) lets CloudTrail
+/// deliver trail `t`'s log files for `account` (see [`delivery_requests`]).
+pub fn delivery_decision(
+    s: &Snapshot,
+    t: &Trail,
+    b: &Bucket,
+    policy: Option<&str>,
+    account: &str,
+) -> Decision {
+    let Some(policy) = policy else {
+        return Decision {
+            allowed: Tri::No,
+            reason: format!("bucket {} has no bucket policy", b.name),
+        };
+    };
+    combine(
+        delivery_requests(s, t, b, account)
+            .iter()
+            .map(|r| evaluate(policy, &r.request()))
+            .collect(),
+    )
+}
+
+/// CloudTrail's `kms:GenerateDataKey` request context: with the trail's own
+/// key, the trail's encryption context; with the bucket's default key, S3
+/// asks KMS on CloudTrail's behalf (`kms:ViaService`) with the object's
+/// encryption context.
+fn key_request_context(
+    s: &Snapshot,
+    t: &Trail,
+    bucket: Option<&Bucket>,
+    usage: KeyUse,
+) -> (Caller, Context) {
+    let caller = cloudtrail_caller(&t.home_region);
+    let mut ctx = cloudtrail_context(s, t);
+    match (usage, bucket) {
+        (KeyUse::BucketDefault, Some(b)) => {
+            let region = b.region.value().cloned().unwrap_or_default();
+            ctx.set("kms:ViaService", format!("s3.{region}.amazonaws.com"))
+                .set_many("kms:EncryptionContextKeys", &["aws:s3:arn"])
+                .unknown("kms:EncryptionContext:aws:s3:arn")
+                .unknown("kms:CallerAccount");
+        }
+        _ => {
+            ctx.set("kms:EncryptionContext:aws:cloudtrail:arn", t.arn.clone())
+                .set_many(
+                    "kms:EncryptionContextKeys",
+                    &["aws:cloudtrail:arn", "aws:s3:arn"],
+                );
+        }
+    }
+    (caller, ctx)
 }
 
 /// Whether key `key_arn`'s policy lets CloudTrail encrypt log files for
@@ -329,13 +586,7 @@ pub fn delivery_decision(
 /// (`kms:DescribeKey`, which the published policies also grant, is checked
 /// by CloudTrail when the trail is created or updated, not on delivery.)
 pub fn key_decision(s: &Snapshot, t: &Trail, key_arn: &str, policy: &str) -> Decision {
-    let caller = cloudtrail_caller(&t.home_region);
-    let mut ctx = cloudtrail_context(s, t);
-    ctx.set("kms:EncryptionContext:aws:cloudtrail:arn", t.arn.clone())
-        .set_many(
-            "kms:EncryptionContextKeys",
-            &["aws:cloudtrail:arn", "aws:s3:arn"],
-        );
+    let (caller, ctx) = key_request_context(s, t, None, KeyUse::Trail);
     evaluate(
         policy,
         &Request {

@@ -62,6 +62,9 @@ pub fn snapshot() -> Snapshot {
             ous: vec![],
             delegated_administrators: Fact::Collected { value: vec![] },
             cloudtrail_trusted_access: Fact::Collected { value: true },
+            resource_control_policies: Fact::Collected {
+                value: Default::default(),
+            },
         }),
         accounts: vec![
             account(MGMT, "management", Access::Caller, true),
@@ -229,6 +232,7 @@ pub fn good_bucket() -> Bucket {
                 years: None,
             }),
         },
+        requester_pays: Fact::Collected { value: false },
     }
 }
 

@@ -17,6 +17,7 @@ pub mod events;
 pub mod footprints;
 pub mod iam;
 pub mod policy;
+pub mod rcp;
 pub mod requirements;
 pub mod selectors;
 pub mod sources;

@@ -90,6 +90,18 @@ pub const ALLOWED_OPERATIONS: &[AllowedOperation] = &[
         "whether trusted access for CloudTrail is enabled (organization trails reach members only then)",
     ),
     op(
+        "Organizations",
+        "ListPoliciesForTarget",
+        "organizations:ListPoliciesForTarget",
+        "resource control policies above the accounts owning log buckets and keys",
+    ),
+    op(
+        "Organizations",
+        "DescribePolicy",
+        "organizations:DescribePolicy",
+        "resource control policy documents (may deny CloudTrail's delivery)",
+    ),
+    op(
         "Account",
         "ListRegions",
         "account:ListRegions",
@@ -191,6 +203,12 @@ pub const ALLOWED_OPERATIONS: &[AllowedOperation] = &[
         "GetObjectLockConfiguration",
         "s3:GetBucketObjectLockConfiguration",
         "Object Lock retention",
+    ),
+    op(
+        "S3",
+        "GetBucketRequestPayment",
+        "s3:GetBucketRequestPayment",
+        "Requester Pays (CloudTrail cannot deliver to such a bucket)",
     ),
     op(
         "S3",

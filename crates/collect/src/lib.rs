@@ -16,6 +16,7 @@ pub mod allowlist;
 pub mod aws;
 mod convert;
 mod org;
+mod rcp;
 mod resources;
 mod run;
 mod verify;
@@ -234,6 +235,7 @@ async fn audit(
         lookup: Default::default(),
     };
     resources::collect_resources(run, &mut snapshot).await;
+    rcp::collect(run, &mut snapshot).await;
     if opts.probe_delivery {
         resources::probe_delivery(run, &mut snapshot).await;
     }

@@ -1,8 +1,10 @@
 //! The organization: its id, OU tree, accounts with their OU paths, and
 //! delegated administrators.
 
+use aws_sdk_organizations::types::{PolicyType, PolicyTypeStatus};
 use trailaudit_model::{
     Access, Account, AccountStatus, DelegatedAdministrator, Fact, Organization, OrganizationalUnit,
+    ResourceControlPolicies,
 };
 
 use futures::stream::{self, StreamExt};
@@ -40,8 +42,13 @@ pub(crate) async fn walk(
 
     let mut ous = Vec::new();
     let mut accounts = Vec::new();
-    match tree(&client, &management, &mut ous, &mut accounts, emit.as_ref()).await {
-        Ok(()) => {}
+    let rcps = match tree(&client, &management, &mut ous, &mut accounts, emit.as_ref()).await {
+        Ok(rcps_enabled) => Fact::Collected {
+            value: ResourceControlPolicies {
+                enabled: rcps_enabled,
+                ..Default::default()
+            },
+        },
         Err(info) => {
             // The OU tree is not readable: fall back to the flat account list.
             run.record(Some(caller), None, None, &info);
@@ -62,8 +69,12 @@ pub(crate) async fn walk(
                     accounts.push(a);
                 }
             }
+            Fact::not_collected(format!(
+                "the root's policy types and the OU tree could not be read: {}",
+                info.describe()
+            ))
         }
-    }
+    };
 
     let delegated = match client
         .list_delegated_administrators()
@@ -129,6 +140,7 @@ pub(crate) async fn walk(
             ous,
             delegated_administrators: delegated,
             cloudtrail_trusted_access: trusted,
+            resource_control_policies: rcps,
         },
         accounts,
     ))
@@ -142,7 +154,7 @@ async fn tree(
     ous: &mut Vec<OrganizationalUnit>,
     accounts: &mut Vec<Account>,
     emit: Option<&Emit>,
-) -> Result<(), trailaudit_model::ErrorInfo> {
+) -> Result<bool, trailaudit_model::ErrorInfo> {
     let roots = client
         .list_roots()
         .into_paginator()
@@ -150,6 +162,13 @@ async fn tree(
         .collect::<Result<Vec<_>, _>>()
         .await
         .map_err(|e| aws::classify("organizations:ListRoots", &e))?;
+    // Resource control policies apply only where the root has the type enabled.
+    let rcps_enabled = roots.iter().flat_map(|p| p.roots()).any(|r| {
+        r.policy_types().iter().any(|t| {
+            t.r#type() == Some(&PolicyType::ResourceControlPolicy)
+                && t.status() == Some(&PolicyTypeStatus::Enabled)
+        })
+    });
     let mut queue: Vec<(String, String)> = roots
         .iter()
         .flat_map(|p| p.roots())
@@ -227,7 +246,7 @@ async fn tree(
         }
     }
     ous.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(())
+    Ok(rcps_enabled)
 }
 
 fn account(a: &aws_sdk_organizations::types::Account, path: &str, management: &str) -> Account {
@@ -382,6 +401,9 @@ mod scope_tests {
             ],
             delegated_administrators: Fact::Collected { value: vec![] },
             cloudtrail_trusted_access: Fact::Collected { value: true },
+            resource_control_policies: Fact::Collected {
+                value: Default::default(),
+            },
         }
     }
 

@@ -49,10 +49,13 @@ pub(crate) async fn collect_resources(run: &Run<'_>, snap: &mut Snapshot) {
     .await;
     snap.buckets.sort_by(|a, b| a.name.cmp(&b.name));
 
+    // The trails' keys, and the keys of the buckets' default encryption
+    // (S3 uses it for CloudTrail's writes when the trail names none).
     let key_arns: BTreeSet<String> = snap
         .trails
         .iter()
         .filter_map(|t| t.kms_key_id.clone())
+        .chain(snap.buckets.iter().filter_map(|b| b.default_kms_key_arn()))
         .collect();
     snap.kms_keys = stream::iter(key_arns.into_iter().map(|arn| kms_key(run, arn)))
         .buffer_unordered(run.opts.concurrency.max(1))
@@ -194,6 +197,7 @@ async fn bucket(run: &Run<'_>, name: String, owner: Fact<Option<String>>) -> Buc
         public_acl_grants: Fact::not_collected(reason),
         access_logging_target: Fact::not_collected(reason),
         object_lock: Fact::not_collected(reason),
+        requester_pays: Fact::not_collected(reason),
     };
     let acct = match &owner {
         Fact::Collected { value: Some(a) } => a.clone(),
@@ -325,6 +329,11 @@ async fn bucket(run: &Run<'_>, name: String, owner: Fact<Option<String>>) -> Buc
             })
             .collect::<Vec<_>>(),
         Some("__never__") => vec![]);
+    let requester_pays = read!("s3:GetBucketRequestPayment", s3.get_bucket_request_payment().bucket(&name),
+        |o: aws_sdk_s3::operation::get_bucket_request_payment::GetBucketRequestPaymentOutput| o
+            .payer()
+            .is_some_and(|p| p == &aws_sdk_s3::types::Payer::Requester),
+        Some("__never__") => false);
     let access_logging_target = read!("s3:GetBucketLogging", s3.get_bucket_logging().bucket(&name),
         |o: aws_sdk_s3::operation::get_bucket_logging::GetBucketLoggingOutput| o
             .logging_enabled()
@@ -346,6 +355,7 @@ async fn bucket(run: &Run<'_>, name: String, owner: Fact<Option<String>>) -> Buc
         public_acl_grants,
         access_logging_target,
         object_lock,
+        requester_pays,
     }
 }
 
@@ -373,16 +383,24 @@ async fn kms_key(run: &Run<'_>, arn: String) -> KmsKey {
         return key;
     };
     let kms = run.kms(&cfg, &region);
+    // An alias (a bucket's default encryption may name one) is resolved to
+    // its key by DescribeKey; the other reads take the key's own ARN.
+    let mut key_arn = arn.clone();
     key.key_state = {
         let _p = run.permit().await;
         match kms.describe_key().key_id(&arn).send().await {
-            Ok(o) => Fact::Collected {
-                value: o
-                    .key_metadata()
-                    .and_then(|k| k.key_state())
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_else(|| "Unknown".into()),
-            },
+            Ok(o) => {
+                if let Some(resolved) = o.key_metadata().and_then(|k| k.arn()) {
+                    key_arn = resolved.to_string();
+                }
+                Fact::Collected {
+                    value: o
+                        .key_metadata()
+                        .and_then(|k| k.key_state())
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_else(|| "Unknown".into()),
+                }
+            }
             Err(e) => run.failed(
                 &account,
                 Some(&region),
@@ -391,6 +409,7 @@ async fn kms_key(run: &Run<'_>, arn: String) -> KmsKey {
             ),
         }
     };
+    let arn = key_arn;
     key.rotation_enabled = {
         let _p = run.permit().await;
         match kms.get_key_rotation_status().key_id(&arn).send().await {

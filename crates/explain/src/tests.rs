@@ -80,6 +80,9 @@ fn snapshot() -> Snapshot {
             ous: vec![],
             delegated_administrators: Fact::Collected { value: vec![] },
             cloudtrail_trusted_access: Fact::Collected { value: true },
+            resource_control_policies: Fact::Collected {
+                value: Default::default(),
+            },
         }),
         accounts: vec![account(MGMT, vec![]), account(MEMBER, shadow)],
         trails: vec![org_trail()],
@@ -97,6 +100,7 @@ fn snapshot() -> Snapshot {
             public_acl_grants: Fact::Collected { value: vec![] },
             access_logging_target: Fact::Collected { value: None },
             object_lock: Fact::Collected { value: None },
+            requester_pays: Fact::Collected { value: false },
         }],
         kms_keys: vec![],
         log_groups: vec![],

@@ -33,6 +33,15 @@ impl<T> Fact<T> {
         }
     }
 
+    /// The same fact with its value transformed (a failure stays a failure).
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Fact<U> {
+        match self {
+            Fact::Collected { value } => Fact::Collected { value: f(value) },
+            Fact::Failed { error } => Fact::Failed { error },
+            Fact::NotCollected { reason } => Fact::NotCollected { reason },
+        }
+    }
+
     /// Why the value is unknown; `None` when collected.
     pub fn unknown_reason(&self) -> Option<String> {
         match self {

@@ -1,5 +1,7 @@
 //! The organization, its accounts and what happened in each account-region.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::*;
@@ -23,6 +25,60 @@ pub struct Organization {
     /// Without it an organization trail records only the management account.
     #[serde(default = "not_read")]
     pub cloudtrail_trusted_access: Fact<bool>,
+    /// The resource control policies that can bear on CloudTrail's
+    /// requests (see [`ResourceControlPolicies`]); failed when the root's
+    /// policy types could not be read.
+    #[serde(default = "not_read")]
+    pub resource_control_policies: Fact<ResourceControlPolicies>,
+}
+
+impl Organization {
+    /// The policy targets above `account` from the top: the root, each OU on
+    /// its path, then the account itself. `None` when its path is not known
+    /// (the OU tree could not be read) or names an OU not listed.
+    pub fn targets_of(&self, account: &Account) -> Option<Vec<String>> {
+        let root = self.ous.iter().find(|o| o.path == "Root")?;
+        if account.ou_path.is_empty() {
+            return None;
+        }
+        let mut targets = vec![root.id.clone()];
+        let mut path = String::from("Root");
+        for name in account.ou_path.split('/').skip(1) {
+            path.push('/');
+            path.push_str(name);
+            targets.push(self.ous.iter().find(|o| o.path == path)?.id.clone());
+        }
+        targets.push(account.id.clone());
+        Some(targets)
+    }
+}
+
+/// Resource control policies (RCPs): they bound what any principal, service
+/// principals such as `cloudtrail.amazonaws.com` included, may do to the
+/// resources of the organization's member accounts (not the management
+/// account's; service-linked roles are exempt). Read for the accounts that
+/// own a log bucket or a trail's KMS key: the policies attached to the root,
+/// each OU on the account's path and the account itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceControlPolicies {
+    /// Whether the `RESOURCE_CONTROL_POLICY` type is enabled on the root
+    /// (`ListRoots`); when it is not, no RCP applies.
+    pub enabled: bool,
+    /// The policies attached to each target read (`ListPoliciesForTarget`):
+    /// their ids, or why the list is unknown. A target missing here was not
+    /// read.
+    pub attached: BTreeMap<String, Fact<Vec<String>>>,
+    /// Each attached policy (`DescribePolicy`), by id.
+    pub policies: BTreeMap<String, OrgPolicy>,
+}
+
+/// An Organizations policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgPolicy {
+    /// Name (`RCPFullAWSAccess` for the AWS-managed default).
+    pub name: String,
+    /// The policy document (JSON).
+    pub content: Fact<String>,
 }
 
 /// An organizational unit.

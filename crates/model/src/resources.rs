@@ -35,6 +35,10 @@ pub struct Bucket {
     pub access_logging_target: Fact<Option<String>>,
     /// Object Lock; `None` when not configured.
     pub object_lock: Fact<Option<ObjectLock>>,
+    /// Requester Pays (`GetBucketRequestPayment` answers `Requester`):
+    /// CloudTrail cannot deliver to such a bucket.
+    #[serde(default = "not_read")]
+    pub requester_pays: Fact<bool>,
 }
 
 impl Bucket {
@@ -46,6 +50,53 @@ impl Bucket {
     /// True only when it is known that no audited account owns the bucket.
     pub fn is_external(&self) -> bool {
         matches!(self.owner, Fact::Collected { value: None })
+    }
+
+    /// The customer managed KMS key of the bucket's default encryption
+    /// (SSE-KMS or DSSE-KMS), as an ARN: a key id or alias is qualified
+    /// with the bucket's region and owner. `None` when the bucket encrypts
+    /// with S3-managed keys, has no default encryption, uses the AWS
+    /// managed key `aws/s3`, or its encryption, region or owner is unknown.
+    pub fn default_kms_key_arn(&self) -> Option<String> {
+        let enc = self.encryption.value()?.as_ref()?;
+        if !enc.sse_algorithm.starts_with("aws:kms") {
+            return None;
+        }
+        let id = enc.kms_master_key_id.as_deref()?;
+        if id.starts_with("arn:") {
+            return (!id.ends_with(":alias/aws/s3")).then(|| id.to_string());
+        }
+        if id == "alias/aws/s3" {
+            return None;
+        }
+        let region = self.region.value()?;
+        let owner = self.owner_account_id()?;
+        let partition = if region.starts_with("cn-") {
+            "aws-cn"
+        } else if region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else {
+            "aws"
+        };
+        Some(if id.starts_with("alias/") {
+            format!("arn:{partition}:kms:{region}:{owner}:{id}")
+        } else {
+            format!("arn:{partition}:kms:{region}:{owner}:key/{id}")
+        })
+    }
+
+    /// Whether the default encryption is SSE-KMS with the AWS managed key
+    /// `aws/s3` (no key named, or the alias).
+    pub fn uses_aws_managed_s3_key(&self) -> bool {
+        self.encryption
+            .value()
+            .and_then(|e| e.as_ref())
+            .is_some_and(|e| {
+                e.sse_algorithm.starts_with("aws:kms")
+                    && e.kms_master_key_id
+                        .as_deref()
+                        .is_none_or(|id| id == "alias/aws/s3" || id.ends_with(":alias/aws/s3"))
+            })
     }
 }
 
@@ -137,10 +188,11 @@ pub struct ObjectLock {
     pub years: Option<i32>,
 }
 
-/// A KMS key used by a trail.
+/// A KMS key used by a trail, or by a log bucket's default encryption.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KmsKey {
-    /// Key ARN as the trail names it.
+    /// Key ARN as the trail (or the bucket's default encryption) names it;
+    /// may be an alias ARN.
     pub arn: String,
     /// Owning account (from the ARN).
     pub account_id: String,

@@ -118,6 +118,9 @@ pub fn organization(accounts: usize) -> Snapshot {
                 .collect(),
             delegated_administrators: Fact::Collected { value: vec![] },
             cloudtrail_trusted_access: Fact::Collected { value: true },
+            resource_control_policies: Fact::Collected {
+                value: Default::default(),
+            },
         }),
         accounts: accounts_v,
         trails,
@@ -177,5 +180,6 @@ fn bucket() -> Bucket {
         public_acl_grants: Fact::Collected { value: vec![] },
         access_logging_target: Fact::Collected { value: None },
         object_lock: Fact::Collected { value: None },
+        requester_pays: Fact::Collected { value: false },
     }
 }

@@ -14,10 +14,12 @@ use crate::{compliance, Finding, Policy, Severity, Status};
 
 mod account_suspended;
 mod bucket_access_logging_off;
+mod bucket_encryption_blocks_delivery;
 mod bucket_not_tamper_resistant;
 mod bucket_policy_blocks_delivery;
 mod bucket_public;
 mod bucket_public_access_block_off;
+mod bucket_requester_pays;
 mod cloudwatch_logs;
 mod collection_error;
 mod data_events_missing;
@@ -38,6 +40,7 @@ mod no_multi_region_trail;
 mod not_kms_encrypted;
 mod org_trail_not_reaching_members;
 mod permission_gap;
+mod rcp_blocks_delivery;
 mod region_not_logged;
 mod retention_short;
 mod suppression_expired;
@@ -98,6 +101,9 @@ catalogue!(
     kms_key_unusable,
     kms_rotation_off,
     bucket_policy_blocks_delivery,
+    rcp_blocks_delivery,
+    bucket_encryption_blocks_delivery,
+    bucket_requester_pays,
     bucket_public,
     bucket_public_access_block_off,
     bucket_access_logging_off,

@@ -1,0 +1,331 @@
+//! Resource control policies (RCPs) in the delivery verdict.
+//!
+//! RCPs bound what any principal may do to a member account's resources,
+//! service principals such as `cloudtrail.amazonaws.com` included (the
+//! management account's resources and service-linked roles are exempt).
+//! As with SCPs, a request is allowed only when, at every level above the
+//! resource's account (the root, each OU on its path, the account), some
+//! attached policy allows it, and no attached policy denies it. Each level's
+//! policies are evaluated together by the same IAM engine as the bucket and
+//! key policies, each statement named by its policy, so a verdict names the
+//! policy and the statement that decided.
+
+use serde_json::Value;
+use trailaudit_model::{Fact, ResourceControlPolicies, Snapshot};
+
+use crate::iam::{evaluate, Decision, Request};
+use crate::selectors::Tri;
+
+fn decided(allowed: Tri, reason: String) -> Decision {
+    Decision { allowed, reason }
+}
+
+/// The levels above `owner`'s resources, each as one document: `Ok(None)`
+/// when no RCP applies (no organization read, the management account, RCPs
+/// not enabled); `Err` says what could not be read.
+fn levels(s: &Snapshot, owner: &str) -> Result<Option<Vec<(String, String)>>, String> {
+    let Some(org) = &s.organization else {
+        return Ok(None);
+    };
+    if owner == org.management_account_id {
+        return Ok(None);
+    }
+    let rcps = match &org.resource_control_policies {
+        Fact::Collected { value } => value,
+        other => {
+            return Err(format!(
+                "the organization's resource control policies are unknown: {}",
+                other.unknown_reason().unwrap_or_default()
+            ))
+        }
+    };
+    if !rcps.enabled {
+        return Ok(None);
+    }
+    let targets = s
+        .account(owner)
+        .and_then(|a| org.targets_of(a))
+        .ok_or_else(|| {
+            format!("the OU path of account {owner} is unknown, so are the resource control policies above it")
+        })?;
+    targets
+        .into_iter()
+        .map(|t| level_document(rcps, &t).map(|doc| (t, doc)))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// Why the RCPs above `owner`'s resources could not be read, if they could
+/// not (the verdict then rests on delivery evidence, as for an unread
+/// bucket or key policy).
+pub fn unread(s: &Snapshot, owner: &str) -> Option<String> {
+    levels(s, owner).err()
+}
+
+/// What the organization's RCPs decide for CloudTrail's request `req` to a
+/// resource (bucket or KMS key) of account `owner`: allowed, denied (naming
+/// the level, the policy and the statement), or unknown when a statement
+/// may deny it on a value that cannot be known, or the policies could not
+/// be read.
+pub fn decision(s: &Snapshot, owner: &str, req: &Request) -> Decision {
+    let levels = match levels(s, owner) {
+        Ok(Some(levels)) => levels,
+        Ok(None) => {
+            return decided(
+                Tri::Yes,
+                format!("no resource control policy applies to account {owner}'s resources"),
+            )
+        }
+        Err(why) => return decided(Tri::Maybe, why),
+    };
+    let mut first_maybe = None;
+    for (target, level) in &levels {
+        let d = evaluate(level, req);
+        match d.allowed {
+            Tri::No => {
+                return decided(
+                    Tri::No,
+                    format!(
+                        "the resource control policies attached to {target} deny it: {}",
+                        d.reason
+                    ),
+                )
+            }
+            Tri::Maybe if first_maybe.is_none() => {
+                first_maybe = Some(decided(
+                    Tri::Maybe,
+                    format!(
+                        "a resource control policy attached to {target} may deny it: {}",
+                        d.reason
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    first_maybe.unwrap_or_else(|| {
+        decided(
+            Tri::Yes,
+            format!("the resource control policies above account {owner} allow it"),
+        )
+    })
+}
+
+/// One level's policies as one document: every statement of every policy
+/// attached to `target`, its `Sid` naming the policy (`DenyOutside
+/// (perimeter)`). `Err` says what could not be read.
+fn level_document(rcps: &ResourceControlPolicies, target: &str) -> Result<String, String> {
+    let ids = match rcps.attached.get(target) {
+        Some(Fact::Collected { value }) => value,
+        Some(other) => {
+            return Err(format!(
+                "the resource control policies attached to {target} are unknown: {}",
+                other.unknown_reason().unwrap_or_default()
+            ))
+        }
+        None => {
+            return Err(format!(
+                "the resource control policies attached to {target} were not read"
+            ))
+        }
+    };
+    let mut statements = Vec::new();
+    for id in ids {
+        let Some(p) = rcps.policies.get(id) else {
+            return Err(format!("resource control policy {id} was not read"));
+        };
+        let content = match &p.content {
+            Fact::Collected { value } => value,
+            other => {
+                return Err(format!(
+                    "resource control policy {} ({id}) is unknown: {}",
+                    p.name,
+                    other.unknown_reason().unwrap_or_default()
+                ))
+            }
+        };
+        let doc: Value = serde_json::from_str(content).map_err(|e| {
+            format!(
+                "resource control policy {} ({id}) is not valid JSON ({e})",
+                p.name
+            )
+        })?;
+        let list = match doc.get("Statement") {
+            Some(Value::Array(a)) => a.clone(),
+            Some(o @ Value::Object(_)) => vec![o.clone()],
+            _ => vec![],
+        };
+        for (i, mut st) in list.into_iter().enumerate() {
+            let sid = st
+                .get("Sid")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("#{}", i + 1));
+            if let Value::Object(o) = &mut st {
+                o.insert("Sid".into(), Value::String(format!("{sid} ({})", p.name)));
+            }
+            statements.push(st);
+        }
+    }
+    Ok(serde_json::json!({ "Version": "2012-10-17", "Statement": statements }).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use trailaudit_model::{Fact, OrgPolicy, OrganizationalUnit, ResourceControlPolicies};
+
+    use crate::analysis::{trail_health, Health};
+    use crate::checks::run_one;
+    use crate::fixture::*;
+    use crate::Status;
+
+    const FULL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
+    /// The data-perimeter RCP that forgets AWS services: CloudTrail carries
+    /// no aws:PrincipalOrgID, so ...IfExists holds and the Deny applies.
+    const PERIMETER: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"EnforceOrgIdentities","Effect":"Deny","Principal":"*","Action":["s3:*","kms:*"],"Resource":"*","Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-abc123"}}}]}"#;
+
+    /// The organization's log bucket moved to the member account (under
+    /// Root/Prod), RCPs enabled with RCPFullAWSAccess everywhere and
+    /// `extra` attached to the OU.
+    fn with_rcp(extra: Option<&str>) -> trailaudit_model::Snapshot {
+        let mut s = healthy();
+        s.buckets[0].owner = Fact::Collected {
+            value: Some(MEMBER.into()),
+        };
+        let org = s.organization.as_mut().unwrap();
+        org.ous = vec![
+            OrganizationalUnit {
+                id: "r-root".into(),
+                name: "Root".into(),
+                path: "Root".into(),
+            },
+            OrganizationalUnit {
+                id: "ou-prod".into(),
+                name: "Prod".into(),
+                path: "Root/Prod".into(),
+            },
+        ];
+        let mut rcps = ResourceControlPolicies {
+            enabled: true,
+            ..Default::default()
+        };
+        let policy = |name: &str, doc: &str| OrgPolicy {
+            name: name.into(),
+            content: Fact::Collected { value: doc.into() },
+        };
+        rcps.policies
+            .insert("p-full".into(), policy("RCPFullAWSAccess", FULL));
+        for target in ["r-root", "ou-prod", MEMBER] {
+            let mut ids = vec!["p-full".to_string()];
+            if let (Some(doc), "ou-prod") = (extra, target) {
+                rcps.policies
+                    .insert("p-extra".into(), policy("perimeter", doc));
+                ids.push("p-extra".into());
+            }
+            rcps.attached
+                .insert(target.into(), Fact::Collected { value: ids });
+        }
+        org.resource_control_policies = Fact::Collected { value: rcps };
+        s
+    }
+
+    fn health(s: &trailaudit_model::Snapshot) -> Health {
+        let t = s.trails[0].clone();
+        trail_health(s, &t, MEMBER)
+    }
+
+    #[test]
+    fn a_perimeter_rcp_without_a_service_exception_blocks_delivery_naming_policy_and_statement() {
+        assert_eq!(health(&with_rcp(None)), Health::Recording);
+        let s = with_rcp(Some(PERIMETER));
+        let Health::NotRecording(why) = health(&s) else {
+            panic!("{:?}", health(&s))
+        };
+        assert!(why.contains("EnforceOrgIdentities (perimeter)"), "{why}");
+        assert!(why.contains("ou-prod"), "{why}");
+        let f = run_one("rcp_blocks_delivery", &s);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].status, Status::Fail);
+        assert_eq!(f[0].account_id, MEMBER);
+        assert!(f[0].message.contains("EnforceOrgIdentities (perimeter)"));
+    }
+
+    #[test]
+    fn the_service_exception_lets_cloudtrail_through() {
+        let excepted = PERIMETER.replace(
+            r#""Condition":{"#,
+            r#""Condition":{"BoolIfExists":{"aws:PrincipalIsAWSService":"false"},"#,
+        );
+        let s = with_rcp(Some(&excepted));
+        assert_eq!(health(&s), Health::Recording);
+        assert!(run_one("rcp_blocks_delivery", &s).is_empty());
+    }
+
+    #[test]
+    fn a_deny_that_may_apply_is_unknown_never_recording() {
+        let doc = r#"{"Version":"2012-10-17","Statement":[{"Sid":"OnlyOurPaths","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"*","Condition":{"StringNotLike":{"aws:SourceOrgPaths":"o-abc123/r-root/ou-prod/*"}}}]}"#;
+        let s = with_rcp(Some(doc));
+        let Health::Unknown(why) = health(&s) else {
+            panic!("{:?}", health(&s))
+        };
+        assert!(why.contains("OnlyOurPaths (perimeter)"), "{why}");
+        assert_eq!(
+            run_one("rcp_blocks_delivery", &s)[0].status,
+            Status::Unknown
+        );
+    }
+
+    #[test]
+    fn a_level_without_an_allowing_rcp_denies() {
+        let mut s = with_rcp(None);
+        if let Fact::Collected { value } =
+            &mut s.organization.as_mut().unwrap().resource_control_policies
+        {
+            value
+                .attached
+                .insert("ou-prod".into(), Fact::Collected { value: vec![] });
+        }
+        let Health::NotRecording(why) = health(&s) else {
+            panic!("{:?}", health(&s))
+        };
+        assert!(why.contains("attached to ou-prod"), "{why}");
+    }
+
+    #[test]
+    fn exempt_or_off_or_unread() {
+        // The management account's resources are not affected.
+        let mut s = with_rcp(Some(PERIMETER));
+        s.buckets[0].owner = Fact::Collected {
+            value: Some(MGMT.into()),
+        };
+        assert_eq!(health(&s), Health::Recording);
+        // Not enabled: nothing applies.
+        let mut s = with_rcp(Some(PERIMETER));
+        if let Fact::Collected { value } =
+            &mut s.organization.as_mut().unwrap().resource_control_policies
+        {
+            value.enabled = false;
+        }
+        assert_eq!(health(&s), Health::Recording);
+        // A level whose attachments could not be read: as for an unread
+        // bucket policy, the verdict rests on delivery evidence (recording
+        // with a delivery in the last 24 hours, else unknown naming it).
+        let mut s = with_rcp(None);
+        if let Fact::Collected { value } =
+            &mut s.organization.as_mut().unwrap().resource_control_policies
+        {
+            value
+                .attached
+                .insert(MEMBER.into(), denied("organizations:ListPoliciesForTarget"));
+        }
+        assert_eq!(health(&s), Health::Recording);
+        if let Fact::Collected { value } = &mut s.trails[0].status {
+            value.latest_delivery_time = None;
+        }
+        let Health::Unknown(why) = health(&s) else {
+            panic!("{:?}", health(&s))
+        };
+        assert!(why.contains(MEMBER), "{why}");
+    }
+}
