@@ -14,6 +14,9 @@ use trailaudit_model::{Fact, OrgPolicy, Snapshot};
 
 use crate::{aws, Run};
 
+/// A policy id and its name.
+type Named = (String, String);
+
 /// The accounts whose resources CloudTrail writes to or uses: log bucket
 /// owners and KMS key owners, the management account left out (RCPs do not
 /// apply to its resources).
@@ -57,7 +60,7 @@ pub(crate) async fn collect(run: &Run<'_>, snap: &mut Snapshot) {
     }
     let client = run.organizations();
     let caller = snap.caller.account_id.clone();
-    let attached: Vec<(String, Fact<Vec<(String, String)>>)> =
+    let attached: Vec<(String, Fact<Vec<Named>>)> =
         stream::iter(targets.into_iter().map(|target| {
             let client = &client;
             let caller = &caller;

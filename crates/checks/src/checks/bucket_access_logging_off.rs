@@ -19,15 +19,14 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
         let target = out.fact(&b.access_logging_target, &account, "", &b.name, |why| {
             format!("access logging of {} unknown: {why}", b.name)
         });
-        match target {
-            Some(None) => out.push(
+        if target == Some(&None) {
+            out.push(
                 Status::Fail,
                 &account,
                 "",
                 &b.name,
                 format!("log bucket {} has server access logging off", b.name),
-            ),
-            _ => {}
+            );
         }
     }
 }

@@ -27,15 +27,14 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
         let rotation = out.fact(&k.rotation_enabled, &k.account_id, &k.region, arn, |why| {
             format!("rotation of the key of trail {} unknown: {why}", t.name)
         });
-        match rotation {
-            Some(false) => out.push(
+        if rotation == Some(&false) {
+            out.push(
                 Status::Fail,
                 &k.account_id,
                 &k.region,
                 arn,
                 format!("automatic rotation is off for the key of trail {}", t.name),
-            ),
-            _ => {}
+            );
         }
     }
 }

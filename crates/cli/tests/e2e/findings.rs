@@ -206,3 +206,139 @@ fn clean_organization_has_nothing_above_informational() {
         assert_eq!(c["state"], "covered", "{c:?}");
     }
 }
+
+/// Resource control policies and Requester Pays decide delivery, on the
+/// emulator (moto stores RCPs: the policy type on the root, policies,
+/// attachments; Requester Pays is answered by the harness's compatibility
+/// layer, since moto has no request payment API). The `clean`
+/// organization's log bucket belongs to log-archive, under Root/Security.
+#[test]
+fn resource_control_policies_and_requester_pays_decide_delivery() {
+    use aws_sdk_organizations::types::PolicyType;
+    let emu = shared().expect("emulator");
+    let seeded = seed(&emu, &bundled("clean"));
+    let cfg = trailaudit_testkit::seed::emulator_config(
+        &emu.endpoint(),
+        trailaudit_testkit::seed::management_credentials(),
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let orgs = aws_sdk_organizations::Client::new(&cfg);
+    // A data-perimeter RCP on the Security OU that forgets AWS services.
+    rt.block_on(async {
+        let root = orgs.list_roots().send().await.unwrap().roots()[0]
+            .id()
+            .unwrap()
+            .to_string();
+        orgs.enable_policy_type()
+            .root_id(&root)
+            .policy_type(PolicyType::ResourceControlPolicy)
+            .send()
+            .await
+            .unwrap();
+        let ous = orgs
+            .list_organizational_units_for_parent()
+            .parent_id(&root)
+            .send()
+            .await
+            .unwrap();
+        let security = ous
+            .organizational_units()
+            .iter()
+            .find(|o| o.name() == Some("Security"))
+            .and_then(|o| o.id())
+            .unwrap()
+            .to_string();
+        let p = orgs
+            .create_policy()
+            .name("data-perimeter")
+            .description("identities of the organization only")
+            .r#type(PolicyType::ResourceControlPolicy)
+            .content(r#"{"Version":"2012-10-17","Statement":[{"Sid":"EnforceOrgIdentities","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"ORG"}}}]}"#.replace("ORG", &seeded.organization_id))
+            .send()
+            .await
+            .unwrap();
+        let id = p.policy().unwrap().policy_summary().unwrap().id().unwrap().to_string();
+        orgs.attach_policy()
+            .policy_id(id)
+            .target_id(security)
+            .send()
+            .await
+            .unwrap();
+    });
+    let run = audit(
+        &emu,
+        &seeded,
+        "rcp-delivery",
+        &["org", "--regions", "us-east-1"],
+    );
+    assert_eq!(run.code, 1, "a high finding; stderr:\n{}", run.stderr);
+    let rows = run.csv("findings.csv");
+    let rcp: Vec<_> = rows
+        .iter()
+        .filter(|r| r["check_id"] == "rcp_blocks_delivery")
+        .collect();
+    assert_eq!(rcp.len(), 1, "{rows:#?}");
+    assert_eq!(rcp[0]["status"], "fail");
+    assert_eq!(rcp[0]["account_name"], "log-archive");
+    assert!(
+        rcp[0]["message"].contains("EnforceOrgIdentities (data-perimeter)"),
+        "{}",
+        rcp[0]["message"]
+    );
+    // Every account-region the organization trail recorded is now not covered.
+    for c in run
+        .csv("coverage.csv")
+        .iter()
+        .filter(|c| c["event_class"] == "management_write")
+    {
+        assert_ne!(c["state"], "covered", "{c:?}");
+    }
+    // Read with Organizations' read-only calls, counted in the snapshot.
+    let snap = run.snapshot();
+    assert!(
+        snap.api_calls
+            .keys()
+            .any(|k| k.contains("ListPoliciesForTarget")),
+        "{:?}",
+        snap.api_calls
+    );
+    assert!(snap.api_calls.keys().any(|k| k.contains("DescribePolicy")));
+    assert!(!rows.iter().any(|r| r["check_id"] == "collection_error"));
+
+    // Requester Pays on the log bucket: its own high finding.
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&cfg)
+            .force_path_style(true)
+            .build(),
+    );
+    rt.block_on(
+        s3.put_bucket_request_payment()
+            .bucket("clean-org-cloudtrail-logs")
+            .request_payment_configuration(
+                aws_sdk_s3::types::RequestPaymentConfiguration::builder()
+                    .payer(aws_sdk_s3::types::Payer::Requester)
+                    .build()
+                    .unwrap(),
+            )
+            .send(),
+    )
+    .unwrap();
+    let run = audit(
+        &emu,
+        &seeded,
+        "requester-pays",
+        &["org", "--regions", "us-east-1"],
+    );
+    let rows = run.csv("findings.csv");
+    let pays: Vec<_> = rows
+        .iter()
+        .filter(|r| r["check_id"] == "bucket_requester_pays")
+        .collect();
+    assert_eq!(pays.len(), 1, "{rows:#?}");
+    assert_eq!(pays[0]["status"], "fail");
+    assert!(
+        pays[0]["message"].contains("org-trail"),
+        "{}",
+        pays[0]["message"]
+    );
+}
