@@ -418,7 +418,7 @@ fn verification(root: &std::path::Path, dir: &std::path::Path, n: usize) -> Resu
     }
     let t = Instant::now();
     let e = trailaudit_checks::evaluate(&snap, &trailaudit_checks::Policy::default());
-    let plan = trailaudit_checks::footprints::plan(&snap, &e.coverage, None);
+    let plan = trailaudit_checks::footprints::plan(&snap, &e.coverage, None, 0);
     let planned = t.elapsed().as_secs_f64();
     drop(e);
     let mut v = plan.verification;

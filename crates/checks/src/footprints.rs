@@ -26,8 +26,17 @@ use crate::selectors::Tri;
 /// principal and a covering trail that writes to S3, grouped by destination
 /// (the covering trail's bucket and key root). With `sample`, at most that
 /// many per destination are looked for, spread over accounts first and
-/// regions second; the rest are `not_sampled`.
-pub fn plan(prev: &Snapshot, coverage: &Coverage, sample: Option<usize>) -> VerifyPlan {
+/// regions second, and rotated by `rotation` (see [`rotation_of`]): the run
+/// with rotation `k` takes the `sample` cells after those of run `k - 1`
+/// in the same order, so successive monthly samples cover every cell of a
+/// destination within `ceil(cells / sample)` months; the rest are
+/// `not_sampled`.
+pub fn plan(
+    prev: &Snapshot,
+    coverage: &Coverage,
+    sample: Option<usize>,
+    rotation: u64,
+) -> VerifyPlan {
     let mut v = Verification {
         previous_started_at: prev.started_at,
         checked_at: prev.started_at,
@@ -83,7 +92,7 @@ pub fn plan(prev: &Snapshot, coverage: &Coverage, sample: Option<usize>) -> Veri
     let mut footprints = Vec::new();
     for (d, group) in groups.into_iter().enumerate() {
         let chosen = match sample {
-            Some(n) if n < group.len() => Some(spread(&group, n)),
+            Some(n) if n < group.len() => Some(rotated(&spread(&group), n, rotation)),
             _ => None,
         };
         for (i, (account, region, f)) in group.into_iter().enumerate() {
@@ -117,10 +126,27 @@ fn covering_trail<'a>(s: &'a Snapshot, sources: &[String]) -> Option<&'a Trail> 
         .max_by_key(|t| t.is_organization_trail)
 }
 
-/// Positions of `n` cells of one destination spread over accounts, then
-/// regions: round robin over the accounts (in order), each account's
-/// regions taken from a different starting point so the regions vary too.
-fn spread(group: &[(&str, &str, &Footprint)], n: usize) -> std::collections::HashSet<usize> {
+/// The rotation of the sample for a run started at `t`: its month (months
+/// since year 0), so each monthly run takes the next slice of cells.
+pub fn rotation_of(t: chrono::DateTime<chrono::Utc>) -> u64 {
+    use chrono::Datelike;
+    (t.year().max(0) as u64) * 12 + u64::from(t.month0())
+}
+
+/// `n` positions of `order` starting at slice `rotation` (wrapping).
+fn rotated(order: &[usize], n: usize, rotation: u64) -> std::collections::HashSet<usize> {
+    if order.is_empty() {
+        return Default::default();
+    }
+    let len = order.len();
+    let start = ((rotation % len as u64) as usize * n) % len;
+    (0..n.min(len)).map(|j| order[(start + j) % len]).collect()
+}
+
+/// Every position of one destination's cells in sampling order: round
+/// robin over the accounts (in order), each account's regions taken from a
+/// different starting point so the regions vary too.
+fn spread(group: &[(&str, &str, &Footprint)]) -> Vec<usize> {
     let mut accounts: Vec<(&str, Vec<usize>)> = Vec::new();
     let mut at: HashMap<&str, usize> = HashMap::new();
     for (i, (account, _, _)) in group.iter().enumerate() {
@@ -130,24 +156,16 @@ fn spread(group: &[(&str, &str, &Footprint)], n: usize) -> std::collections::Has
         });
         accounts[k].1.push(i);
     }
-    let mut chosen = std::collections::HashSet::new();
-    let mut round = 0;
-    while chosen.len() < n {
-        let before = chosen.len();
+    let mut order = Vec::with_capacity(group.len());
+    let rounds = accounts.iter().map(|(_, r)| r.len()).max().unwrap_or(0);
+    for round in 0..rounds {
         for (k, (_, regions)) in accounts.iter().enumerate() {
-            if chosen.len() == n {
-                break;
-            }
             if round < regions.len() {
-                chosen.insert(regions[(k + round) % regions.len()]);
+                order.push(regions[(k + round) % regions.len()]);
             }
         }
-        if chosen.len() == before {
-            break;
-        }
-        round += 1;
     }
-    chosen
+    order
 }
 
 /// Why a footprint that was looked for is not in the archive.
@@ -322,8 +340,9 @@ mod tests {
             .flat_map(|a| regions.iter().map(move |r| (*a, *r)))
             .map(|(a, r)| (a, r, &f))
             .collect();
+        let order = spread(&group);
         let pick = |n| {
-            let mut v: Vec<(&str, &str)> = spread(&group, n)
+            let mut v: Vec<(&str, &str)> = rotated(&order, n, 0)
                 .into_iter()
                 .map(|i| (group[i].0, group[i].1))
                 .collect();
@@ -338,5 +357,47 @@ mod tests {
         assert_eq!(pick(6).len(), 6);
         assert_eq!(pick(100).len(), 12, "never more than there are");
         assert_eq!(pick(0).len(), 0);
+    }
+
+    #[test]
+    fn monthly_samples_rotate_over_every_cell() {
+        let f = Footprint {
+            call: trailaudit_model::FootprintCall::DescribeTrails,
+            sent_at: chrono::Utc::now(),
+            answered_at: chrono::Utc::now(),
+            request_id: None,
+            error_code: None,
+        };
+        let regions = ["us-east-1", "eu-west-1", "ap-south-1"];
+        let group: Vec<(&str, &str, &Footprint)> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .flat_map(|a| regions.iter().map(move |r| (*a, *r)))
+            .map(|(a, r)| (a, r, &f))
+            .collect();
+        let order = spread(&group);
+        assert_eq!(order.len(), 15);
+        // Twelve monthly runs from November 2026, four cells a month.
+        let start =
+            chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 30, 0, 0, 0).unwrap();
+        let mut seen = std::collections::HashSet::new();
+        let mut previous = None;
+        for m in 0..4u32 {
+            let t = start + chrono::Months::new(m);
+            let month = rotated(&order, 4, rotation_of(t));
+            assert_eq!(month.len(), 4);
+            assert_ne!(previous.as_ref(), Some(&month), "a new sample each month");
+            seen.extend(month.iter().copied());
+            previous = Some(month);
+        }
+        assert_eq!(
+            seen.len(),
+            15,
+            "four months of four cover all fifteen cells"
+        );
+        // The same month always draws the same sample (a rerun verifies the same cells).
+        assert_eq!(
+            rotated(&order, 4, rotation_of(start)),
+            rotated(&order, 4, rotation_of(start + chrono::Duration::days(0)))
+        );
     }
 }

@@ -183,10 +183,12 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
                     // month after an upgrade): nothing to look for, not an error.
                     eprintln!("--verify-previous: the run of {} recorded no footprints (made by an earlier version, or nothing was audited); nothing to verify this time", trailaudit_model::utc(p.started_at));
                 }
+                // The sample rotates with the month of this run.
                 verify = Some(trailaudit_checks::footprints::plan(
                     &p,
                     &evaluation.coverage,
                     a.sample,
+                    trailaudit_checks::footprints::rotation_of(chrono::Utc::now()),
                 ));
             }
             Some(Previous::of(&p, &evaluation))

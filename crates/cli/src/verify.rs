@@ -28,7 +28,10 @@ pub fn run(global: &Global, v: &VerifyArgs) -> Result<ExitCode> {
     };
     let policy = trailaudit_checks::Policy::default();
     let evaluation = trailaudit_checks::evaluate(&snapshot, &policy);
-    let plan = trailaudit_checks::footprints::plan(&snapshot, &evaluation.coverage, v.sample);
+    // The sample rotates with the month of this run.
+    let rotation = trailaudit_checks::footprints::rotation_of(chrono::Utc::now());
+    let plan =
+        trailaudit_checks::footprints::plan(&snapshot, &evaluation.coverage, v.sample, rotation);
     drop(evaluation);
     if plan.verification.cells.is_empty() {
         bail!(

@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use futures::StreamExt;
 use trailaudit_model::{
     ErrorInfo, ErrorKind, Footprint, Verification, VerifiedCell, VerifyDestination, VerifyOutcome,
-    VerifyPlan, DELIVERY_WINDOW_MINUTES,
+    VerifyPlan, DELIVERY_WINDOW_MINUTES, FILES_OPENED_CAP,
 };
 
 use crate::{aws, convert, Run};
@@ -164,7 +164,7 @@ async fn one(
     let listed = keys.len() as u32;
     let mut opened = 0;
     let principal = v.principal(c);
-    for (_, key) in &keys {
+    for (_, key) in keys.iter().take(FILES_OPENED_CAP as usize) {
         opened += 1;
         gets += 1;
         match read_records(run, &s3, &d.bucket, key).await {

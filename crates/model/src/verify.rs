@@ -104,6 +104,16 @@ pub fn day_prefixes(prefix: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec
 /// the margin covers late batches).
 pub const DELIVERY_WINDOW_MINUTES: i64 = 60;
 
+/// At most this many log files are opened per account-region, in delivery
+/// order from the minute before the footprint (the minutes right after it
+/// first: CloudTrail delivers within about 5 minutes on average). A quiet
+/// account-region delivers a file every few minutes and its footprint is
+/// in the first or second file opened; a busy one can deliver over a
+/// thousand files in the hour, and past the cap the footprint is reported
+/// `not_found` with how many files were listed and opened (the finding is
+/// then unknown, not "not delivered").
+pub const FILES_OPENED_CAP: u32 = 100;
+
 /// What was found for one account-region.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -114,11 +124,11 @@ pub enum VerifyOutcome {
         file: String,
     },
     /// The day prefixes were listed and the files delivered in the window
-    /// read: the record is not there.
+    /// read (at most [`FILES_OPENED_CAP`]): the record is not in them.
     NotFound {
         /// Log files listed in the window.
         listed: u32,
-        /// Log files opened.
+        /// Log files opened (fewer than listed when the cap stopped it).
         opened: u32,
     },
     /// The archive could not be read (AccessDenied on the bucket or the
@@ -134,6 +144,14 @@ pub enum VerifyOutcome {
     },
     /// Left out by `--sample`.
     NotSampled,
+}
+
+impl VerifyOutcome {
+    /// `not_found` after opening fewer files than were listed (the cap
+    /// stopped it): the record may be in a file not opened.
+    pub fn capped(&self) -> bool {
+        matches!(self, VerifyOutcome::NotFound { listed, opened } if opened < listed)
+    }
 }
 
 /// One account-region's verification, as the snapshot keeps it (compact:

@@ -18,86 +18,114 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
     missing(ctx, out, false);
 }
 
-/// A trail, a cause, and the account-regions it explains (with what it
-/// says for each).
-type Group<'a> = (
-    &'a str,
-    String,
-    Vec<(&'a trailaudit_model::VerifiedCell, String)>,
-);
+/// One account's missing footprints with one cause: the account, the
+/// cause, whether the cap on files opened stopped the search, and the
+/// account-regions (with what the cause says for each).
+struct Group<'a> {
+    account: &'a str,
+    cause: String,
+    capped: bool,
+    cells: Vec<(&'a trailaudit_model::VerifiedCell, String)>,
+}
 
-/// Shared with `footprints_expired`: one finding per trail and cause, with
-/// how many account-regions it holds and one example.
+/// Shared with `footprints_expired`: one finding per account and cause,
+/// filed against the account whose footprints are missing and naming every
+/// account-region, with the covering trail and one example of where it was
+/// looked for. A search stopped by the cap on files opened is unknown, not
+/// a failure.
 pub(crate) fn missing(ctx: &Ctx, out: &mut Out, expired: bool) {
     let Some(v) = &ctx.snapshot.verification else {
         return;
     };
     let mut groups: Vec<Group> = Vec::new();
     let mut looked: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    let trail_of =
-        |c: &trailaudit_model::VerifiedCell| v.destination(c).map_or("", |d| d.trail_arn.as_str());
     for (i, c) in v.cells.iter().enumerate() {
         if !matches!(c.outcome, trailaudit_model::VerifyOutcome::NotSampled) {
-            *looked.entry(trail_of(c)).or_default() += 1;
+            *looked.entry(c.account_id.as_str()).or_default() += 1;
         }
         let (cause, detail) = match ctx.footprint_misses.get(i).cloned().flatten() {
             Some(Miss::Expired(why)) if expired => (why, String::new()),
             Some(Miss::NotDelivered(why, detail)) if !expired => (why, detail),
             _ => continue,
         };
+        let capped = !expired && c.outcome.capped();
         match groups
             .iter_mut()
-            .find(|(t, w, _)| *t == trail_of(c) && *w == cause)
+            .find(|g| g.account == c.account_id && g.cause == cause && g.capped == capped)
         {
-            Some((_, _, cells)) => cells.push((c, detail)),
-            None => groups.push((trail_of(c), cause, vec![(c, detail)])),
+            Some(g) => g.cells.push((c, detail)),
+            None => groups.push(Group {
+                account: &c.account_id,
+                cause,
+                capped,
+                cells: vec![(c, detail)],
+            }),
         }
     }
-    for (arn, cause, cells) in groups {
-        let (e, detail) = &cells[0];
-        let (account, region) = match ctx.snapshot.trail(arn) {
-            Some(tr) => (tr.owner_account_id.clone(), tr.home_region.clone()),
-            None => (
-                trailaudit_model::Trail::from_arn(arn)
-                    .map(|t| t.owner_account_id)
-                    .unwrap_or_default(),
-                String::new(),
-            ),
-        };
-        let what = if expired { "expired" } else { "not delivered" };
-        let looked_in = match e.outcome {
-            trailaudit_model::VerifyOutcome::NotFound { listed, opened } => {
-                format!("{listed} log file(s) delivered in the hour after it, {opened} opened")
-            }
-            _ => String::new(),
-        };
-        out.push(
-            Status::Fail,
-            &account,
-            &region,
-            arn,
-            format!(
-                "footprints of the run of {} {what} in {} of {} account-region(s) checked: {cause} (for example {} {}: cloudtrail:{} at {} by {}, looked under s3://{}/{}: {looked_in}{})",
-                trailaudit_model::utc(v.previous_started_at),
-                cells.len(),
-                looked.get(arn).copied().unwrap_or(cells.len()),
-                e.account_id,
-                e.region,
-                trailaudit_model::FootprintCall::DescribeTrails.event_name(),
-                trailaudit_model::utc(e.sent_at),
-                v.principal(e),
-                v.destination(e).map_or("", |d| d.bucket.as_str()),
-                trailaudit_model::day_prefixes(&v.prefix(e), e.sent_at, e.sent_at)
-                    .first()
-                    .cloned()
-                    .unwrap_or_default(),
-                if detail.is_empty() {
-                    String::new()
-                } else {
-                    format!("; {detail}")
-                },
-            ),
+    for g in groups {
+        let (e, detail) = &g.cells[0];
+        let trail_arn = v.destination(e).map_or("", |d| d.trail_arn.as_str());
+        let trail = ctx
+            .snapshot
+            .trail(trail_arn)
+            .map(|t| t.name.clone())
+            .or_else(|| trailaudit_model::Trail::from_arn(trail_arn).map(|t| t.name))
+            .unwrap_or_default();
+        let regions: Vec<&str> = g.cells.iter().map(|(c, _)| c.region.as_str()).collect();
+        let region = if regions.len() == 1 { regions[0] } else { "" };
+        let where_ = format!(
+            "s3://{}/{}",
+            v.destination(e).map_or("", |d| d.bucket.as_str()),
+            trailaudit_model::day_prefixes(&v.prefix(e), e.sent_at, e.sent_at)
+                .first()
+                .cloned()
+                .unwrap_or_default()
         );
+        let example = format!(
+            "{}: cloudtrail:{} at {} by {}",
+            e.region,
+            trailaudit_model::FootprintCall::DescribeTrails.event_name(),
+            trailaudit_model::utc(e.sent_at),
+            v.principal(e)
+        );
+        let detail = if detail.is_empty() {
+            String::new()
+        } else {
+            format!("; {detail}")
+        };
+        let when = trailaudit_model::utc(v.previous_started_at);
+        let what = if expired { "expired" } else { "not delivered" };
+        let of = looked.get(g.account).copied().unwrap_or(g.cells.len());
+        let (status, message) = match e.outcome {
+            trailaudit_model::VerifyOutcome::NotFound { listed, opened } if g.capped => (
+                Status::Unknown,
+                format!(
+                    "footprints of the run of {when} not found in {} of {of} account-region(s) checked ({}): only the first {opened} of {listed} log files delivered in the hour after them were opened (the cap per account-region), so they may be in one not read; {} (trail {trail}, for example {example}, looked under {where_}{detail})",
+                    g.cells.len(),
+                    regions.join(", "),
+                    g.cause
+                ),
+            ),
+            trailaudit_model::VerifyOutcome::NotFound { listed, opened } => (
+                Status::Fail,
+                format!(
+                    "footprints of the run of {when} {what} in {} of {of} account-region(s) checked ({}): {} (trail {trail}, for example {example}, looked under {where_}: {listed} log file(s) delivered in the hour after it, {opened} opened{detail})",
+                    g.cells.len(),
+                    regions.join(", "),
+                    g.cause
+                ),
+            ),
+            _ => (
+                Status::Fail,
+                format!(
+                    "footprints of the run of {when} {what} in {} of {of} account-region(s) checked ({}): {} (trail {trail}, for example {example}, looked under {where_}{detail})",
+                    g.cells.len(),
+                    regions.join(", "),
+                    g.cause
+                ),
+            ),
+        };
+        out.push(status, g.account, region, trail_arn, message);
     }
 }
 
@@ -126,7 +154,7 @@ mod tests {
             }
         }
         let e = crate::evaluate(&prev, &crate::Policy::default());
-        let plan = crate::footprints::plan(&prev, &e.coverage, None);
+        let plan = crate::footprints::plan(&prev, &e.coverage, None, 0);
         assert!(
             plan.footprints.iter().all(Option::is_some),
             "no sample: all looked for"
@@ -203,14 +231,31 @@ mod tests {
             state(MEMBER, "us-east-1", EventClass::ManagementRead),
             State::Covered
         );
-        // The three that are missing: one finding, against the trail.
-        let f = run_one("footprints_not_delivered", &s);
-        assert_eq!(f.len(), 1, "{f:#?}");
+        // The three that are missing: one finding per account, against the
+        // account whose footprints are missing, naming every region.
+        let mut f = run_one("footprints_not_delivered", &s);
+        f.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+        assert_eq!(f.len(), 2, "{f:#?}");
         assert_eq!(
-            (f[0].account_id.as_str(), f[0].resource.as_str()),
-            (MGMT, ORG_TRAIL)
+            (
+                f[0].account_id.as_str(),
+                f[0].resource.as_str(),
+                f[0].region.as_str()
+            ),
+            (MGMT, ORG_TRAIL, "")
         );
-        assert!(f[0].message.contains("not delivered in 3 of 4 account-region(s) checked: no cause shows in the configuration"), "{}", f[0].message);
+        assert!(f[0].message.contains("not delivered in 2 of 2 account-region(s) checked (us-east-1, eu-west-1): no cause shows in the configuration (trail org,"), "{}", f[0].message);
+        assert_eq!(
+            (f[1].account_id.as_str(), f[1].region.as_str()),
+            (MEMBER, "us-east-1")
+        );
+        assert!(
+            f[1].message
+                .contains("not delivered in 1 of 2 account-region(s) checked (us-east-1)"),
+            "{}",
+            f[1].message
+        );
+        assert!(f.iter().all(|f| f.status == crate::Status::Fail));
         assert!(run_one("footprints_expired", &s).is_empty());
     }
 
@@ -238,7 +283,7 @@ mod tests {
             value: Some(GOOD_POLICY.replace("\"Allow\",\"Principal\":{\"Service\":\"cloudtrail.amazonaws.com\"},\"Action\":\"s3:PutObject\"", "\"Deny\",\"Principal\":{\"Service\":\"cloudtrail.amazonaws.com\"},\"Action\":\"s3:PutObject\"")),
         };
         let f = run_one("footprints_not_delivered", &s);
-        assert_eq!(f.len(), 1, "one cause, one finding: {f:#?}");
+        assert_eq!(f.len(), 2, "one cause, one finding per account: {f:#?}");
         assert!(
             f[0].message
                 .contains("the policy of bucket org-logs does not let CloudTrail write"),
@@ -259,12 +304,29 @@ mod tests {
             }],
         };
         let f = run_one("footprints_expired", &s);
-        assert_eq!(f.len(), 1, "{f:#?}");
-        assert!(f[0].message.contains("expired in 4 of 4 account-region(s) checked: lifecycle rule month of bucket org-logs deletes log files after 30 day(s); the footprints are 40 day(s) old"), "{}", f[0].message);
+        assert_eq!(f.len(), 2, "{f:#?}");
+        assert!(f[0].message.contains("expired in 2 of 2 account-region(s) checked (us-east-1, eu-west-1): lifecycle rule month of bucket org-logs deletes log files after 30 day(s); the footprints are 40 day(s) old"), "{}", f[0].message);
         assert!(run_one("footprints_not_delivered", &s).is_empty());
         // Younger footprints are not expired: they were never delivered.
         s.verification = verified(Duration::days(10), not_found).verification;
         assert!(run_one("footprints_expired", &s).is_empty());
-        assert_eq!(run_one("footprints_not_delivered", &s).len(), 1);
+        assert_eq!(run_one("footprints_not_delivered", &s).len(), 2);
+    }
+
+    #[test]
+    fn a_search_stopped_by_the_cap_is_unknown_not_a_failure() {
+        let s = verified(Duration::hours(1), |_, _| VerifyOutcome::NotFound {
+            listed: 1153,
+            opened: FILES_OPENED_CAP,
+        });
+        let f = run_one("footprints_not_delivered", &s);
+        assert_eq!(f.len(), 2, "{f:#?}");
+        assert!(f.iter().all(|f| f.status == crate::Status::Unknown));
+        assert!(
+            f[0].message
+                .contains("only the first 100 of 1153 log files"),
+            "{}",
+            f[0].message
+        );
     }
 }

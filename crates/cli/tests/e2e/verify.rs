@@ -382,24 +382,36 @@ fn a_trail_stopped_after_the_previous_run_is_not_delivered() {
     let f = o.findings("footprints_not_delivered");
     assert_eq!(
         f.len(),
-        1,
-        "one finding for the organization trail: {f:?}\n{}",
+        4,
+        "one finding per account whose footprints are missing: {f:?}\n{}",
         o.context()
     );
-    assert!(
-        f[0].contains("in 8 of 8 account-region(s)")
-            && f[0].contains("stopped logging at")
-            && f[0].contains("before the footprints were delivered"),
-        "{}",
-        f[0]
+    for m in &f {
+        assert!(
+            m.contains("in 2 of 2 account-region(s) checked (")
+                && m.contains("stopped logging at")
+                && m.contains("before the footprints were delivered")
+                && m.contains("(trail org-trail, for example"),
+            "{m}"
+        );
+        // With an example footprint made as the principal that made it.
+        assert!(m.starts_with("footprints of the run of"), "{m}");
+    }
+    // Members' footprints were made as the audit role's session, the
+    // management account's as the auditor itself.
+    assert_eq!(
+        f.iter()
+            .filter(|m| m.contains(":assumed-role/OrganizationAccountAccessRole/trailaudit"))
+            .count(),
+        3,
+        "{f:?}"
     );
-    // Reported once, against the trail's owner, with an example footprint
-    // made as the audit role's session.
-    assert!(
-        f[0].starts_with("footprints of the run of")
-            && f[0].contains(":assumed-role/OrganizationAccountAccessRole/trailaudit"),
-        "{}",
-        f[0]
+    assert_eq!(
+        f.iter()
+            .filter(|m| m.contains(":user/trailaudit-auditor"))
+            .count(),
+        1,
+        "{f:?}"
     );
     let rows = {
         let mut r = csv::Reader::from_path(o.dir.join("findings.csv")).unwrap();
@@ -408,7 +420,32 @@ fn a_trail_stopped_after_the_previous_run_is_not_delivered() {
             .filter(|x| x["check_id"] == "footprints_not_delivered")
             .collect::<Vec<_>>()
     };
-    assert_eq!(rows[0]["account_id"], seeded.id("management"));
+    // Filed against each account whose footprints are missing, never the
+    // management account alone; every missing account-region is named in
+    // findings.csv and report.md.
+    let mut accounts: Vec<&str> = rows.iter().map(|r| r["account_id"].as_str()).collect();
+    accounts.sort();
+    let mut want: Vec<&str> = seeded.accounts.values().map(String::as_str).collect();
+    want.sort();
+    assert_eq!(accounts, want);
+    let md = std::fs::read_to_string(o.dir.join("report.md")).unwrap();
+    for c in o.snapshot().verification.unwrap().cells {
+        let named = |text: &str| {
+            text.lines().any(|l| {
+                l.contains("footprints_not_delivered")
+                    && l.contains(&c.account_id)
+                    && l.contains(&c.region)
+            })
+        };
+        assert!(named(&md), "{} {} not in report.md", c.account_id, c.region);
+        assert!(
+            rows.iter()
+                .any(|r| r["account_id"] == c.account_id && r["message"].contains(&c.region)),
+            "{} {} not in findings.csv",
+            c.account_id,
+            c.region
+        );
+    }
     assert!(o
         .outcomes()
         .iter()
@@ -450,7 +487,7 @@ fn a_bucket_policy_that_started_denying_cloudtrail_is_not_delivered() {
         o.delivered
     );
     let f = o.findings("footprints_not_delivered");
-    assert_eq!(f.len(), 1, "{f:?}\n{}", o.context());
+    assert_eq!(f.len(), 4, "one per account: {f:?}\n{}", o.context());
     assert!(
         f[0].contains(&format!(
             "the policy of bucket {BUCKET} does not let CloudTrail write"
@@ -500,7 +537,7 @@ fn a_lifecycle_rule_that_expired_the_footprints_is_its_own_finding() {
         o.delivered
     );
     let f = o.findings("footprints_expired");
-    assert_eq!(f.len(), 1, "{f:?}\n{}", o.context());
+    assert_eq!(f.len(), 4, "one per account: {f:?}\n{}", o.context());
     assert!(
         f[0].contains("lifecycle rule thirty-days")
             && f[0].contains("after 30 day(s); the footprints are 40 day(s) old"),
