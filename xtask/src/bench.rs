@@ -46,6 +46,15 @@ pub fn run(args: &[String]) -> Result<()> {
     if only.is_none() || only == Some("emulator") {
         emulator(300)?;
     }
+    if only.is_none() || only == Some("busy-prefix") {
+        let files = match args.get(1) {
+            Some(n) => n
+                .parse()
+                .context("busy-prefix: a number of log files per hour")?,
+            None => 1_152,
+        };
+        busy_prefix(files)?;
+    }
     if only == Some("simulated-child") {
         return simulated_child(&args[1..]);
     }
@@ -185,6 +194,152 @@ fn emulator(members: usize) -> Result<()> {
         100.0 * achieved / raw
     );
     println!("audit peak memory: {:.1} MiB", rss as f64 / 1024.0);
+    Ok(())
+}
+
+/// Proof of delivery on busy archives, on the emulator: the `clean`
+/// organization audited through the recording proxy, its requests
+/// delivered by the delivery model, then `files` more log files written in
+/// the hour after every footprint (a busy account-region: 5-minute batches
+/// of many small files), and `audit verify` run twice: with the footprints
+/// there (gets to find one), and with the delivered files removed (the
+/// cost of a footprint that is missing: the cap).
+fn busy_prefix(files: usize) -> Result<()> {
+    use trailaudit_testkit::delivery::{busy_prefix, deliver};
+    println!(
+        "\n## Proof of delivery on a busy prefix: {} log files in the hour after each footprint",
+        files + 1
+    );
+    let root = workspace_root();
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(&root)
+        .args(["build", "--quiet", "--release", "--bin", "audit"])
+        .status()?;
+    anyhow::ensure!(status.success(), "building audit failed");
+    let emu = Emulator::start()?;
+    let rt = tokio::runtime::Runtime::new()?;
+    let seeded = rt.block_on(trailaudit_testkit::seed(
+        &emu,
+        &trailaudit_testkit::bundled("clean"),
+    ))?;
+    let proxy = trailaudit_testkit::proxy::Proxy::recording(emu.port())?;
+    let out = root.join("target").join("bench-busy-prefix");
+    let _ = std::fs::remove_dir_all(&out);
+    let first = out.join("first");
+    let audit = |args: &[&str], endpoint: &str| {
+        Command::new(root.join("target/release/audit"))
+            .args(args)
+            .arg("--endpoint-url")
+            .arg(endpoint)
+            .envs(seeded.audit_env(endpoint))
+            .current_dir(&out)
+            .output()
+    };
+    std::fs::create_dir_all(&out)?;
+    let o = audit(
+        &[
+            "org",
+            "--regions",
+            "us-east-1,eu-west-1",
+            "-q",
+            "--exit-zero",
+            "--out-dir",
+            first.to_str().unwrap_or_default(),
+        ],
+        &proxy.endpoint(),
+    )?;
+    anyhow::ensure!(
+        o.status.success(),
+        "first audit: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let delivered = rt.block_on(deliver(
+        &emu.endpoint(),
+        &proxy.seen(),
+        chrono::Duration::zero(),
+    ))?;
+    let snap = trailaudit_model::Snapshot::from_json(&std::fs::read_to_string(
+        first.join("snapshot.json"),
+    )?)?;
+    let e = trailaudit_checks::evaluate(&snap, &trailaudit_checks::Policy::default());
+    let plan = trailaudit_checks::footprints::plan(&snap, &e.coverage, None, 0);
+    let cfg = trailaudit_testkit::seed::emulator_config(
+        &emu.endpoint(),
+        trailaudit_testkit::seed::management_credentials(),
+    );
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&cfg)
+            .force_path_style(true)
+            .build(),
+    );
+    let t = Instant::now();
+    let v = &plan.verification;
+    for (c, f) in v.cells.iter().zip(&plan.footprints) {
+        let (Some(f), Some(d)) = (f, v.destination(c)) else {
+            continue;
+        };
+        rt.block_on(busy_prefix(
+            &s3,
+            &d.bucket,
+            &v.prefix(c),
+            &c.account_id,
+            &c.region,
+            f.sent_at,
+            files,
+        ))?;
+    }
+    println!(
+        "{} account-regions, {} delivered files, {} busy files written in {:.1} s",
+        v.cells.len(),
+        delivered.files.len(),
+        files * v.cells.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let verify = |label: &str| -> Result<()> {
+        let o = audit(
+            &[
+                "verify",
+                "--snapshot",
+                first.join("snapshot.json").to_str().unwrap_or_default(),
+                "--json",
+                "-q",
+            ],
+            &emu.endpoint(),
+        )?;
+        let v: trailaudit_model::Verification = serde_json::from_slice(&o.stdout)
+            .with_context(|| format!("audit verify: {}", String::from_utf8_lossy(&o.stderr)))?;
+        let gets: Vec<u32> = v.cells.iter().map(|c| c.gets).collect();
+        let lists: u32 = v.cells.iter().map(|c| c.lists).sum();
+        let found = v
+            .cells
+            .iter()
+            .filter(|c| matches!(c.outcome, trailaudit_model::VerifyOutcome::Verified { .. }))
+            .count();
+        let capped = v.cells.iter().filter(|c| c.outcome.capped()).count();
+        println!(
+            "{label}: {found} of {} verified, {capped} stopped by the cap; GetObject per cell: mean {:.1}, max {}, total {}; ListObjectsV2 per cell {:.1}",
+            v.cells.len(),
+            gets.iter().sum::<u32>() as f64 / gets.len().max(1) as f64,
+            gets.iter().max().copied().unwrap_or(0),
+            gets.iter().sum::<u32>(),
+            lists as f64 / v.cells.len().max(1) as f64
+        );
+        Ok(())
+    };
+    verify("footprints delivered")?;
+    rt.block_on(async {
+        for url in &delivered.files {
+            if let Some((bucket, key)) = url.trim_start_matches("s3://").split_once('/') {
+                s3.delete_object().bucket(bucket).key(key).send().await?;
+            }
+        }
+        Ok::<_, anyhow::Error>(())
+    })?;
+    verify("footprints missing")?;
+    println!(
+        "cap: at most {} GetObject per account-region (trailaudit_model::FILES_OPENED_CAP)",
+        trailaudit_model::FILES_OPENED_CAP
+    );
     Ok(())
 }
 

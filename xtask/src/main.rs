@@ -30,7 +30,7 @@ fn main() -> ExitCode {
                  ci      fmt, clippy, all tests (unit and end-to-end), install check, docs\n  \
                  docs    regenerate docs/checks.md, docs/permissions.md and the man page docs/audit.1\n  \
                  install-check  cargo install the CLI into a temporary root and run it\n  \
-                 bench   [emulator|simulated|html] print performance figures (never fails on time)"
+                 bench   [emulator|busy-prefix [FILES]|simulated|analysis [SIZES]] print performance figures (never fails on time)"
             );
             return ExitCode::from(2);
         }

@@ -575,6 +575,15 @@ impl Access {
         }
     }
 
+    /// `read`, `write` or both, for people.
+    pub fn words(self) -> &'static str {
+        match self {
+            Access::Read => "read",
+            Access::Write => "write",
+            Access::Both => "read and write",
+        }
+    }
+
     /// The `readOnly` values it takes.
     pub fn read_only_values(self) -> &'static [bool] {
         match self {
@@ -582,6 +591,27 @@ impl Access {
             Access::Read => &[true],
             Access::Write => &[false],
         }
+    }
+}
+
+impl std::fmt::Display for Access {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Access {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Access {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Access, D::Error> {
+        let text = String::deserialize(d)?;
+        Access::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!("access `{text}` is not read, write or read_write"))
+        })
     }
 }
 

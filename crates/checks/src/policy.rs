@@ -122,7 +122,7 @@ pub struct Resource {
     pub arn: String,
     /// `read`, `write` or `read_write` (default).
     #[serde(default = "read_write")]
-    pub access: String,
+    pub access: Access,
     /// `resources.type`, when the ARN does not tell it.
     #[serde(rename = "type", default)]
     pub resource_type: Option<String>,
@@ -134,8 +134,8 @@ pub struct Resource {
     pub region: Option<String>,
 }
 
-fn read_write() -> String {
-    "read_write".into()
+fn read_write() -> Access {
+    Access::Both
 }
 
 impl Resource {
@@ -164,8 +164,8 @@ impl Resource {
     }
 
     /// Read, write or both.
-    pub fn access(&self) -> Option<Access> {
-        Access::parse(&self.access)
+    pub fn access(&self) -> Access {
+        self.access
     }
 
     /// The ARN's region and account fields, when it has them.
@@ -677,16 +677,7 @@ impl Policy {
                         format!("cannot tell the resource type of `{}`: add `type = \"AWS::Service::Resource\"`", r.arn),
                     ));
                 };
-                let Some(access) = r.access() else {
-                    return Err(err(
-                        &r.access,
-                        from,
-                        format!(
-                            "access `{}` of `{}` is not read, write or read_write",
-                            r.access, r.arn
-                        ),
-                    ));
-                };
+                let access = r.access();
                 if let Err(e) = EventClass::data(&ty, access) {
                     return Err(err(&r.arn, from, e));
                 }
@@ -834,6 +825,18 @@ mod tests {
         assert!(e.problem.contains("no_such_check"));
         let e = Policy::parse("[retention]\ndays = 0\n", "p.toml").unwrap_err();
         assert!(e.to_string().starts_with("p.toml: line 2"), "{e}");
+        // A resource's access is typed when the file is read.
+        let e = Policy::parse(
+            "[data_events]\nresources = [{ arn = \"arn:aws:s3:::cards\", access = \"sometimes\" }]\n",
+            "audit.toml",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(
+            e.problem
+                .contains("access `sometimes` is not read, write or read_write"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -95,7 +95,7 @@ pub struct ResourceCell {
     /// `resources.type`.
     pub resource_type: String,
     /// `read`, `write` or `read_write`.
-    pub access: String,
+    pub access: Access,
     /// Covered, partial, gap, unknown or not enabled.
     pub state: State,
     /// ARNs of the trails or event data stores that record it (all of it
@@ -155,7 +155,7 @@ pub fn resource_matrix(s: &Snapshot, req: &Requirements) -> Vec<ResourceCell> {
         let unknown = account_unknown(a);
         let mut memo = HealthMemo::default();
         for r in &eff.resources {
-            let (Some(ty), Some(access)) = (r.resource_type(), r.access()) else {
+            let (Some(ty), access) = (r.resource_type(), r.access()) else {
                 continue; // rejected when the policy was read
             };
             let Ok(class) = EventClass::data(&ty, access) else {
@@ -194,7 +194,7 @@ pub fn resource_matrix(s: &Snapshot, req: &Requirements) -> Vec<ResourceCell> {
                     region: region.to_string(),
                     resource: r.arn.clone(),
                     resource_type: ty.clone(),
-                    access: access.as_str().to_string(),
+                    access,
                     state,
                     sources,
                     reason,
@@ -203,13 +203,4 @@ pub fn resource_matrix(s: &Snapshot, req: &Requirements) -> Vec<ResourceCell> {
         }
     }
     out
-}
-
-/// `read`, `write` or both, for people.
-pub fn access_words(access: &str) -> &'static str {
-    match Access::parse(access) {
-        Some(Access::Read) => "read",
-        Some(Access::Write) => "write",
-        _ => "read and write",
-    }
 }

@@ -10,7 +10,7 @@
 use std::io::Read;
 
 use aws_config::SdkConfig;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 use futures::StreamExt;
 use trailaudit_model::{
     ErrorInfo, ErrorKind, Footprint, Verification, VerifiedCell, VerifyDestination, VerifyOutcome,
@@ -160,7 +160,16 @@ async fn one(
             }
         }
     }
-    keys.sort();
+    // The minutes right after the footprint first (CloudTrail delivers a
+    // few minutes after the call), in delivery order; then the files of the
+    // footprint's own minute and the minute before (a delivery within the
+    // minute, or clocks apart), which rarely hold it.
+    let after = f
+        .sent_at
+        .duration_trunc(Duration::minutes(1))
+        .unwrap_or(f.sent_at)
+        + Duration::minutes(1);
+    keys.sort_by_key(|(at, key)| (*at < after, *at, key.clone()));
     let listed = keys.len() as u32;
     let mut opened = 0;
     let principal = v.principal(c);

@@ -157,7 +157,7 @@ pub fn render(i: &Inputs) -> String {
                     esc(&r.region),
                     esc(&r.resource),
                     esc(&r.resource_type),
-                    esc(&r.access),
+                    esc(r.access.as_str()),
                     code(r.state),
                     r.state.as_str(),
                     esc(&r.sources.join(", ")),

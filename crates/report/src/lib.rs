@@ -503,7 +503,7 @@ pub fn write_resources_csv(e: &Evaluation, w: &mut dyn Write) -> io::Result<()> 
             &r.region,
             &r.resource,
             &r.resource_type,
-            &r.access,
+            r.access.as_str(),
             r.state.as_str(),
             &r.sources.join(";"),
             &r.reason,

@@ -511,6 +511,72 @@ fn policy_allows(policy: Option<&Value>, bucket: &str, key: &str) -> Result<(), 
     }
 }
 
+/// Makes an account-region's archive busy: `files` more log files in the
+/// hour after `from`, at the real key layout under `prefix` (the
+/// account-region's `.../CloudTrail/REGION/`), as a busy account-region's
+/// trail delivers them: in 5-minute batches of many files, each holding the
+/// events of the few seconds it covers (a management read by another
+/// principal, none of them a footprint). For benchmarks of proof of delivery.
+pub async fn busy_prefix(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+    account: &str,
+    region: &str,
+    from: DateTime<Utc>,
+    files: usize,
+) -> Result<()> {
+    use futures::stream::{self, StreamExt, TryStreamExt};
+    let slice = Duration::minutes(61) / (files.max(1) as i32);
+    stream::iter(0..files)
+        .map(|i| {
+            let start = from - Duration::minutes(1) + slice * (i as i32);
+            // Delivered with the batch that closes after the slice.
+            let at = (start + slice).duration_trunc(Duration::minutes(5)).unwrap_or(start)
+                + Duration::minutes(5);
+            let day = at.format("%Y/%m/%d");
+            // CloudTrail's suffix is random: a file's place among its
+            // batch's is not known before it is listed.
+            let mut z = (i as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            let key = format!(
+                "{prefix}{day}/{account}_CloudTrail_{region}_{}_{:016x}.json.gz",
+                at.format("%Y%m%dT%H%MZ"),
+                z ^ (z >> 31)
+            );
+            let record = json!({
+                "eventVersion": "1.10",
+                "userIdentity": {"type": "AssumedRole", "arn": format!("arn:aws:sts::{account}:assumed-role/busy-app/i-{i:08x}"), "accountId": account},
+                "eventTime": start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "eventSource": "ec2.amazonaws.com",
+                "eventName": "DescribeInstances",
+                "awsRegion": region,
+                "requestID": format!("busy-{i}"),
+                "readOnly": true,
+                "eventType": "AwsApiCall",
+                "managementEvent": true,
+                "recipientAccountId": account,
+                "eventCategory": "Management",
+            });
+            async move {
+                let body = gzip(&json!({ "Records": [record] }).to_string())?;
+                s3.put_object()
+                    .bucket(bucket)
+                    .key(&key)
+                    .body(body.into())
+                    .send()
+                    .await
+                    .with_context(|| format!("writing s3://{bucket}/{key}"))?;
+                Ok::<_, anyhow::Error>(())
+            }
+        })
+        .buffer_unordered(16)
+        .try_collect::<Vec<()>>()
+        .await?;
+    Ok(())
+}
+
 fn gzip(text: &str) -> Result<Vec<u8>> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     enc.write_all(text.as_bytes())?;

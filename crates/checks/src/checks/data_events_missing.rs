@@ -99,7 +99,7 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
         }
         let what = format!(
             "{} data events of {} ({})",
-            crate::requirements::access_words(&r.access),
+            r.access.words(),
             r.resource,
             r.resource_type
         );
