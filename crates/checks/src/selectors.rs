@@ -64,6 +64,24 @@ impl Category {
             Category::NetworkActivity => "NetworkActivity",
         }
     }
+
+    /// Parses an `eventCategory` as people write it (`Management`, `data`,
+    /// `NetworkActivity`, `network`, `network_activity`...); the error says
+    /// what is accepted.
+    pub fn parse(text: &str) -> Result<Category, String> {
+        match text
+            .to_ascii_lowercase()
+            .replace(['_', '-', ' '], "")
+            .as_str()
+        {
+            "management" => Ok(Category::Management),
+            "data" => Ok(Category::Data),
+            "networkactivity" | "network" => Ok(Category::NetworkActivity),
+            _ => Err(format!(
+                "event category `{text}` is not Management, Data or NetworkActivity"
+            )),
+        }
+    }
 }
 
 /// The values one field takes in the events asked about.

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 
 /// `audit --version`: the crate version and the commit it was built from
@@ -157,8 +158,8 @@ pub struct WhyArgs {
     pub resource: Option<String>,
     /// The event category: Management, Data or NetworkActivity (inferred
     /// from the event name when omitted; network activity events need it).
-    #[arg(long, value_name = "CATEGORY")]
-    pub category: Option<String>,
+    #[arg(long, value_name = "CATEGORY", value_parser = trailaudit_checks::selectors::Category::parse)]
+    pub category: Option<trailaudit_checks::selectors::Category>,
     /// The data event's resource type, such as AWS::DynamoDB::Table (inferred
     /// from the event name for the types the catalogue knows).
     #[arg(long, value_name = "TYPE")]
@@ -263,8 +264,9 @@ pub struct AnalysisArgs {
     pub policy: Option<PathBuf>,
     /// Exit 1 when a finding (fail or unknown) is at or above this severity.
     #[arg(long, default_value = "high", value_name = "SEVERITY",
-          value_parser = ["critical", "high", "medium", "low", "info"])]
-    pub fail_on: String,
+          value_parser = clap::builder::PossibleValuesParser::new(["critical", "high", "medium", "low", "info"])
+              .map(|s| trailaudit_checks::Severity::parse(&s).expect("one of the possible values")))]
+    pub fail_on: trailaudit_checks::Severity,
     /// Always exit 0 when the run completes (findings are still reported).
     #[arg(long)]
     pub exit_zero: bool,

@@ -104,7 +104,7 @@ fn analysis(a: &AnalysisArgs) -> Result<Analysis> {
     Ok(Analysis {
         policy,
         policy_file,
-        fail_on: Severity::parse(&a.fail_on).expect("clap restricts the values"),
+        fail_on: a.fail_on,
         exit_zero: a.exit_zero,
         fail_on_new: a.fail_on_new,
     })
@@ -316,7 +316,7 @@ fn analyse_and_report(
         (Some(c), true) => (
             c.new_findings
                 .iter()
-                .filter(|f| Severity::parse(&f.severity).is_some_and(|s| s >= an.fail_on))
+                .filter(|f| f.severity >= an.fail_on)
                 .count(),
             "new since the previous run ",
         ),

@@ -134,8 +134,7 @@ fn question(global: &Global, w: &WhyArgs) -> Result<Question> {
             .or_else(|| file.as_ref().and_then(|f| f.resource.clone())),
         category: w
             .category
-            .clone()
-            .or_else(|| file.as_ref().and_then(|f| f.category.clone())),
+            .or_else(|| file.as_ref().and_then(|f| f.category)),
         resource_type: w
             .resource_type
             .clone()
@@ -229,7 +228,7 @@ fn render(q: &Question, e: &Explanation) -> String {
         c.event_source.as_deref().unwrap_or("source unknown"),
         trailaudit_model::utc(q.time),
         q.account,
-        c.category.replace('_', " "),
+        c.category.words(),
         if c.global {
             ", global service event"
         } else {

@@ -16,7 +16,8 @@ use trailaudit_checks::sources::{answer, sources, Answer, Kind, Sources};
 use trailaudit_model::{Bucket, ErrorKind, Fact, Snapshot, Trail, WhyProbes};
 
 use crate::{
-    chosen, event, logging_at, prefixes, Cause, Check, Classification, Outcome, Question, Verdict,
+    chosen, event, logging_at, prefixes, Cause, Check, Classification, EventKind, Outcome,
+    Question, Verdict,
 };
 
 /// One cause of the catalogue.
@@ -274,7 +275,7 @@ impl<'a> Walk<'a> {
         if c.selected_only() {
             format!(
                 "{} events are never in the event history",
-                c.category.replace('_', " ")
+                c.category.words()
             )
         } else if self.age >= Duration::days(90) {
             "older than 90 days: no longer in the event history".to_string()
@@ -490,7 +491,7 @@ fn not_selected(w: &Walk) -> Option<Check> {
                     Tri::Maybe => format!(
                         "{} selects it only for some resources or principals{}",
                         t.name,
-                        if q.resource.is_none() && c.category == "data" {
+                        if q.resource.is_none() && c.category == EventKind::Data {
                             "; give --resource to decide"
                         } else {
                             ""
@@ -797,13 +798,13 @@ fn fix_not_logging(w: &Walk) -> Vec<String> {
 
 fn fix_not_selected(w: &Walk) -> Vec<String> {
     let (trail, home) = (w.trail_arn(), w.home());
-    if w.c.category == "network_activity" {
+    if w.c.category == EventKind::NetworkActivity {
         return vec![format!(
             "aws cloudtrail put-event-selectors --trail-name {trail} --region {home} --advanced-event-selectors '[{{\"Name\":\"network\",\"FieldSelectors\":[{{\"Field\":\"eventCategory\",\"Equals\":[\"NetworkActivity\"]}},{{\"Field\":\"eventSource\",\"Equals\":[\"{}\"]}}]}},{{\"Name\":\"management\",\"FieldSelectors\":[{{\"Field\":\"eventCategory\",\"Equals\":[\"Management\"]}}]}}]'",
             w.c.event_source.as_deref().unwrap_or("SERVICE.amazonaws.com")
         )];
     }
-    if w.c.category == "data" {
+    if w.c.category == EventKind::Data {
         vec![format!(
             "aws cloudtrail put-event-selectors --trail-name {trail} --region {home} --advanced-event-selectors '[{{\"Name\":\"data\",\"FieldSelectors\":[{{\"Field\":\"eventCategory\",\"Equals\":[\"Data\"]}},{{\"Field\":\"resources.type\",\"Equals\":[\"{}\"]}}]}},{{\"Name\":\"management\",\"FieldSelectors\":[{{\"Field\":\"eventCategory\",\"Equals\":[\"Management\"]}}]}}]'",
             w.c.resource_type.as_deref().unwrap_or("AWS::S3::Object")
@@ -846,12 +847,12 @@ fn fix_read(w: &Walk) -> Vec<String> {
 }
 
 fn describe_miss(c: &Classification) -> String {
-    if c.category == "network_activity" {
+    if c.category == EventKind::NetworkActivity {
         format!(
             "network activity events of {} are not selected",
             c.event_source.as_deref().unwrap_or("?")
         )
-    } else if c.category == "data" {
+    } else if c.category == EventKind::Data {
         format!(
             "data events of type {} are not selected",
             c.resource_type.as_deref().unwrap_or("?")

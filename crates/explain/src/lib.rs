@@ -37,8 +37,8 @@ pub struct Question {
     pub time: DateTime<Utc>,
     /// Resource ARN (for data events: which bucket/object, function...).
     pub resource: Option<String>,
-    /// `eventCategory` (`Management`, `Data`, `NetworkActivity`), if known.
-    pub category: Option<String>,
+    /// `eventCategory`, if known.
+    pub category: Option<Category>,
     /// `resources.type` of a data event, if known.
     pub resource_type: Option<String>,
     /// `errorCode` (`VpceAccessDenied` for a network activity event denied
@@ -107,8 +107,8 @@ pub struct Check {
 /// What kind of event it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Classification {
-    /// `management_read`, `management_write`, `data` or `network_activity`.
-    pub category: String,
+    /// Management read or write, data or network activity.
+    pub category: EventKind,
     /// Read-only API call.
     pub read_only: bool,
     /// Global service event (recorded in us-east-1).
@@ -151,33 +151,49 @@ pub struct Verdict {
     pub summary: String,
 }
 
+/// What kind of event a question is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// A read-only management event.
+    ManagementRead,
+    /// A management event that changes something.
+    ManagementWrite,
+    /// A data event.
+    Data,
+    /// A network activity event.
+    NetworkActivity,
+}
+
+impl EventKind {
+    /// `management_read`, `management_write`, `data` or `network_activity`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::ManagementRead => "management_read",
+            EventKind::ManagementWrite => "management_write",
+            EventKind::Data => "data",
+            EventKind::NetworkActivity => "network_activity",
+        }
+    }
+
+    /// For people: `management read`, `data`...
+    pub fn words(self) -> String {
+        self.as_str().replace('_', " ")
+    }
+}
+
 impl Classification {
     /// Data or network activity event: never in the 90-day event history,
     /// recorded only when a selector asks for it.
     pub fn selected_only(&self) -> bool {
-        self.category == "data" || self.category == "network_activity"
-    }
-}
-
-/// The category a question names (`Data`, `data`, `NetworkActivity`, `network`...).
-fn named_category(q: &Question) -> Result<Option<Category>, String> {
-    let Some(c) = q.category.as_deref() else {
-        return Ok(None);
-    };
-    match c.to_ascii_lowercase().replace(['_', '-'], "").as_str() {
-        "management" => Ok(Some(Category::Management)),
-        "data" => Ok(Some(Category::Data)),
-        "networkactivity" | "network" => Ok(Some(Category::NetworkActivity)),
-        _ => Err(format!(
-            "event category `{c}` is not Management, Data or NetworkActivity"
-        )),
+        matches!(self.category, EventKind::Data | EventKind::NetworkActivity)
     }
 }
 
 /// Classifies the event. Errors when the region cannot be known.
 pub fn classify(q: &Question) -> Result<Classification, String> {
     let mut warnings = Vec::new();
-    let named = named_category(q)?;
+    let named = q.category;
     let region = || {
         q.region.clone().ok_or_else(|| {
             format!(
@@ -191,7 +207,7 @@ pub fn classify(q: &Question) -> Result<Classification, String> {
             format!("--event-source is needed: network activity event `{}` is recorded per event source (kms.amazonaws.com...)", q.event_name)
         })?;
         return Ok(Classification {
-            category: "network_activity".into(),
+            category: EventKind::NetworkActivity,
             read_only: catalogue::read_only_by_name(&q.event_name),
             global: false,
             event_source: Some(source),
@@ -277,7 +293,7 @@ pub fn classify(q: &Question) -> Result<Classification, String> {
     };
     let (category, read_only) = match &data {
         Some((_, d)) => (
-            "data".to_string(),
+            EventKind::Data,
             match d {
                 Some(d) if d.names.contains(&q.event_name.as_str()) => {
                     d.read_only.contains(&q.event_name.as_str())
@@ -289,11 +305,10 @@ pub fn classify(q: &Question) -> Result<Classification, String> {
             let ro = catalogue::read_only_by_name(&q.event_name);
             (
                 if ro {
-                    "management_read"
+                    EventKind::ManagementRead
                 } else {
-                    "management_write"
-                }
-                .to_string(),
+                    EventKind::ManagementWrite
+                },
                 ro,
             )
         }
@@ -317,15 +332,19 @@ pub(crate) fn event<'a>(c: &'a Classification, q: &'a Question) -> Event<'a> {
         .and_then(|a| a.split(':').nth(1))
         .filter(|p| !p.is_empty())
         .unwrap_or("aws");
-    let mut e = match c.category.as_str() {
-        "data" => Event::data(
+    let mut e = match c.category {
+        EventKind::Data => Event::data(
             c.resource_type.as_deref().unwrap_or_default(),
             Some(c.read_only),
             Values::known(q.resource.as_deref()),
             partition,
         ),
-        "network_activity" => Event::network(c.event_source.as_deref().unwrap_or_default(), false),
-        _ => Event::management(Some(c.read_only), c.event_source.as_deref()),
+        EventKind::NetworkActivity => {
+            Event::network(c.event_source.as_deref().unwrap_or_default(), false)
+        }
+        EventKind::ManagementRead | EventKind::ManagementWrite => {
+            Event::management(Some(c.read_only), c.event_source.as_deref())
+        }
     };
     e.event_source = Values::known(c.event_source.as_deref());
     e.error_code = Values::known(q.error_code.as_deref());
@@ -537,7 +556,7 @@ pub fn parse_event_file(text: &str) -> Result<EventFile, String> {
             time,
             account,
             resource: first_resource("ARN"),
-            category: s("eventCategory"),
+            category: s("eventCategory").and_then(|c| Category::parse(&c).ok()),
             resource_type: first_resource("type"),
             error_code: s("errorCode"),
         });
@@ -576,8 +595,9 @@ pub struct EventFile {
     pub account: Option<String>,
     /// First resource ARN.
     pub resource: Option<String>,
-    /// `eventCategory`.
-    pub category: Option<String>,
+    /// `eventCategory` (an `Insight` record's, or any other, is not one a
+    /// question can name: `None`, and the event name decides).
+    pub category: Option<Category>,
     /// `resources[0].type`.
     pub resource_type: Option<String>,
     /// `errorCode`.

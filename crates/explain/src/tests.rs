@@ -140,7 +140,7 @@ fn result(e: &Explanation, cause: Cause) -> Outcome {
 #[test]
 fn classification() {
     let c = classify(&q("CreateUser", "eu-west-1", 60)).unwrap();
-    assert!(c.global && c.record_region == "us-east-1" && c.category == "management_write");
+    assert!(c.global && c.record_region == "us-east-1" && c.category == EventKind::ManagementWrite);
     let c = classify(&q("GetObject", "eu-west-1", 60)).unwrap();
     assert_eq!(
         (c.category.as_str(), c.read_only, c.resource_type.as_deref()),
@@ -149,7 +149,7 @@ fn classification() {
     let c = classify(&q("Invoke", "eu-west-1", 60)).unwrap();
     assert_eq!(c.event_source.as_deref(), Some("lambda.amazonaws.com"));
     let c = classify(&q("FrobnicateWidgets", "eu-west-1", 60)).unwrap();
-    assert!(!c.known && !c.warnings.is_empty() && c.category == "management_write");
+    assert!(!c.known && !c.warnings.is_empty() && c.category == EventKind::ManagementWrite);
     let mut no_region = q("RunInstances", "x", 60);
     no_region.region = None;
     assert!(classify(&no_region).unwrap_err().contains("--region"));
@@ -460,12 +460,12 @@ fn data_events_of_every_type_are_classified_and_walked() {
     assert_eq!(c.event_source.as_deref(), Some("bedrock.amazonaws.com"));
     assert!(c.selected_only() && c.known);
     let mut unknown_type = q("Frobnicate", "eu-west-1", 60);
-    unknown_type.category = Some("Data".into());
+    unknown_type.category = Some(Category::Data);
     assert!(classify(&unknown_type)
         .unwrap_err()
         .contains("--resource-type"));
     unknown_type.resource_type = Some("AWS::NewThing::Widget".into());
-    assert_eq!(classify(&unknown_type).unwrap().category, "data");
+    assert_eq!(classify(&unknown_type).unwrap().category, EventKind::Data);
 
     // Management only: not selected, and the fix names the type.
     let s = snapshot();
@@ -496,14 +496,14 @@ fn data_events_of_every_type_are_classified_and_walked() {
 fn network_activity_events_are_classified_and_walked() {
     let rec = r#"{"eventName":"Decrypt","eventSource":"kms.amazonaws.com","eventCategory":"NetworkActivity","errorCode":"VpceAccessDenied","awsRegion":"eu-west-1","eventTime":"2026-11-20T11:00:00Z","recipientAccountId":"222222222222"}"#;
     let f = parse_event_file(rec).unwrap();
-    assert_eq!(f.category.as_deref(), Some("NetworkActivity"));
+    assert_eq!(f.category, Some(Category::NetworkActivity));
     assert_eq!(f.error_code.as_deref(), Some("VpceAccessDenied"));
     let mut nq = q("Decrypt", "eu-west-1", 60);
     nq.event_source = f.event_source.clone();
-    nq.category = f.category.clone();
+    nq.category = f.category;
     nq.error_code = f.error_code.clone();
     let c = classify(&nq).unwrap();
-    assert_eq!(c.category, "network_activity");
+    assert_eq!(c.category, EventKind::NetworkActivity);
     assert_eq!(c.record_region, "eu-west-1");
     let mut no_source = nq.clone();
     no_source.event_source = None;
@@ -536,12 +536,29 @@ fn network_activity_events_are_classified_and_walked() {
     // An allowed call is not a denial: not selected.
     let mut allowed = nq.clone();
     allowed.error_code = None;
-    allowed.category = Some("network".into());
+    // As people write it.
+    allowed.category = Some(Category::parse("network").unwrap());
     let e = explain(&denials, &allowed, &WhyProbes::offline()).unwrap();
     assert_ne!(
         result(&e, Cause::NotSelected),
         Outcome::DoesNotHold,
         "{e:#?}"
+    );
+}
+
+#[test]
+fn categories_are_parsed_as_people_write_them() {
+    for (text, want) in [
+        ("Management", Category::Management),
+        ("data", Category::Data),
+        ("NetworkActivity", Category::NetworkActivity),
+        ("network_activity", Category::NetworkActivity),
+    ] {
+        assert_eq!(Category::parse(text), Ok(want));
+    }
+    assert_eq!(
+        Category::parse("Insight").unwrap_err(),
+        "event category `Insight` is not Management, Data or NetworkActivity"
     );
 }
 

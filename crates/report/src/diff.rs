@@ -1,7 +1,7 @@
 //! Month over month: what changed between two evaluated snapshots.
 
 use serde::{Deserialize, Serialize};
-use trailaudit_checks::{Evaluation, EventClass, Finding, Status};
+use trailaudit_checks::{Evaluation, EventClass, Finding, Severity, Status};
 use trailaudit_model::Snapshot;
 
 use crate::class_summary;
@@ -29,7 +29,7 @@ pub struct FindingRef {
     /// Resource.
     pub resource: String,
     /// Severity (current, or last seen for resolved ones).
-    pub severity: String,
+    pub severity: Severity,
     /// Message.
     pub message: String,
 }
@@ -104,7 +104,7 @@ fn r(f: &Finding) -> FindingRef {
         account_id: f.account_id.clone(),
         region: f.region.clone(),
         resource: f.resource.clone(),
-        severity: f.severity.as_str().to_string(),
+        severity: f.severity,
         message: f.message.clone(),
     }
 }
