@@ -239,7 +239,19 @@ async fn bucket(run: &Run<'_>, name: String, owner: Fact<Option<String>>) -> Buc
             return b;
         }
     };
-    let s3 = run.s3(&cfg, &region);
+    read_bucket(run, &cfg, acct, name, region).await
+}
+
+/// A bucket's configuration, read from its region with its owner's
+/// credentials.
+async fn read_bucket(
+    run: &Run<'_>,
+    cfg: &aws_config::SdkConfig,
+    acct: String,
+    name: String,
+    region: String,
+) -> Bucket {
+    let s3 = run.s3(cfg, &region);
     let r = region.as_str();
     // Absent configuration is an answer, not an error.
     macro_rules! read {

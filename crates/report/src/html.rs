@@ -82,6 +82,19 @@ pub fn render(i: &Inputs) -> String {
     // Heatmap: per OU x region, every class, failing accounts on demand.
     heatmap(&mut o, i);
 
+    findings_tables(&mut o, e);
+    gaps(&mut o, e);
+    resources(&mut o, e);
+    if let Some(c) = i.changes {
+        changes(&mut o, c);
+    }
+    accounts_with_findings(&mut o, i);
+    o.push_str("</body></html>\n");
+    o
+}
+
+/// Findings by severity, and by check with how to fix them.
+fn findings_tables(o: &mut String, e: &trailaudit_checks::Evaluation) {
     // Findings by severity and by check.
     o.push_str("<h2>Findings by severity</h2><table><tr><th>severity</th><th class=n>fail</th><th class=n>unknown</th><th class=n>info</th><th class=n>suppressed</th></tr>");
     for sev in Severity::DESCENDING {
@@ -108,7 +121,10 @@ pub fn render(i: &Inputs) -> String {
             esc(c.meta.title), c.meta.id, of[0].severity.as_str(), of.len(), esc(c.meta.fix));
     }
     o.push_str("</table>");
+}
 
+/// Permission gaps and collection errors, identical failures grouped.
+fn gaps(o: &mut String, e: &trailaudit_checks::Evaluation) {
     // Permission gaps.
     o.push_str("<h2 id=\"gaps\">Permission gaps and collection errors</h2>");
     let gaps = crate::failure_groups(e);
@@ -133,7 +149,10 @@ pub fn render(i: &Inputs) -> String {
             );
         }
     }
+}
 
+/// The required resources that are not covered.
+fn resources(o: &mut String, e: &trailaudit_checks::Evaluation) {
     // Required resources.
     if !e.resources.is_empty() {
         let open: Vec<_> = e
@@ -174,27 +193,23 @@ pub fn render(i: &Inputs) -> String {
             }
         }
     }
+}
 
-    // Changes.
-    if let Some(c) = i.changes {
-        let _ = write!(o, "<h2>Changes since {}</h2><table><tr><th>event class</th><th class=n>before</th><th class=n>now</th></tr>", esc(&c.previous_collected_at));
-        for k in &c.coverage {
-            let _ = write!(
-                o,
-                "<tr><td>{}</td><td class=n>{:.1}%</td><td class=n>{:.1}%</td></tr>",
-                k.class, k.before_pct, k.after_pct
-            );
-        }
-        let _ = write!(o, "</table><p>{} new, {} resolved, {} persisting findings; {} accounts added, {} removed.</p>",
-            c.new_findings.len(), c.resolved_findings.len(), c.persisting_findings.len(), c.accounts_added.len(), c.accounts_removed.len());
-        if let Some(l) = c.lost_verification_line(LIST_LIMIT) {
-            let _ = write!(o, "<p id=\"lost-verification\">{}.</p>", esc(&l));
-        }
+/// Month over month.
+fn changes(o: &mut String, c: &crate::Changes) {
+    let _ = write!(o, "<h2>Changes since {}</h2><table><tr><th>event class</th><th class=n>before</th><th class=n>now</th></tr>", esc(&c.previous_collected_at));
+    for k in &c.coverage {
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td class=n>{:.1}%</td><td class=n>{:.1}%</td></tr>",
+            k.class, k.before_pct, k.after_pct
+        );
     }
-
-    accounts_with_findings(&mut o, i);
-    o.push_str("</body></html>\n");
-    o
+    let _ = write!(o, "</table><p>{} new, {} resolved, {} persisting findings; {} accounts added, {} removed.</p>",
+        c.new_findings.len(), c.resolved_findings.len(), c.persisting_findings.len(), c.accounts_added.len(), c.accounts_removed.len());
+    if let Some(l) = c.lost_verification_line(LIST_LIMIT) {
+        let _ = write!(o, "<p id=\"lost-verification\">{}.</p>", esc(&l));
+    }
 }
 
 /// At most this many items in a list of the page; the rest are in the CSVs.

@@ -28,6 +28,20 @@ fn cell(s: &str) -> String {
 
 /// Writes the Markdown report.
 pub fn write(i: &Inputs, w: &mut dyn Write) -> io::Result<()> {
+    let e = i.evaluation;
+    w.write_all(head(i).as_bytes())?;
+    gaps(w, e)?;
+    resources(w, e)?;
+    findings(w, e)?;
+    if let Some(c) = i.changes {
+        changes(w, c)?;
+    }
+    Ok(())
+}
+
+/// The title, the coverage per class, proof of delivery and the findings
+/// per severity and per check (short: built in memory).
+fn head(i: &Inputs) -> String {
     let s = i.snapshot;
     let e = i.evaluation;
     let sum = summary(s, e);
@@ -104,9 +118,13 @@ pub fn write(i: &Inputs, w: &mut dyn Write) -> io::Result<()> {
         ));
     }
 
+    o
+}
+
+/// Permission gaps and collection errors, identical failures grouped.
+fn gaps(w: &mut dyn Write, e: &trailaudit_checks::Evaluation) -> io::Result<()> {
     let gaps = crate::failure_groups(e);
-    o.push_str("\n## Permission gaps and collection errors\n\n");
-    w.write_all(o.as_bytes())?;
+    w.write_all(b"\n## Permission gaps and collection errors\n\n")?;
     if gaps.is_empty() {
         writeln!(w, "None: every account and API in scope was readable.")?;
     } else {
@@ -122,6 +140,11 @@ pub fn write(i: &Inputs, w: &mut dyn Write) -> io::Result<()> {
         )?;
     }
 
+    Ok(())
+}
+
+/// The required resources that are not covered.
+fn resources(w: &mut dyn Write, e: &trailaudit_checks::Evaluation) -> io::Result<()> {
     if !e.resources.is_empty() {
         let open: Vec<_> = e
             .resources
@@ -154,6 +177,11 @@ pub fn write(i: &Inputs, w: &mut dyn Write) -> io::Result<()> {
         }
     }
 
+    Ok(())
+}
+
+/// Every open finding (fail, unknown), then the notes (info).
+fn findings(w: &mut dyn Write, e: &trailaudit_checks::Evaluation) -> io::Result<()> {
     w.write_all(b"\n## Findings\n\n| severity | status | account | region | check | resource | finding |\n|---|---|---|---|---|---|---|\n")?;
     let open: Vec<_> = e
         .findings
@@ -197,60 +225,63 @@ pub fn write(i: &Inputs, w: &mut dyn Write) -> io::Result<()> {
         }
         more(w, infos.len(), "notes")?;
     }
-    if let Some(c) = i.changes {
-        write!(
-            w,
-            "\n## Changes since {}\n\n| event class | before | now |\n|---|---:|---:|\n",
-            c.previous_collected_at
-        )?;
-        for k in &c.coverage {
-            writeln!(
-                w,
-                "| {} | {:.1}% | {:.1}% |",
-                k.class, k.before_pct, k.after_pct
-            )?;
-        }
-        let accounts = |list: &[String]| {
-            if list.is_empty() {
-                "none".to_string()
-            } else if list.len() > LIST_LIMIT {
-                format!(
-                    "{} (and {} more)",
-                    list[..LIST_LIMIT].join(", "),
-                    list.len() - LIST_LIMIT
-                )
-            } else {
-                list.join(", ")
-            }
-        };
+    Ok(())
+}
+
+/// Month over month.
+fn changes(w: &mut dyn Write, c: &crate::Changes) -> io::Result<()> {
+    write!(
+        w,
+        "\n## Changes since {}\n\n| event class | before | now |\n|---|---:|---:|\n",
+        c.previous_collected_at
+    )?;
+    for k in &c.coverage {
         writeln!(
             w,
-            "\n{} new, {} resolved, {} persisting findings. Accounts added: {}. Accounts removed: {}.",
-            c.new_findings.len(),
-            c.resolved_findings.len(),
-            c.persisting_findings.len(),
-            accounts(&c.accounts_added),
-            accounts(&c.accounts_removed),
+            "| {} | {:.1}% | {:.1}% |",
+            k.class, k.before_pct, k.after_pct
         )?;
-        if let Some(l) = c.lost_verification_line(LIST_LIMIT) {
-            writeln!(w, "\n**Lost verification:** {l}.")?;
+    }
+    let accounts = |list: &[String]| {
+        if list.is_empty() {
+            "none".to_string()
+        } else if list.len() > LIST_LIMIT {
+            format!(
+                "{} (and {} more)",
+                list[..LIST_LIMIT].join(", "),
+                list.len() - LIST_LIMIT
+            )
+        } else {
+            list.join(", ")
         }
-        for (title, list) in [("New", &c.new_findings), ("Resolved", &c.resolved_findings)] {
-            if !list.is_empty() {
-                write!(w, "\n### {title}\n\n")?;
-                for f in list.iter().take(LIST_LIMIT) {
-                    writeln!(
-                        w,
-                        "- `{}` {} {} {}: {}",
-                        f.check_id,
-                        f.account_id,
-                        f.region,
-                        cell(&f.resource),
-                        cell(&f.message)
-                    )?;
-                }
-                more(w, list.len(), &format!("{} findings", title.to_lowercase()))?;
+    };
+    writeln!(
+        w,
+        "\n{} new, {} resolved, {} persisting findings. Accounts added: {}. Accounts removed: {}.",
+        c.new_findings.len(),
+        c.resolved_findings.len(),
+        c.persisting_findings.len(),
+        accounts(&c.accounts_added),
+        accounts(&c.accounts_removed),
+    )?;
+    if let Some(l) = c.lost_verification_line(LIST_LIMIT) {
+        writeln!(w, "\n**Lost verification:** {l}.")?;
+    }
+    for (title, list) in [("New", &c.new_findings), ("Resolved", &c.resolved_findings)] {
+        if !list.is_empty() {
+            write!(w, "\n### {title}\n\n")?;
+            for f in list.iter().take(LIST_LIMIT) {
+                writeln!(
+                    w,
+                    "- `{}` {} {} {}: {}",
+                    f.check_id,
+                    f.account_id,
+                    f.region,
+                    cell(&f.resource),
+                    cell(&f.message)
+                )?;
             }
+            more(w, list.len(), &format!("{} findings", title.to_lowercase()))?;
         }
     }
     Ok(())
