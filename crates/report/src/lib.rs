@@ -106,6 +106,10 @@ pub struct VerificationSummary {
     pub found: usize,
     /// Not delivered.
     pub not_delivered: usize,
+    /// Not found in the files opened, the cap on files opened having
+    /// stopped the search (unknown, not "not delivered").
+    #[serde(default)]
+    pub not_found_capped: usize,
     /// Delivered, then deleted by a lifecycle rule.
     pub expired: usize,
     /// The archive could not be read (permission gap).
@@ -126,6 +130,10 @@ impl VerificationSummary {
         let mut parts = vec![];
         for (n, what) in [
             (self.not_delivered, "not delivered"),
+            (
+                self.not_found_capped,
+                "not found in the files opened (busy archive: the cap stopped the search)",
+            ),
             (self.expired, "expired"),
             (self.unreadable, "unreadable (permission gap)"),
             (self.failed, "failed"),
@@ -176,6 +184,7 @@ pub fn verification_summary(s: &Snapshot, e: &Evaluation) -> Option<Verification
             VerifyOutcome::Verified { .. } => out.found += 1,
             VerifyOutcome::NotFound { .. } => match e.footprint_misses.get(i).cloned().flatten() {
                 Some(Miss::Expired(_)) => out.expired += 1,
+                _ if c.outcome.capped() => out.not_found_capped += 1,
                 _ => out.not_delivered += 1,
             },
             VerifyOutcome::Unreadable { .. } => out.unreadable += 1,
