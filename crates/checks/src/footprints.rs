@@ -310,6 +310,13 @@ fn not_delivered(
             }
         }
     }
+    // Whatever else keeps CloudTrail from writing now: Requester Pays, the
+    // key (the trail's or the bucket's default), a resource control policy.
+    if let crate::analysis::Health::NotRecording(why) =
+        crate::analysis::trail_health(now, trail, &cell.account_id)
+    {
+        return (why, None);
+    }
     (
         "no cause shows in the configuration".to_string(),
         Some(format!(

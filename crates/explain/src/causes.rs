@@ -819,17 +819,36 @@ fn fix_too_recent(_: &Walk) -> Vec<String> {
 }
 
 fn fix_delivery(w: &Walk) -> Vec<String> {
-    vec![
+    let bucket = w.bucket_or_placeholder();
+    let mut out = vec![
         format!(
             "aws cloudtrail get-trail-status --name {} --region {}",
             w.trail_arn(),
             w.home()
         ),
-        format!(
-            "aws s3api get-bucket-policy --bucket {}",
-            w.bucket_or_placeholder()
-        ),
-    ]
+        format!("aws s3api get-bucket-policy --bucket {bucket}"),
+    ];
+    // What the delivery verdict names, with the commands that show it.
+    let why = match w.target.map(|t| trail_health(w.s, t, &w.q.account)) {
+        Some(Health::NotRecording(why) | Health::Unknown(why)) => why,
+        _ => String::new(),
+    };
+    if why.contains("resource control policies") {
+        let owner = w
+            .bucket
+            .and_then(|b| b.owner_account_id())
+            .unwrap_or("ACCOUNT_OR_OU");
+        out.push(format!("aws organizations list-policies-for-target --target-id {owner} --filter RESOURCE_CONTROL_POLICY  # and each OU above it"));
+        out.push("aws organizations describe-policy --policy-id p-...  # exempt AWS services: BoolIfExists aws:PrincipalIsAWSService = false".into());
+    }
+    if why.contains("Requester Pays") {
+        out.push(format!("aws s3api put-bucket-request-payment --bucket {bucket} --request-payment-configuration Payer=BucketOwner"));
+    }
+    if why.contains("default encryption") {
+        out.push(format!("aws s3api get-bucket-encryption --bucket {bucket}"));
+        out.push("aws kms get-key-policy --key-id KEY --policy-name default  # allow cloudtrail.amazonaws.com kms:GenerateDataKey*".into());
+    }
+    out
 }
 
 fn fix_lifecycle(w: &Walk) -> Vec<String> {

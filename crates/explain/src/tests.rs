@@ -209,6 +209,27 @@ fn delivery_error_is_the_cause() {
 }
 
 #[test]
+fn a_requester_pays_bucket_is_the_cause_with_its_fix() {
+    let mut s = snapshot();
+    s.buckets[0].requester_pays = Fact::Collected { value: true };
+    let e = explain(
+        &s,
+        &q("RunInstances", "eu-west-1", 60),
+        &WhyProbes::offline(),
+    )
+    .unwrap();
+    assert_eq!(e.verdict.cause, Cause::DeliveryFailing, "{e:#?}");
+    assert!(e.verdict.summary.contains("Requester Pays"), "{e:#?}");
+    assert!(
+        e.commands
+            .iter()
+            .any(|c| c.contains("put-bucket-request-payment") && c.contains("Payer=BucketOwner")),
+        "{:?}",
+        e.commands
+    );
+}
+
+#[test]
 fn trail_stopped_after_the_event_was_logging_then() {
     let mut s = snapshot();
     s.trails[0].status = Fact::Collected {

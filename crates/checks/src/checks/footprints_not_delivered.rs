@@ -293,6 +293,19 @@ mod tests {
     }
 
     #[test]
+    fn whatever_keeps_cloudtrail_from_writing_now_is_the_cause() {
+        let mut s = verified(Duration::hours(2), not_found);
+        s.buckets[0].requester_pays = Fact::Collected { value: true };
+        let f = run_one("footprints_not_delivered", &s);
+        assert_eq!(f.len(), 2, "{f:#?}");
+        assert!(
+            f.iter()
+                .all(|f| f.message.contains("bucket org-logs is Requester Pays")),
+            "{f:#?}"
+        );
+    }
+
+    #[test]
     fn footprints_older_than_the_lifecycle_rule_expired() {
         let mut s = verified(Duration::days(40), not_found);
         s.buckets[0].lifecycle_rules = Fact::Collected {
