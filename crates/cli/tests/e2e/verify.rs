@@ -693,3 +693,123 @@ fn demo_verification_costs_about_one_list_and_one_get_per_cell() {
         "{calls:?}"
     );
 }
+
+/// Makes the first run's archive busy: `files` more log files in the hour
+/// after every footprint of the organization trail's account-regions (as a
+/// busy account-region delivers them, `trailaudit_testkit::delivery::busy_prefix`).
+fn make_busy(emu: &Emulator, name: &str, files: usize) {
+    let first = trailaudit_testkit::emulator::workspace_root()
+        .join("target/e2e-out")
+        .join(format!("verify-{name}"))
+        .join("reports/first/snapshot.json");
+    let snap = Snapshot::from_json(&std::fs::read_to_string(first).unwrap()).unwrap();
+    let org_trail = snap
+        .trails
+        .iter()
+        .find(|t| t.is_organization_trail)
+        .expect("the organization trail");
+    with_s3(emu, async |s3| {
+        for a in &snap.accounts {
+            for r in &a.regions {
+                let Some(f) = &r.footprint else { continue };
+                trailaudit_testkit::delivery::busy_prefix(
+                    &s3,
+                    BUCKET,
+                    &snap.trail_log_prefix(org_trail, &a.id, &r.region),
+                    &a.id,
+                    &r.region,
+                    f.sent_at,
+                    files,
+                )
+                .await
+                .unwrap();
+            }
+        }
+    });
+}
+
+#[test]
+fn a_busy_archive_costs_at_most_the_cap_and_a_search_it_stops_is_unknown() {
+    const FILES: usize = 300;
+    let emu = shared().expect("emulator");
+    // Footprints delivered among 300 other files each: found, within the cap.
+    let (o, _) = two_runs(
+        &emu,
+        "busy",
+        "clean",
+        REGIONS,
+        |emu, _| make_busy(emu, "busy", FILES),
+        Duration::zero(),
+        &[],
+    );
+    let v = o.snapshot().verification.expect("a verification");
+    assert_eq!(v.cells.len(), 8);
+    for c in &v.cells {
+        assert!(
+            matches!(c.outcome, VerifyOutcome::Verified { .. }),
+            "{c:?}\n{}",
+            o.context()
+        );
+        assert!(
+            c.gets >= 1 && c.gets <= trailaudit_model::FILES_OPENED_CAP,
+            "{c:?}"
+        );
+    }
+    assert!(o.findings("footprints_not_delivered").is_empty());
+
+    // The trail stopped: nothing delivered, 300 other files each. The search
+    // stops at the cap, and says so: unknown, not "not delivered".
+    emu.reset().expect("reset the emulator");
+    let (o, seeded) = two_runs(
+        &emu,
+        "busy-stopped",
+        "clean",
+        REGIONS,
+        |emu, seeded| {
+            make_busy(emu, "busy-stopped", FILES);
+            let ct = aws_sdk_cloudtrail::Client::new(&emulator_config(
+                &emu.endpoint(),
+                management_credentials(),
+            ));
+            let arn = format!(
+                "arn:aws:cloudtrail:us-east-1:{}:trail/org-trail",
+                seeded.id("management")
+            );
+            tokio::runtime::Runtime::new()
+                .unwrap()
+                .block_on(ct.stop_logging().name(arn).send())
+                .unwrap();
+        },
+        Duration::zero(),
+        &[],
+    );
+    let v = o.snapshot().verification.expect("a verification");
+    for c in &v.cells {
+        // Every file of the hour after it is listed (those of the batch
+        // delivered past the hour are not), a hundred opened.
+        assert!(
+            matches!(c.outcome, VerifyOutcome::NotFound { listed, opened }
+                if listed > 250 && listed <= FILES as u32 && opened == trailaudit_model::FILES_OPENED_CAP),
+            "{c:?}"
+        );
+        assert!(c.outcome.capped());
+        assert_eq!(c.gets, trailaudit_model::FILES_OPENED_CAP);
+    }
+    let rows: Vec<_> = {
+        let mut r = csv::Reader::from_path(o.dir.join("findings.csv")).unwrap();
+        r.deserialize::<std::collections::BTreeMap<String, String>>()
+            .map(|x| x.unwrap())
+            .filter(|x| x["check_id"] == "footprints_not_delivered")
+            .collect()
+    };
+    assert_eq!(rows.len(), seeded.accounts.len(), "{rows:#?}");
+    for r in &rows {
+        assert_eq!(r["status"], "unknown", "{r:?}");
+        assert!(
+            r["message"].contains("only the first 100 of ")
+                && r["message"].contains("(the cap per account-region)"),
+            "{}",
+            r["message"]
+        );
+    }
+}
