@@ -116,11 +116,7 @@ fn emulator(members: usize) -> Result<()> {
         REGIONS4.len()
     );
     let root = workspace_root();
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(&root)
-        .args(["build", "--quiet", "--release", "--bin", "audit"])
-        .status()?;
-    anyhow::ensure!(status.success(), "building audit failed");
+    build_audit(&root)?;
     let mut text = String::from("name = \"bench\"\n[[buckets]]\nname = \"bench-org-logs\"\naccount = \"management\"\n[[trails]]\nname = \"org-trail\"\naccount = \"management\"\nmulti_region = true\norganization = true\nlog_file_validation = true\nbucket = \"bench-org-logs\"\n");
     for i in 0..members {
         text.push_str(&format!("[[accounts]]\nkey = \"member-{i:03}\"\n"));
@@ -211,11 +207,7 @@ fn busy_prefix(files: usize) -> Result<()> {
         files + 1
     );
     let root = workspace_root();
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(&root)
-        .args(["build", "--quiet", "--release", "--bin", "audit"])
-        .status()?;
-    anyhow::ensure!(status.success(), "building audit failed");
+    build_audit(&root)?;
     let emu = Emulator::start()?;
     let rt = tokio::runtime::Runtime::new()?;
     let seeded = rt.block_on(trailaudit_testkit::seed(

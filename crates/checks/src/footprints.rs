@@ -332,15 +332,19 @@ fn not_delivered(
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_sample_spreads_over_accounts_then_regions() {
-        let f = Footprint {
+    fn footprint() -> Footprint {
+        Footprint {
             call: trailaudit_model::FootprintCall::DescribeTrails,
             sent_at: chrono::Utc::now(),
             answered_at: chrono::Utc::now(),
             request_id: None,
             error_code: None,
-        };
+        }
+    }
+
+    #[test]
+    fn a_sample_spreads_over_accounts_then_regions() {
+        let f = footprint();
         let regions = ["us-east-1", "eu-west-1", "ap-south-1"];
         let group: Vec<(&str, &str, &Footprint)> = ["a", "b", "c", "d"]
             .iter()
@@ -368,13 +372,7 @@ mod tests {
 
     #[test]
     fn monthly_samples_rotate_over_every_cell() {
-        let f = Footprint {
-            call: trailaudit_model::FootprintCall::DescribeTrails,
-            sent_at: chrono::Utc::now(),
-            answered_at: chrono::Utc::now(),
-            request_id: None,
-            error_code: None,
-        };
+        let f = footprint();
         let regions = ["us-east-1", "eu-west-1", "ap-south-1"];
         let group: Vec<(&str, &str, &Footprint)> = ["a", "b", "c", "d", "e"]
             .iter()

@@ -358,18 +358,7 @@ fn a_trail_stopped_after_the_previous_run_is_not_delivered() {
         "clean",
         REGIONS,
         |emu, seeded| {
-            let ct = aws_sdk_cloudtrail::Client::new(&emulator_config(
-                &emu.endpoint(),
-                management_credentials(),
-            ));
-            let arn = format!(
-                "arn:aws:cloudtrail:us-east-1:{}:trail/org-trail",
-                seeded.id("management")
-            );
-            tokio::runtime::Runtime::new()
-                .unwrap()
-                .block_on(ct.stop_logging().name(arn).send())
-                .unwrap();
+            stop_org_trail(emu, seeded);
         },
         Duration::zero(),
         &[],
@@ -694,6 +683,22 @@ fn demo_verification_costs_about_one_list_and_one_get_per_cell() {
     );
 }
 
+/// Stops the `clean` organization's organization trail.
+fn stop_org_trail(emu: &Emulator, seeded: &Seeded) {
+    let ct = aws_sdk_cloudtrail::Client::new(&emulator_config(
+        &emu.endpoint(),
+        management_credentials(),
+    ));
+    let arn = format!(
+        "arn:aws:cloudtrail:us-east-1:{}:trail/org-trail",
+        seeded.id("management")
+    );
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(ct.stop_logging().name(arn).send())
+        .unwrap();
+}
+
 /// Makes the first run's archive busy: `files` more log files in the hour
 /// after every footprint of the organization trail's account-regions (as a
 /// busy account-region delivers them, `trailaudit_testkit::delivery::busy_prefix`).
@@ -767,18 +772,7 @@ fn a_busy_archive_costs_at_most_the_cap_and_a_search_it_stops_is_unknown() {
         REGIONS,
         |emu, seeded| {
             make_busy(emu, "busy-stopped", FILES);
-            let ct = aws_sdk_cloudtrail::Client::new(&emulator_config(
-                &emu.endpoint(),
-                management_credentials(),
-            ));
-            let arn = format!(
-                "arn:aws:cloudtrail:us-east-1:{}:trail/org-trail",
-                seeded.id("management")
-            );
-            tokio::runtime::Runtime::new()
-                .unwrap()
-                .block_on(ct.stop_logging().name(arn).send())
-                .unwrap();
+            stop_org_trail(emu, seeded);
         },
         Duration::zero(),
         &[],
