@@ -276,6 +276,60 @@ mod tests {
         );
     }
 
+    /// AWS's published data-perimeter RCPs (aws-samples/
+    /// data-perimeter-policy-examples, resource_control_policies/), with
+    /// the organization filled in: they exempt AWS services acting for the
+    /// organization, so CloudTrail still delivers.
+    const IDENTITY_PERIMETER: &str = r#"{"Version":"2012-10-17","Statement":[
+      {"Sid":"EnforceOrgIdentities","Effect":"Deny","Principal":"*",
+       "Action":["s3:*","sqs:*","kms:*","secretsmanager:*","sts:AssumeRole"],"Resource":"*",
+       "Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-abc123","aws:PrincipalAccount":["333333333333"],"aws:ResourceTag/dp:exclude:identity":"true"},
+                    "BoolIfExists":{"aws:PrincipalIsAWSService":"false"}}},
+      {"Sid":"EnforceConfusedDeputyProtection","Effect":"Deny","Principal":"*",
+       "Action":["s3:*","sqs:*","kms:*","secretsmanager:*","sts:*"],"Resource":"*",
+       "Condition":{"StringNotEqualsIfExists":{"aws:SourceOrgID":"o-abc123","aws:SourceAccount":["333333333333"],"aws:ResourceTag/dp:exclude:identity":"true"},
+                    "Null":{"aws:SourceAccount":"false"},
+                    "Bool":{"aws:PrincipalIsAWSService":"true"}}}]}"#;
+    const NETWORK_PERIMETER: &str = r#"{"Version":"2012-10-17","Statement":[
+      {"Sid":"EnforceNetworkPerimeter","Effect":"Deny","Principal":"*",
+       "Action":["s3:*","sqs:*","kms:*","secretsmanager:*"],"Resource":"*",
+       "Condition":{"NotIpAddressIfExists":{"aws:SourceIp":"192.0.2.0/24"},
+                    "StringNotEqualsIfExists":{"aws:SourceVpc":"vpc-12345678","aws:PrincipalTag/dp:exclude:network":"true","aws:ResourceTag/dp:exclude:network":"true"},
+                    "BoolIfExists":{"aws:PrincipalIsAWSService":"false","aws:ViaAWSService":"false"},
+                    "ArnNotLikeIfExists":{"aws:PrincipalArn":["arn:aws:iam::*:role/aws:ec2-infrastructure"]},
+                    "StringEquals":{"aws:PrincipalTag/dp:include:network":"true"}}}]}"#;
+
+    #[test]
+    fn the_published_perimeter_rcps_let_cloudtrail_deliver() {
+        for doc in [IDENTITY_PERIMETER, NETWORK_PERIMETER] {
+            let s = with_rcp(Some(doc));
+            assert_eq!(health(&s), Health::Recording, "{doc}");
+            assert!(run_one("rcp_blocks_delivery", &s).is_empty());
+        }
+        // One change: the identity perimeter without its AWS-service
+        // exception may deny CloudTrail (only a tag on the bucket, which is
+        // not read, could exclude it): unknown, never recording.
+        let mutated = IDENTITY_PERIMETER.replacen(
+            r#""BoolIfExists":{"aws:PrincipalIsAWSService":"false"}"#,
+            r#""BoolIfExists":{"aws:PrincipalIsAWSService":["false","true"]}"#,
+            1,
+        );
+        assert_ne!(mutated, IDENTITY_PERIMETER);
+        let Health::Unknown(why) = health(&with_rcp(Some(&mutated))) else {
+            panic!("{:?}", health(&with_rcp(Some(&mutated))))
+        };
+        assert!(why.contains("EnforceOrgIdentities (perimeter)"), "{why}");
+        // And a confused-deputy statement for another organization denies.
+        let other = IDENTITY_PERIMETER.replace(
+            r#""aws:SourceOrgID":"o-abc123""#,
+            r#""aws:SourceOrgID":"o-other""#,
+        );
+        let Health::Unknown(why) = health(&with_rcp(Some(&other))) else {
+            panic!("{:?}", health(&with_rcp(Some(&other))))
+        };
+        assert!(why.contains("EnforceConfusedDeputyProtection"), "{why}");
+    }
+
     #[test]
     fn a_level_without_an_allowing_rcp_denies() {
         let mut s = with_rcp(None);
