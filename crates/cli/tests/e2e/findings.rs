@@ -342,3 +342,135 @@ fn resource_control_policies_and_requester_pays_decide_delivery() {
         pays[0]["message"]
     );
 }
+
+/// A trail without a KMS key of its own, writing to a bucket whose default
+/// encryption is SSE-KMS with a customer managed key: S3 uses that key for
+/// CloudTrail's writes, so its policy decides delivery. On the emulator
+/// (keys, key policies, bucket encryption and trails as AWS stores them).
+#[test]
+fn a_bucket_default_key_that_leaves_out_cloudtrail_blocks_delivery() {
+    let emu = shared().expect("emulator");
+    let seeded = seed(&emu, &bundled("clean"));
+    let mgmt = seeded.id("management").to_string();
+    let cfg = trailaudit_testkit::seed::emulator_config(
+        &emu.endpoint(),
+        trailaudit_testkit::seed::management_credentials(),
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let kms = aws_sdk_kms::Client::new(&cfg);
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&cfg)
+            .force_path_style(true)
+            .build(),
+    );
+    let ct = aws_sdk_cloudtrail::Client::new(&cfg);
+    const BUCKET: &str = "clean-keyed-trail-logs";
+    let admin_only = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"Admin","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{mgmt}:root"}},"Action":"kms:*","Resource":"*"}}]}}"#
+    );
+    let key = rt.block_on(async {
+        let key = kms
+            .create_key()
+            .policy(&admin_only)
+            .send()
+            .await
+            .unwrap()
+            .key_metadata()
+            .unwrap()
+            .arn()
+            .unwrap()
+            .to_string();
+        s3.create_bucket().bucket(BUCKET).send().await.unwrap();
+        s3.put_bucket_policy()
+            .bucket(BUCKET)
+            .policy(format!(
+                r#"{{"Version":"2012-10-17","Statement":[
+                {{"Effect":"Allow","Principal":{{"Service":"cloudtrail.amazonaws.com"}},"Action":"s3:GetBucketAcl","Resource":"arn:aws:s3:::{BUCKET}"}},
+                {{"Effect":"Allow","Principal":{{"Service":"cloudtrail.amazonaws.com"}},"Action":"s3:PutObject","Resource":"arn:aws:s3:::{BUCKET}/AWSLogs/{mgmt}/*","Condition":{{"StringEquals":{{"s3:x-amz-acl":"bucket-owner-full-control"}}}}}}]}}"#
+            ))
+            .send()
+            .await
+            .unwrap();
+        use aws_sdk_s3::types::{
+            ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+            ServerSideEncryptionRule,
+        };
+        s3.put_bucket_encryption()
+            .bucket(BUCKET)
+            .server_side_encryption_configuration(
+                ServerSideEncryptionConfiguration::builder()
+                    .rules(
+                        ServerSideEncryptionRule::builder()
+                            .apply_server_side_encryption_by_default(
+                                ServerSideEncryptionByDefault::builder()
+                                    .sse_algorithm(ServerSideEncryption::AwsKms)
+                                    .kms_master_key_id(&key)
+                                    .build()
+                                    .unwrap(),
+                            )
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        ct.create_trail()
+            .name("keyed-by-bucket")
+            .s3_bucket_name(BUCKET)
+            .is_multi_region_trail(false)
+            .send()
+            .await
+            .unwrap();
+        ct.put_event_selectors()
+            .trail_name("keyed-by-bucket")
+            .event_selectors(
+                aws_sdk_cloudtrail::types::EventSelector::builder()
+                    .read_write_type(aws_sdk_cloudtrail::types::ReadWriteType::All)
+                    .include_management_events(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        ct.start_logging()
+            .name("keyed-by-bucket")
+            .send()
+            .await
+            .unwrap();
+        key
+    });
+    let findings = |test: &str| {
+        let run = audit(&emu, &seeded, test, &["org", "--regions", "us-east-1"]);
+        run.csv("findings.csv")
+            .into_iter()
+            .filter(|r| r["check_id"] == "bucket_encryption_blocks_delivery")
+            .collect::<Vec<_>>()
+    };
+    let f = findings("bucket-key-denies");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0]["status"], "fail");
+    assert_eq!(f[0]["account_id"], mgmt);
+    assert_eq!(f[0]["resource"], BUCKET);
+    assert!(
+        f[0]["message"].contains("trail keyed-by-bucket cannot deliver")
+            && f[0]["message"].contains("default encryption key policy"),
+        "{}",
+        f[0]["message"]
+    );
+    // The key policy lets CloudTrail generate data keys: nothing to report.
+    rt.block_on(
+        kms.put_key_policy()
+            .key_id(&key)
+            .policy_name("default")
+            .policy(admin_only.replace(
+                "]}",
+                r#",{"Sid":"CloudTrail","Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"kms:GenerateDataKey*","Resource":"*"}]}"#,
+            ))
+            .send(),
+    )
+    .unwrap();
+    let f = findings("bucket-key-allows");
+    assert!(f.is_empty(), "{f:#?}");
+}
