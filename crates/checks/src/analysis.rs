@@ -154,7 +154,7 @@ fn key_health(
             other.unknown_reason().unwrap_or_default()
         )),
     }
-    let (caller, ctx) = key_request_context(s, t, bucket, usage);
+    let (caller, ctx) = key_request_context(s, t, bucket, usage, arn);
     let req = Request {
         caller: &caller,
         action: "kms:GenerateDataKey",
@@ -272,7 +272,7 @@ pub fn key_rcp_decision(s: &Snapshot, t: &Trail) -> Option<(String, Decision)> {
         (None, None) => return None,
     };
     let key = s.kms_key(&arn)?;
-    let (caller, ctx) = key_request_context(s, t, bucket, usage);
+    let (caller, ctx) = key_request_context(s, t, bucket, usage, &arn);
     let req = Request {
         caller: &caller,
         action: "kms:GenerateDataKey",
@@ -314,7 +314,7 @@ pub fn bucket_encryption_health(s: &Snapshot, t: &Trail) -> Option<Health> {
         _ => {}
     }
     let policy = key.policy.value()?;
-    let (caller, ctx) = key_request_context(s, t, Some(b), KeyUse::BucketDefault);
+    let (caller, ctx) = key_request_context(s, t, Some(b), KeyUse::BucketDefault, &arn);
     let d = evaluate(
         policy,
         &Request {
@@ -559,9 +559,25 @@ fn key_request_context(
     t: &Trail,
     bucket: Option<&Bucket>,
     usage: KeyUse,
+    key_arn: &str,
 ) -> (Caller, Context) {
     let caller = cloudtrail_caller(&t.home_region);
     let mut ctx = cloudtrail_context(s, t);
+    // The key's account (from its ARN), and its organization when it is an
+    // audited account or the management account.
+    match trailaudit_model::parse_arn(key_arn) {
+        Some((_, _, account, _)) if !account.is_empty() => {
+            ctx.set("aws:ResourceAccount", account);
+            if let Some(o) = &s.organization {
+                if account == o.management_account_id || s.account(account).is_some() {
+                    ctx.set("aws:ResourceOrgID", o.id.clone());
+                }
+            }
+        }
+        _ => {
+            ctx.unknown("aws:ResourceAccount");
+        }
+    }
     match (usage, bucket) {
         (KeyUse::BucketDefault, Some(b)) => {
             let region = b.region.value().cloned().unwrap_or_default();
@@ -586,7 +602,7 @@ fn key_request_context(
 /// (`kms:DescribeKey`, which the published policies also grant, is checked
 /// by CloudTrail when the trail is created or updated, not on delivery.)
 pub fn key_decision(s: &Snapshot, t: &Trail, key_arn: &str, policy: &str) -> Decision {
-    let (caller, ctx) = key_request_context(s, t, None, KeyUse::Trail);
+    let (caller, ctx) = key_request_context(s, t, None, KeyUse::Trail, key_arn);
     evaluate(
         policy,
         &Request {
