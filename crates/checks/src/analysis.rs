@@ -179,7 +179,7 @@ fn key_health(
         unread.push(why);
         return None;
     }
-    let (_, d) = key_rcp_decision(s, t)?;
+    let (_, _, d) = key_rcp_decision(s, t)?;
     judged(&d, || {
         format!(
             "the resource control policies of account {} do not let CloudTrail use {whose}",
@@ -262,9 +262,9 @@ pub fn bucket_rcp_decision(
 
 /// What the resource control policies above the account of the key that
 /// encrypts `t`'s log files (the trail's, else the bucket's default key)
-/// decide for CloudTrail's `kms:GenerateDataKey`, with that account; `None`
-/// without such a key or when it was not read.
-pub fn key_rcp_decision(s: &Snapshot, t: &Trail) -> Option<(String, Decision)> {
+/// decide for CloudTrail's `kms:GenerateDataKey`, with that account and the
+/// key's ARN; `None` without such a key or when it was not read.
+pub fn key_rcp_decision(s: &Snapshot, t: &Trail) -> Option<(String, String, Decision)> {
     let bucket = t.s3_bucket_name.as_deref().and_then(|n| s.bucket(n));
     let (arn, usage) = match (&t.kms_key_id, bucket) {
         (Some(arn), _) => (arn.clone(), KeyUse::Trail),
@@ -281,6 +281,7 @@ pub fn key_rcp_decision(s: &Snapshot, t: &Trail) -> Option<(String, Decision)> {
     };
     Some((
         key.account_id.clone(),
+        arn.clone(),
         crate::rcp::decision(s, &key.account_id, &req),
     ))
 }

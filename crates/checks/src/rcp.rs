@@ -252,6 +252,34 @@ mod tests {
     }
 
     #[test]
+    fn a_perimeter_rcp_above_the_keys_account_blocks_the_trails_key() {
+        // The bucket stays the management account's (exempt); the key is the member's.
+        let mut s = with_rcp(Some(PERIMETER));
+        s.buckets[0].owner = Fact::Collected {
+            value: Some(MGMT.into()),
+        };
+        let member_key = ORG_KEY.replace(MGMT, MEMBER);
+        s.kms_keys[0].arn = member_key.clone();
+        s.kms_keys[0].account_id = MEMBER.into();
+        s.trails[0].kms_key_id = Some(member_key.clone());
+        let Health::NotRecording(why) = health(&s) else {
+            panic!("{:?}", health(&s))
+        };
+        assert!(why.contains("KMS key"), "{why}");
+        let f = run_one("rcp_blocks_delivery", &s);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(
+            (f[0].account_id.as_str(), f[0].resource.as_str()),
+            (MEMBER, member_key.as_str())
+        );
+        assert!(
+            f[0].message.contains("kms:GenerateDataKey"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
     fn the_service_exception_lets_cloudtrail_through() {
         let excepted = PERIMETER.replace(
             r#""Condition":{"#,

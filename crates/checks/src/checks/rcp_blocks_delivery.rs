@@ -20,22 +20,14 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
     let s = ctx.snapshot;
     for t in ctx.trails() {
         let bucket = t.s3_bucket_name.as_deref().and_then(|n| s.bucket(n));
-        let on_bucket = bucket
-            .and_then(|b| bucket_rcp_decision(s, t, b, &t.owner_account_id))
-            .map(|(owner, d)| {
-                (
-                    owner,
-                    d,
-                    format!("bucket {}", bucket.map(|b| b.name.as_str()).unwrap_or("")),
-                )
-            });
-        let on_key = key_rcp_decision(s, t).map(|(owner, d)| (owner, d, "its KMS key".to_string()));
-        for (owner, d, what) in on_bucket.into_iter().chain(on_key) {
-            let resource = if what.starts_with("bucket ") {
-                what.trim_start_matches("bucket ").to_string()
-            } else {
-                t.kms_key_id.clone().unwrap_or_else(|| what.clone())
-            };
+        // (owner, resource, what it is, decision)
+        let on_bucket = bucket.and_then(|b| {
+            bucket_rcp_decision(s, t, b, &t.owner_account_id)
+                .map(|(owner, d)| (owner, b.name.clone(), format!("bucket {}", b.name), d))
+        });
+        let on_key = key_rcp_decision(s, t)
+            .map(|(owner, arn, d)| (owner, arn.clone(), format!("KMS key {arn}"), d));
+        for (owner, resource, what, d) in on_bucket.into_iter().chain(on_key) {
             match d.allowed {
                 Tri::No => out.push(
                     Status::Fail,
