@@ -65,11 +65,8 @@ pub fn trail_health(s: &Snapshot, t: &Trail, account: &str) -> Health {
     let key = match (&t.kms_key_id, bucket) {
         (Some(arn), _) => Some((arn.clone(), KeyUse::Trail)),
         (None, Some(b)) => {
-            if b.uses_aws_managed_s3_key() {
-                return Health::Unknown(format!(
-                    "bucket {}'s default encryption is SSE-KMS with the AWS managed key aws/s3, whose policy only lets principals of the bucket's account use it: CloudTrail (a service principal) may not be able to write",
-                    b.name
-                ));
+            if let Some(h) = aws_managed_key_health(b) {
+                return h;
             }
             b.default_kms_key_arn().map(|k| (k, KeyUse::BucketDefault))
         }
@@ -124,8 +121,8 @@ fn judged(d: &Decision, denied: impl FnOnce() -> String) -> Option<Health> {
     }
 }
 
-/// The key's state, key policy and the resource control policies above its
-/// account, for CloudTrail's `kms:GenerateDataKey`.
+/// The key's state and key policy (CloudTrail's `kms:GenerateDataKey`),
+/// then the resource control policies above its account.
 fn key_health(
     s: &Snapshot,
     t: &Trail,
@@ -134,10 +131,43 @@ fn key_health(
     usage: KeyUse,
     unread: &mut Vec<String>,
 ) -> Option<Health> {
-    let whose = match (usage, bucket) {
+    if let Some(h) = key_policy_health(s, t, bucket, arn, usage, unread) {
+        return Some(h);
+    }
+    let key = s.kms_key(arn)?;
+    if let Some(why) = crate::rcp::unread(s, &key.account_id) {
+        unread.push(why);
+        return None;
+    }
+    let (_, _, d) = key_rcp_decision(s, t)?;
+    judged(&d, || {
+        format!(
+            "the resource control policies of account {} do not let CloudTrail use {}",
+            key.account_id,
+            whose_key(t, bucket, usage)
+        )
+    })
+}
+
+/// "trail T's KMS key" or "bucket B's default encryption key".
+fn whose_key(t: &Trail, bucket: Option<&Bucket>, usage: KeyUse) -> String {
+    match (usage, bucket) {
         (KeyUse::BucketDefault, Some(b)) => format!("bucket {}'s default encryption key", b.name),
         _ => format!("trail {}'s KMS key", t.name),
-    };
+    }
+}
+
+/// The key's state and its policy for CloudTrail's `kms:GenerateDataKey`
+/// (what could not be read goes to `unread`).
+fn key_policy_health(
+    s: &Snapshot,
+    t: &Trail,
+    bucket: Option<&Bucket>,
+    arn: &str,
+    usage: KeyUse,
+    unread: &mut Vec<String>,
+) -> Option<Health> {
+    let whose = whose_key(t, bucket, usage);
     let Some(key) = s.kms_key(arn) else {
         unread.push(format!("KMS key {arn} was not read"));
         return None;
@@ -154,38 +184,30 @@ fn key_health(
             other.unknown_reason().unwrap_or_default()
         )),
     }
-    let (caller, ctx) = key_request_context(s, t, bucket, usage, arn);
-    let req = Request {
-        caller: &caller,
-        action: "kms:GenerateDataKey",
-        resource: arn,
-        context: &ctx,
-    };
     match &key.policy {
         Fact::Collected { value } => {
-            let d = evaluate(value, &req);
-            if let Some(h) = judged(&d, || {
+            let (caller, ctx) = key_request_context(s, t, bucket, usage, arn);
+            let d = evaluate(
+                value,
+                &Request {
+                    caller: &caller,
+                    action: "kms:GenerateDataKey",
+                    resource: arn,
+                    context: &ctx,
+                },
+            );
+            judged(&d, || {
                 format!("{whose} policy does not let CloudTrail use the key")
-            }) {
-                return Some(h);
-            }
+            })
         }
-        other => unread.push(format!(
-            "policy of KMS key {arn} unknown: {}",
-            other.unknown_reason().unwrap_or_default()
-        )),
+        other => {
+            unread.push(format!(
+                "policy of KMS key {arn} unknown: {}",
+                other.unknown_reason().unwrap_or_default()
+            ));
+            None
+        }
     }
-    if let Some(why) = crate::rcp::unread(s, &key.account_id) {
-        unread.push(why);
-        return None;
-    }
-    let (_, _, d) = key_rcp_decision(s, t)?;
-    judged(&d, || {
-        format!(
-            "the resource control policies of account {} do not let CloudTrail use {whose}",
-            key.account_id
-        )
-    })
 }
 
 /// Requester Pays, the bucket policy and the resource control policies
@@ -297,39 +319,21 @@ pub fn bucket_encryption_health(s: &Snapshot, t: &Trail) -> Option<Health> {
         return None;
     }
     let b = s.bucket(t.s3_bucket_name.as_deref()?)?;
-    if b.uses_aws_managed_s3_key() {
-        return Some(Health::Unknown(format!(
-            "bucket {}'s default encryption is SSE-KMS with the AWS managed key aws/s3, whose policy only lets principals of the bucket's account use it: CloudTrail (a service principal) may not be able to write",
-            b.name
-        )));
+    if let Some(h) = aws_managed_key_health(b) {
+        return Some(h);
     }
     let arn = b.default_kms_key_arn()?;
-    let key = s.kms_key(&arn)?;
-    match &key.key_state {
-        Fact::Collected { value } if value != "Enabled" => {
-            return Some(Health::NotRecording(format!(
-                "bucket {}'s default encryption key is {value}: CloudTrail cannot encrypt log files",
-                b.name
-            )))
-        }
-        _ => {}
-    }
-    let policy = key.policy.value()?;
-    let (caller, ctx) = key_request_context(s, t, Some(b), KeyUse::BucketDefault, &arn);
-    let d = evaluate(
-        policy,
-        &Request {
-            caller: &caller,
-            action: "kms:GenerateDataKey",
-            resource: &arn,
-            context: &ctx,
-        },
-    );
-    judged(&d, || {
-        format!(
-            "bucket {}'s default encryption key policy does not let CloudTrail use the key",
+    key_policy_health(s, t, Some(b), &arn, KeyUse::BucketDefault, &mut Vec::new())
+}
+
+/// A bucket whose default encryption is the AWS managed key `aws/s3`:
+/// unknown (its policy only admits principals of the bucket's account).
+fn aws_managed_key_health(b: &Bucket) -> Option<Health> {
+    b.uses_aws_managed_s3_key().then(|| {
+        Health::Unknown(format!(
+            "bucket {}'s default encryption is SSE-KMS with the AWS managed key aws/s3, whose policy only lets principals of the bucket's account use it: CloudTrail (a service principal) may not be able to write",
             b.name
-        )
+        ))
     })
 }
 
