@@ -62,17 +62,12 @@ pub fn trail_health(s: &Snapshot, t: &Trail, account: &str) -> Health {
     }
     // The key CloudTrail's writes are encrypted with: the trail's, else the
     // bucket's default SSE-KMS key (S3 asks KMS as CloudTrail).
-    let key = match (&t.kms_key_id, bucket) {
-        (Some(arn), _) => Some((arn.clone(), KeyUse::Trail)),
-        (None, Some(b)) => {
-            if let Some(h) = aws_managed_key_health(b) {
-                return h;
-            }
-            b.default_kms_key_arn().map(|k| (k, KeyUse::BucketDefault))
+    if t.kms_key_id.is_none() {
+        if let Some(h) = bucket.and_then(aws_managed_key_health) {
+            return h;
         }
-        (None, None) => None,
-    };
-    if let Some((arn, usage)) = &key {
+    }
+    if let Some((arn, usage)) = &encrypting_key(t, bucket) {
         if let Some(h) = key_health(s, t, bucket, arn, *usage, &mut unread) {
             return h;
         }
@@ -134,19 +129,85 @@ fn key_health(
     if let Some(h) = key_policy_health(s, t, bucket, arn, usage, unread) {
         return Some(h);
     }
-    let key = s.kms_key(arn)?;
-    if let Some(why) = crate::rcp::unread(s, &key.account_id) {
-        unread.push(why);
-        return None;
+    match key_rcp(s, t, bucket, arn, usage)? {
+        (_, Err(why)) => {
+            unread.push(why);
+            None
+        }
+        (owner, Ok(d)) => judged(&d, || {
+            format!(
+                "the resource control policies of account {owner} do not let CloudTrail use {}",
+                whose_key(t, bucket, usage)
+            )
+        }),
     }
-    let (_, _, d) = key_rcp_decision(s, t)?;
-    judged(&d, || {
-        format!(
-            "the resource control policies of account {} do not let CloudTrail use {}",
-            key.account_id,
-            whose_key(t, bucket, usage)
-        )
+}
+
+/// The key CloudTrail's writes of trail `t` are encrypted with: the
+/// trail's, else the bucket's default SSE-KMS key (S3 asks KMS as
+/// CloudTrail).
+fn encrypting_key(t: &Trail, bucket: Option<&Bucket>) -> Option<(String, KeyUse)> {
+    match (&t.kms_key_id, bucket) {
+        (Some(arn), _) => Some((arn.clone(), KeyUse::Trail)),
+        (None, Some(b)) => b.default_kms_key_arn().map(|k| (k, KeyUse::BucketDefault)),
+        (None, None) => None,
+    }
+}
+
+/// What the resource control policies above `owner` decide for
+/// CloudTrail's `requests` (read once for all of them); `Err` when they
+/// could not be read.
+fn rcp_over(s: &Snapshot, owner: &str, requests: &[Request]) -> Result<Decision, String> {
+    Ok(match crate::rcp::above(s, owner)? {
+        None => Decision {
+            allowed: Tri::Yes,
+            reason: format!("no resource control policy applies to account {owner}'s resources"),
+        },
+        Some(levels) => combine(requests.iter().map(|r| levels.decide(owner, r)).collect()),
     })
+}
+
+/// An unreadable verdict as a decision: cannot tell, and why.
+fn or_unknown(d: Result<Decision, String>) -> Decision {
+    d.unwrap_or_else(|why| Decision {
+        allowed: Tri::Maybe,
+        reason: why,
+    })
+}
+
+/// The RCPs above the key's account for CloudTrail's `kms:GenerateDataKey`,
+/// with that account; `None` when the key was not read.
+fn key_rcp(
+    s: &Snapshot,
+    t: &Trail,
+    bucket: Option<&Bucket>,
+    arn: &str,
+    usage: KeyUse,
+) -> Option<(String, Result<Decision, String>)> {
+    let key = s.kms_key(arn)?;
+    let (caller, ctx) = key_request_context(s, t, bucket, usage, arn);
+    let req = Request {
+        caller: &caller,
+        action: "kms:GenerateDataKey",
+        resource: arn,
+        context: &ctx,
+    };
+    Some((key.account_id.clone(), rcp_over(s, &key.account_id, &[req])))
+}
+
+/// The RCPs above bucket `b`'s account for CloudTrail's delivery of `t`'s
+/// log files for `account`, with that account; `None` when the bucket's
+/// owner is not an audited account.
+fn bucket_rcp(
+    s: &Snapshot,
+    t: &Trail,
+    b: &Bucket,
+    account: &str,
+) -> Option<(String, Result<Decision, String>)> {
+    let owner = b.owner_account_id()?;
+    let requests = delivery_requests(s, t, b, account);
+    let requests: Vec<Request> = requests.iter().map(DeliveryRequest::request).collect();
+    Some((owner.to_string(), rcp_over(s, owner, &requests)))
 }
 
 /// "trail T's KMS key" or "bucket B's default encryption key".
@@ -250,62 +311,43 @@ fn bucket_health(
             other.unknown_reason().unwrap_or_default()
         )),
     }
-    if let Some(why) = b.owner_account_id().and_then(|o| crate::rcp::unread(s, o)) {
-        unread.push(why);
-        return None;
+    match bucket_rcp(s, t, b, account)? {
+        (_, Err(why)) => {
+            unread.push(why);
+            None
+        }
+        (owner, Ok(d)) => judged(&d, || {
+            format!(
+                "the resource control policies of account {owner} do not let CloudTrail deliver to bucket {name} for trail {}",
+                t.name
+            )
+        }),
     }
-    let (owner, d) = bucket_rcp_decision(s, t, b, account)?;
-    judged(&d, || {
-        format!(
-            "the resource control policies of account {owner} do not let CloudTrail deliver to bucket {name} for trail {}",
-            t.name
-        )
-    })
 }
 
 /// What the resource control policies above bucket `b`'s account decide
-/// for CloudTrail's delivery of `t`'s log files for `account`, with that
-/// account; `None` when the bucket's owner is not an audited account.
+/// for CloudTrail's delivery of `t`'s log files for `account` (unknown when
+/// they could not be read), with that account; `None` when the bucket's
+/// owner is not an audited account.
 pub fn bucket_rcp_decision(
     s: &Snapshot,
     t: &Trail,
     b: &Bucket,
     account: &str,
 ) -> Option<(String, Decision)> {
-    let owner = b.owner_account_id()?;
-    let d = combine(
-        delivery_requests(s, t, b, account)
-            .iter()
-            .map(|r| crate::rcp::decision(s, owner, &r.request()))
-            .collect(),
-    );
-    Some((owner.to_string(), d))
+    bucket_rcp(s, t, b, account).map(|(owner, d)| (owner, or_unknown(d)))
 }
 
 /// What the resource control policies above the account of the key that
 /// encrypts `t`'s log files (the trail's, else the bucket's default key)
-/// decide for CloudTrail's `kms:GenerateDataKey`, with that account and the
-/// key's ARN; `None` without such a key or when it was not read.
+/// decide for CloudTrail's `kms:GenerateDataKey` (unknown when they could
+/// not be read), with that account and the key's ARN; `None` without such
+/// a key or when it was not read.
 pub fn key_rcp_decision(s: &Snapshot, t: &Trail) -> Option<(String, String, Decision)> {
     let bucket = t.s3_bucket_name.as_deref().and_then(|n| s.bucket(n));
-    let (arn, usage) = match (&t.kms_key_id, bucket) {
-        (Some(arn), _) => (arn.clone(), KeyUse::Trail),
-        (None, Some(b)) => (b.default_kms_key_arn()?, KeyUse::BucketDefault),
-        (None, None) => return None,
-    };
-    let key = s.kms_key(&arn)?;
-    let (caller, ctx) = key_request_context(s, t, bucket, usage, &arn);
-    let req = Request {
-        caller: &caller,
-        action: "kms:GenerateDataKey",
-        resource: &arn,
-        context: &ctx,
-    };
-    Some((
-        key.account_id.clone(),
-        arn.clone(),
-        crate::rcp::decision(s, &key.account_id, &req),
-    ))
+    let (arn, usage) = encrypting_key(t, bucket)?;
+    let (owner, d) = key_rcp(s, t, bucket, &arn, usage)?;
+    Some((owner, arn, or_unknown(d)))
 }
 
 /// Whether the bucket's default encryption lets CloudTrail write trail

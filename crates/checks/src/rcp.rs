@@ -20,10 +20,16 @@ fn decided(allowed: Tri, reason: String) -> Decision {
     Decision { allowed, reason }
 }
 
-/// The levels above `owner`'s resources, each as one document: `Ok(None)`
-/// when no RCP applies (no organization read, the management account, RCPs
-/// not enabled); `Err` says what could not be read.
-fn levels(s: &Snapshot, owner: &str) -> Result<Option<Vec<(String, String)>>, String> {
+/// The RCPs above one account's resources, each level (root, OUs, the
+/// account) as one document: read once, then asked about each of
+/// CloudTrail's requests.
+pub struct Levels(Vec<(String, String)>);
+
+/// The levels above `owner`'s resources: `Ok(None)` when no RCP applies (no
+/// organization read, the management account, RCPs not enabled); `Err` says
+/// what could not be read (the verdict then rests on delivery evidence, as
+/// for an unread bucket or key policy).
+pub fn above(s: &Snapshot, owner: &str) -> Result<Option<Levels>, String> {
     let Some(org) = &s.organization else {
         return Ok(None);
     };
@@ -52,63 +58,47 @@ fn levels(s: &Snapshot, owner: &str) -> Result<Option<Vec<(String, String)>>, St
         .into_iter()
         .map(|t| level_document(rcps, &t).map(|doc| (t, doc)))
         .collect::<Result<Vec<_>, _>>()
-        .map(Some)
+        .map(|l| Some(Levels(l)))
 }
 
-/// Why the RCPs above `owner`'s resources could not be read, if they could
-/// not (the verdict then rests on delivery evidence, as for an unread
-/// bucket or key policy).
-pub fn unread(s: &Snapshot, owner: &str) -> Option<String> {
-    levels(s, owner).err()
-}
-
-/// What the organization's RCPs decide for CloudTrail's request `req` to a
-/// resource (bucket or KMS key) of account `owner`: allowed, denied (naming
-/// the level, the policy and the statement), or unknown when a statement
-/// may deny it on a value that cannot be known, or the policies could not
-/// be read.
-pub fn decision(s: &Snapshot, owner: &str, req: &Request) -> Decision {
-    let levels = match levels(s, owner) {
-        Ok(Some(levels)) => levels,
-        Ok(None) => {
-            return decided(
+impl Levels {
+    /// What they decide for CloudTrail's request `req` to a resource of
+    /// account `owner`: allowed, denied (naming the level, the policy and
+    /// the statement), or unknown when a statement may deny it on a value
+    /// that cannot be known.
+    pub fn decide(&self, owner: &str, req: &Request) -> Decision {
+        let mut first_maybe = None;
+        for (target, level) in &self.0 {
+            let d = evaluate(level, req);
+            match d.allowed {
+                Tri::No => {
+                    return decided(
+                        Tri::No,
+                        format!(
+                            "the resource control policies attached to {target} deny it: {}",
+                            d.reason
+                        ),
+                    )
+                }
+                Tri::Maybe if first_maybe.is_none() => {
+                    first_maybe = Some(decided(
+                        Tri::Maybe,
+                        format!(
+                            "a resource control policy attached to {target} may deny it: {}",
+                            d.reason
+                        ),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        first_maybe.unwrap_or_else(|| {
+            decided(
                 Tri::Yes,
-                format!("no resource control policy applies to account {owner}'s resources"),
+                format!("the resource control policies above account {owner} allow it"),
             )
-        }
-        Err(why) => return decided(Tri::Maybe, why),
-    };
-    let mut first_maybe = None;
-    for (target, level) in &levels {
-        let d = evaluate(level, req);
-        match d.allowed {
-            Tri::No => {
-                return decided(
-                    Tri::No,
-                    format!(
-                        "the resource control policies attached to {target} deny it: {}",
-                        d.reason
-                    ),
-                )
-            }
-            Tri::Maybe if first_maybe.is_none() => {
-                first_maybe = Some(decided(
-                    Tri::Maybe,
-                    format!(
-                        "a resource control policy attached to {target} may deny it: {}",
-                        d.reason
-                    ),
-                ));
-            }
-            _ => {}
-        }
+        })
     }
-    first_maybe.unwrap_or_else(|| {
-        decided(
-            Tri::Yes,
-            format!("the resource control policies above account {owner} allow it"),
-        )
-    })
 }
 
 /// One level's policies as one document: every statement of every policy

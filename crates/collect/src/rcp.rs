@@ -47,17 +47,14 @@ pub(crate) async fn collect(run: &Run<'_>, snap: &mut Snapshot) {
     ) {
         return;
     }
-    let mut targets: BTreeSet<String> = BTreeSet::new();
-    for owner in &owners {
-        match snap.account(owner).and_then(|a| org.targets_of(a)) {
-            Some(chain) => targets.extend(chain),
-            // Not audited, or its OU path is unknown: the account alone (the
-            // verdict stays unknown without the levels above it).
-            None => {
-                targets.insert(owner.clone());
-            }
-        }
-    }
+    // Owners not audited (a key in an account outside the audit, or outside
+    // the organization) or whose OU path is unknown are not read: without
+    // the levels above them the verdict rests on delivery evidence anyway.
+    let targets: BTreeSet<String> = owners
+        .iter()
+        .filter_map(|owner| snap.account(owner).and_then(|a| org.targets_of(a)))
+        .flatten()
+        .collect();
     let client = run.organizations();
     let caller = snap.caller.account_id.clone();
     let attached: Vec<(String, Fact<Vec<Named>>)> =

@@ -169,7 +169,7 @@ async fn one(
         .duration_trunc(Duration::minutes(1))
         .unwrap_or(f.sent_at)
         + Duration::minutes(1);
-    keys.sort_by_key(|(at, key)| (*at < after, *at, key.clone()));
+    keys.sort_by(|a, b| (a.0 < after, a.0, &a.1).cmp(&(b.0 < after, b.0, &b.1)));
     let listed = keys.len() as u32;
     let mut opened = 0;
     let principal = v.principal(c);

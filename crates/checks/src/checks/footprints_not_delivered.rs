@@ -8,7 +8,7 @@ pub const META: CheckMeta = CheckMeta {
     id: "footprints_not_delivered",
     title: "Audit footprints never reached the archive",
     severity: Severity::High,
-    what: "The previous run's own DescribeTrails calls (management read events, made as the audit role's session) are not in the log files the covering trail delivered to its bucket in the hour after them (`--verify-previous`): the configuration says covered, the archive says otherwise.",
+    what: "The previous run's own DescribeTrails calls (management read events, made as the audit role's session) are not in the log files the covering trail delivered to its bucket in the hour after them (`--verify-previous`): the configuration says covered, the archive says otherwise. One finding per account and cause, naming every missing region. When the account-region's hour holds more log files than are opened (100), a footprint not found in them is `unknown`, not a failure.",
     why: "Coverage read from configuration is a claim; a missing footprint is proof that events of that account-region did not arrive, whatever the trail settings say.",
     fix: "# the finding names the cause the configuration shows; walk every cause for one footprint with\naudit why --account ACCOUNT --region REGION --event-name DescribeTrails --time FOOTPRINT_TIME",
 };
