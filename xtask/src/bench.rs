@@ -253,7 +253,7 @@ fn busy_prefix(files: usize) -> Result<()> {
     let snap = trailaudit_model::Snapshot::from_json(&std::fs::read_to_string(
         first.join("snapshot.json"),
     )?)?;
-    let e = trailaudit_checks::evaluate(&snap, &trailaudit_checks::Policy::default());
+    let e = trailaudit_checks::evaluate(&snap, &trailaudit_checks::AuditPolicy::default());
     let plan = trailaudit_checks::footprints::plan(&snap, &e.coverage, None, 0);
     let cfg = trailaudit_testkit::seed::emulator_config(
         &emu.endpoint(),
@@ -420,7 +420,7 @@ fn simulated_child(args: &[String]) -> Result<()> {
     snap.write_json(std::io::BufWriter::new(std::fs::File::create(
         out.join("snapshot.json"),
     )?))?;
-    let eval = trailaudit_checks::evaluate(&snap, &trailaudit_checks::Policy::default());
+    let eval = trailaudit_checks::evaluate(&snap, &trailaudit_checks::AuditPolicy::default());
     let inputs = trailaudit_report::Inputs {
         snapshot: &snap,
         evaluation: &eval,
@@ -564,7 +564,7 @@ fn verification(root: &std::path::Path, dir: &std::path::Path, n: usize) -> Resu
         }
     }
     let t = Instant::now();
-    let e = trailaudit_checks::evaluate(&snap, &trailaudit_checks::Policy::default());
+    let e = trailaudit_checks::evaluate(&snap, &trailaudit_checks::AuditPolicy::default());
     let plan = trailaudit_checks::footprints::plan(&snap, &e.coverage, None, 0);
     let planned = t.elapsed().as_secs_f64();
     drop(e);

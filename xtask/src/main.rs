@@ -3,10 +3,13 @@
 //! - `demo`: start the emulator, seed the bundled `demo` organization, run
 //!   `audit org --regions all` against it, write the reports under
 //!   `reports/demo/`, stop the emulator.
-//! - `ci`: formatting, clippy, every test (unit and emulator end-to-end), the
+//! - `layout`: the architecture's rules (crate dependencies, no circle
+//!   between files, file length), see `layout.rs`.
+//! - `ci`: formatting, the layout, clippy, every test (unit and emulator end-to-end), the
 //!   docs build. The one command CI runs.
 
 mod bench;
+mod layout;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -20,6 +23,7 @@ fn main() -> ExitCode {
         Some("demo") => demo(&args[1..]),
         Some("ci") => ci(),
         Some("docs") => docs(false),
+        Some("layout") => layout::check(&workspace_root()),
         Some("install-check") => install_check(),
         Some("bench") => bench::run(&args[1..]),
         _ => {
@@ -28,6 +32,7 @@ fn main() -> ExitCode {
                  tasks:\n  \
                  demo    audit the bundled demo organization on the emulator; reports in reports/demo/\n  \
                  ci      fmt, clippy, all tests (unit and end-to-end), install check, docs\n  \
+                 layout  crate dependencies the architecture allows, no circle between files, files of at most 800 lines
                  docs    regenerate docs/checks.md, docs/permissions.md and the man page docs/audit.1\n  \
                  install-check  cargo install the CLI into a temporary root and run it\n  \
                  bench   [emulator|busy-prefix [FILES]|simulated|analysis [SIZES]] print performance figures (never fails on time)"
@@ -262,6 +267,8 @@ fn ci() -> Result<()> {
         "cargo fmt --check",
         cargo().args(["fmt", "--all", "--check"]),
     )?;
+    eprintln!("\n==> layout");
+    layout::check(&workspace_root())?;
     eprintln!("\n==> generated docs are up to date");
     docs(true)?;
     step(

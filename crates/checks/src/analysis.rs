@@ -6,8 +6,8 @@
 use serde_json::Value;
 use trailaudit_model::{Bucket, Fact, LifecycleRule, Snapshot, Trail};
 
-use crate::iam::{evaluate, Caller, Context, Decision, Request};
-use crate::selectors::Tri;
+use trailaudit_iam::{evaluate, Caller, Context, Decision, Request};
+use trailaudit_model::Tri;
 
 /// Whether a trail records and delivers for one account.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -22,11 +22,11 @@ use serde::{Deserialize, Serialize};
 use trailaudit_model::regions::GLOBAL_EVENTS_REGION;
 use trailaudit_model::{Fact, RegionStatus, Selectors, Snapshot};
 
-use crate::selectors::{extent, Event, Extent, Values};
 use crate::sources::{selectors_unknown, sources_memo, tally, HealthMemo, Sources, Take};
+use trailaudit_catalogue::selectors::{extent, Event, Extent, Values};
 
-use crate::events::ClassKind;
-pub use crate::events::EventClass;
+use trailaudit_catalogue::ClassKind;
+pub use trailaudit_catalogue::EventClass;
 
 /// A cell's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -365,13 +365,13 @@ pub fn questions(class: EventClass, partition: &str) -> Vec<Event<'static>> {
 /// read and write (only write for types that have no read events).
 pub fn data_questions(
     resource_type: &str,
-    access: crate::events::Access,
+    access: trailaudit_catalogue::Access,
     resource: Values<'static>,
     partition: &str,
 ) -> Vec<Event<'static>> {
     let ty: &'static str = leak(resource_type.to_string());
-    let write_only = crate::events::data_type(resource_type)
-        .is_some_and(|d| d.kinds == crate::events::Kinds::WriteOnly);
+    let write_only = trailaudit_catalogue::data_type(resource_type)
+        .is_some_and(|d| d.kinds == trailaudit_catalogue::Kinds::WriteOnly);
     access
         .read_only_values()
         .iter()
@@ -922,7 +922,7 @@ mod tests {
         s.trails.push(org_trail());
         s.trails.push(local_trail(MEMBER, "eu-west-1"));
         s.trails.push(local_trail(MGMT, "us-east-1"));
-        let _ = crate::evaluate(&s, &crate::Policy::default());
+        let _ = crate::evaluate(&s, &crate::AuditPolicy::default());
         assert_eq!(s.lookup.builds(), 1);
     }
 

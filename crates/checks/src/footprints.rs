@@ -19,7 +19,7 @@ use trailaudit_model::{
 
 use crate::analysis::{delivery_decision, rules_touching};
 use crate::coverage::{Coverage, EventClass};
-use crate::selectors::Tri;
+use trailaudit_model::Tri;
 
 /// The account-regions of `prev` whose footprints can be looked for: every
 /// management read cell that was covered then, with a footprint, a

@@ -10,20 +10,8 @@
 //! key policies, each statement named by its policy, so a verdict names the
 //! policy and the statement that decided.
 
-use serde_json::Value;
+use trailaudit_iam::{Attached, Levels};
 use trailaudit_model::{Fact, ResourceControlPolicies, Snapshot};
-
-use crate::iam::{evaluate, Decision, Request};
-use crate::selectors::Tri;
-
-fn decided(allowed: Tri, reason: String) -> Decision {
-    Decision { allowed, reason }
-}
-
-/// The RCPs above one account's resources, each level (root, OUs, the
-/// account) as one document: read once, then asked about each of
-/// CloudTrail's requests.
-pub struct Levels(Vec<(String, String)>);
 
 /// The levels above `owner`'s resources: `Ok(None)` when no RCP applies (no
 /// organization read, the management account, RCPs not enabled); `Err` says
@@ -54,57 +42,18 @@ pub fn above(s: &Snapshot, owner: &str) -> Result<Option<Levels>, String> {
         .ok_or_else(|| {
             format!("the OU path of account {owner} is unknown, so are the resource control policies above it")
         })?;
-    targets
+    let levels = targets
         .into_iter()
-        .map(|t| level_document(rcps, &t).map(|doc| (t, doc)))
-        .collect::<Result<Vec<_>, _>>()
-        .map(|l| Some(Levels(l)))
+        .map(|t| attached(rcps, &t).map(|p| (t, p)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Levels::new(levels).map(Some)
 }
 
-impl Levels {
-    /// What they decide for CloudTrail's request `req` to a resource of
-    /// account `owner`: allowed, denied (naming the level, the policy and
-    /// the statement), or unknown when a statement may deny it on a value
-    /// that cannot be known.
-    pub fn decide(&self, owner: &str, req: &Request) -> Decision {
-        let mut first_maybe = None;
-        for (target, level) in &self.0 {
-            let d = evaluate(level, req);
-            match d.allowed {
-                Tri::No => {
-                    return decided(
-                        Tri::No,
-                        format!(
-                            "the resource control policies attached to {target} deny it: {}",
-                            d.reason
-                        ),
-                    )
-                }
-                Tri::Maybe if first_maybe.is_none() => {
-                    first_maybe = Some(decided(
-                        Tri::Maybe,
-                        format!(
-                            "a resource control policy attached to {target} may deny it: {}",
-                            d.reason
-                        ),
-                    ));
-                }
-                _ => {}
-            }
-        }
-        first_maybe.unwrap_or_else(|| {
-            decided(
-                Tri::Yes,
-                format!("the resource control policies above account {owner} allow it"),
-            )
-        })
-    }
-}
-
-/// One level's policies as one document: every statement of every policy
-/// attached to `target`, its `Sid` naming the policy (`DenyOutside
-/// (perimeter)`). `Err` says what could not be read.
-fn level_document(rcps: &ResourceControlPolicies, target: &str) -> Result<String, String> {
+/// The policies attached to `target`; `Err` says what could not be read.
+fn attached<'a>(
+    rcps: &'a ResourceControlPolicies,
+    target: &str,
+) -> Result<Vec<Attached<'a>>, String> {
     let ids = match rcps.attached.get(target) {
         Some(Fact::Collected { value }) => value,
         Some(other) => {
@@ -119,46 +68,25 @@ fn level_document(rcps: &ResourceControlPolicies, target: &str) -> Result<String
             ))
         }
     };
-    let mut statements = Vec::new();
-    for id in ids {
-        let Some(p) = rcps.policies.get(id) else {
-            return Err(format!("resource control policy {id} was not read"));
-        };
-        let content = match &p.content {
-            Fact::Collected { value } => value,
-            other => {
-                return Err(format!(
+    ids.iter()
+        .map(|id| {
+            let Some(p) = rcps.policies.get(id) else {
+                return Err(format!("resource control policy {id} was not read"));
+            };
+            match &p.content {
+                Fact::Collected { value } => Ok(Attached {
+                    name: &p.name,
+                    id,
+                    content: value,
+                }),
+                other => Err(format!(
                     "resource control policy {} ({id}) is unknown: {}",
                     p.name,
                     other.unknown_reason().unwrap_or_default()
-                ))
+                )),
             }
-        };
-        let doc: Value = serde_json::from_str(content).map_err(|e| {
-            format!(
-                "resource control policy {} ({id}) is not valid JSON ({e})",
-                p.name
-            )
-        })?;
-        let list = match doc.get("Statement") {
-            Some(Value::Array(a)) => a.clone(),
-            Some(o @ Value::Object(_)) => vec![o.clone()],
-            _ => vec![],
-        };
-        for (i, mut st) in list.into_iter().enumerate() {
-            let sid = st
-                .get("Sid")
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("#{}", i + 1));
-            if let Value::Object(o) = &mut st {
-                o.insert("Sid".into(), Value::String(format!("{sid} ({})", p.name)));
-            }
-            statements.push(st);
-        }
-    }
-    Ok(serde_json::json!({ "Version": "2012-10-17", "Statement": statements }).to_string())
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -169,6 +97,7 @@ mod tests {
     use crate::checks::run_one;
     use crate::fixture::*;
     use crate::Status;
+    use trailaudit_iam::corpus::{RCP_IDENTITY_PERIMETER, RCP_NETWORK_PERIMETER};
 
     const FULL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
     /// The data-perimeter RCP that forgets AWS services: CloudTrail carries
@@ -294,32 +223,9 @@ mod tests {
         );
     }
 
-    /// AWS's published data-perimeter RCPs (aws-samples/
-    /// data-perimeter-policy-examples, resource_control_policies/), with
-    /// the organization filled in: they exempt AWS services acting for the
-    /// organization, so CloudTrail still delivers.
-    const IDENTITY_PERIMETER: &str = r#"{"Version":"2012-10-17","Statement":[
-      {"Sid":"EnforceOrgIdentities","Effect":"Deny","Principal":"*",
-       "Action":["s3:*","sqs:*","kms:*","secretsmanager:*","sts:AssumeRole"],"Resource":"*",
-       "Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-abc123","aws:PrincipalAccount":["333333333333"],"aws:ResourceTag/dp:exclude:identity":"true"},
-                    "BoolIfExists":{"aws:PrincipalIsAWSService":"false"}}},
-      {"Sid":"EnforceConfusedDeputyProtection","Effect":"Deny","Principal":"*",
-       "Action":["s3:*","sqs:*","kms:*","secretsmanager:*","sts:*"],"Resource":"*",
-       "Condition":{"StringNotEqualsIfExists":{"aws:SourceOrgID":"o-abc123","aws:SourceAccount":["333333333333"],"aws:ResourceTag/dp:exclude:identity":"true"},
-                    "Null":{"aws:SourceAccount":"false"},
-                    "Bool":{"aws:PrincipalIsAWSService":"true"}}}]}"#;
-    const NETWORK_PERIMETER: &str = r#"{"Version":"2012-10-17","Statement":[
-      {"Sid":"EnforceNetworkPerimeter","Effect":"Deny","Principal":"*",
-       "Action":["s3:*","sqs:*","kms:*","secretsmanager:*"],"Resource":"*",
-       "Condition":{"NotIpAddressIfExists":{"aws:SourceIp":"192.0.2.0/24"},
-                    "StringNotEqualsIfExists":{"aws:SourceVpc":"vpc-12345678","aws:PrincipalTag/dp:exclude:network":"true","aws:ResourceTag/dp:exclude:network":"true"},
-                    "BoolIfExists":{"aws:PrincipalIsAWSService":"false","aws:ViaAWSService":"false"},
-                    "ArnNotLikeIfExists":{"aws:PrincipalArn":["arn:aws:iam::*:role/aws:ec2-infrastructure"]},
-                    "StringEquals":{"aws:PrincipalTag/dp:include:network":"true"}}}]}"#;
-
     #[test]
     fn the_published_perimeter_rcps_let_cloudtrail_deliver() {
-        for doc in [IDENTITY_PERIMETER, NETWORK_PERIMETER] {
+        for doc in [RCP_IDENTITY_PERIMETER, RCP_NETWORK_PERIMETER] {
             let s = with_rcp(Some(doc));
             assert_eq!(health(&s), Health::Recording, "{doc}");
             assert!(run_one("rcp_blocks_delivery", &s).is_empty());
@@ -327,18 +233,18 @@ mod tests {
         // One change: the identity perimeter without its AWS-service
         // exception may deny CloudTrail (only a tag on the bucket, which is
         // not read, could exclude it): unknown, never recording.
-        let mutated = IDENTITY_PERIMETER.replacen(
+        let mutated = RCP_IDENTITY_PERIMETER.replacen(
             r#""BoolIfExists":{"aws:PrincipalIsAWSService":"false"}"#,
             r#""BoolIfExists":{"aws:PrincipalIsAWSService":["false","true"]}"#,
             1,
         );
-        assert_ne!(mutated, IDENTITY_PERIMETER);
+        assert_ne!(mutated, RCP_IDENTITY_PERIMETER);
         let Health::Unknown(why) = health(&with_rcp(Some(&mutated))) else {
             panic!("{:?}", health(&with_rcp(Some(&mutated))))
         };
         assert!(why.contains("EnforceOrgIdentities (perimeter)"), "{why}");
         // And a confused-deputy statement for another organization denies.
-        let other = IDENTITY_PERIMETER.replace(
+        let other = RCP_IDENTITY_PERIMETER.replace(
             r#""aws:SourceOrgID":"o-abc123""#,
             r#""aws:SourceOrgID":"o-other""#,
         );

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use trailaudit_model::{RegionStatus, Snapshot};
 
+use crate::audit_policy::{AuditPolicy, Effective, Resource};
 use crate::coverage::{data_questions, evaluate_cell, partition, EventClass, State};
-use crate::events::Access;
-use crate::policy::{Effective, Policy, Resource};
 use crate::sources::{account_unknown, sources_memo, HealthMemo};
+use trailaudit_catalogue::Access;
 
 /// The policy resolved for every account of a snapshot (accounts with the
 /// same applying scopes share one [`Effective`]).
@@ -24,7 +24,7 @@ pub struct Requirements {
 
 impl Requirements {
     /// Resolves `policy` for every account of `s`.
-    pub fn resolve(policy: &Policy, s: &Snapshot) -> Requirements {
+    pub fn resolve(policy: &AuditPolicy, s: &Snapshot) -> Requirements {
         let mut r = Requirements {
             base: policy.resolve(None, s),
             ..Requirements::default()

@@ -8,7 +8,8 @@ use std::borrow::Cow;
 use trailaudit_model::{EventDataStore, Fact, Mode, Selectors, Snapshot, Trail};
 
 use crate::analysis::{trail_health, Health};
-use crate::selectors::{selects, Event, Extent, Tri};
+use trailaudit_catalogue::selectors::{selects, Event, Extent};
+use trailaudit_model::Tri;
 
 /// What a source is.
 #[derive(Debug, Clone, Copy)]

@@ -158,8 +158,8 @@ pub struct WhyArgs {
     pub resource: Option<String>,
     /// The event category: Management, Data or NetworkActivity (inferred
     /// from the event name when omitted; network activity events need it).
-    #[arg(long, value_name = "CATEGORY", value_parser = trailaudit_checks::selectors::Category::parse)]
-    pub category: Option<trailaudit_checks::selectors::Category>,
+    #[arg(long, value_name = "CATEGORY", value_parser = trailaudit_catalogue::selectors::Category::parse)]
+    pub category: Option<trailaudit_catalogue::selectors::Category>,
     /// The data event's resource type, such as AWS::DynamoDB::Table (inferred
     /// from the event name for the types the catalogue knows).
     #[arg(long, value_name = "TYPE")]

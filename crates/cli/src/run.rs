@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use trailaudit_checks::{Evaluation, Policy, Severity};
+use trailaudit_checks::{AuditPolicy, Evaluation, Severity};
 use trailaudit_collect::{Cancel, CollectOptions, Connection, Guard};
 use trailaudit_model::regions::RegionSelection;
 use trailaudit_model::{is_account_id, Mode, Snapshot};
@@ -68,7 +68,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 
 /// The policy, severity threshold and exit behaviour, checked.
 struct Analysis {
-    policy: Policy,
+    policy: AuditPolicy,
     policy_file: String,
     fail_on: Severity,
     exit_zero: bool,
@@ -76,7 +76,7 @@ struct Analysis {
 }
 
 /// The policy file given, else `./audit.toml` when it exists: the policy and its name.
-fn load_policy(given: Option<&PathBuf>) -> Result<(Policy, String)> {
+fn load_policy(given: Option<&PathBuf>) -> Result<(AuditPolicy, String)> {
     let path = match given {
         Some(p) => Some(p.clone()),
         None => Some(PathBuf::from("audit.toml")).filter(|p| p.exists()),
@@ -91,11 +91,15 @@ fn load_policy(given: Option<&PathBuf>) -> Result<(Policy, String)> {
             })?;
             let name = p.display().to_string();
             (
-                Policy::parse(&text, &name).map_err(|e| anyhow::anyhow!("invalid policy: {e}"))?,
+                trailaudit_checks::checks::parse_policy(&text, &name)
+                    .map_err(|e| anyhow::anyhow!("invalid policy: {e}"))?,
                 name,
             )
         }
-        None => (Policy::default(), "(no policy file: defaults)".to_string()),
+        None => (
+            AuditPolicy::default(),
+            "(no policy file: defaults)".to_string(),
+        ),
     })
 }
 
@@ -407,7 +411,7 @@ fn policy_explain(p: &crate::args::PolicyExplainArgs) -> Result<ExitCode> {
         }
     );
     println!("{:<30} {:<44} from", "key", "value");
-    for key in trailaudit_checks::policy::KEYS {
+    for key in trailaudit_checks::audit_policy::KEYS {
         println!(
             "{:<30} {:<44} {}",
             key,
@@ -423,7 +427,7 @@ fn policy_explain(p: &crate::args::PolicyExplainArgs) -> Result<ExitCode> {
 
 /// `audit classes`: every class name the matrix and the policy accept.
 fn classes() -> String {
-    use trailaudit_checks::events::{short_name, Kinds, DATA_TYPES, NETWORK_SOURCES};
+    use trailaudit_catalogue::data_types::{short_name, Kinds, DATA_TYPES, NETWORK_SOURCES};
     let mut o = String::from(
         "Management and other classes (always in the matrix):
 ",

@@ -26,7 +26,7 @@ pub fn run(global: &Global, v: &VerifyArgs) -> Result<ExitCode> {
             "no reports/*/snapshot.json here; give the run to verify with --snapshot FILE",
         )?,
     };
-    let policy = trailaudit_checks::Policy::default();
+    let policy = trailaudit_checks::AuditPolicy::default();
     let evaluation = trailaudit_checks::evaluate(&snapshot, &policy);
     // The sample rotates with the month of this run.
     let rotation = trailaudit_checks::footprints::rotation_of(chrono::Utc::now());
@@ -93,7 +93,7 @@ pub fn run(global: &Global, v: &VerifyArgs) -> Result<ExitCode> {
 /// The summary line, what is missing and why (from the checks), and the
 /// reads that failed.
 fn render(s: &trailaudit_model::Snapshot, errors: &[trailaudit_model::CollectionError]) -> String {
-    let e = trailaudit_checks::evaluate(s, &trailaudit_checks::Policy::default());
+    let e = trailaudit_checks::evaluate(s, &trailaudit_checks::AuditPolicy::default());
     let mut o = String::new();
     if let Some(sum) = trailaudit_report::verification_summary(s, &e) {
         o.push_str(&format!(

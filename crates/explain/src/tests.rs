@@ -2,7 +2,8 @@
 //! delivery errors, an organization trail seen from a member account,
 //! LookupEvents answers, trails stopped after the event.
 
-use chrono::TimeZone;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use trailaudit_catalogue::selectors::Category;
 use trailaudit_model::*;
 
 use super::*;

@@ -14,7 +14,26 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use crate::Snapshot;
+use crate::org::Account;
+use crate::resources::{Bucket, EventDataStore, KmsKey, LogGroup};
+use crate::trail::Trail;
+
+/// The collections of a snapshot an index is built over.
+#[derive(Debug, Clone, Copy)]
+pub struct Tables<'a> {
+    /// Accounts.
+    pub accounts: &'a [Account],
+    /// Trails.
+    pub trails: &'a [Trail],
+    /// Buckets.
+    pub buckets: &'a [Bucket],
+    /// KMS keys.
+    pub kms_keys: &'a [KmsKey],
+    /// Log groups.
+    pub log_groups: &'a [LogGroup],
+    /// Event data stores.
+    pub event_data_stores: &'a [EventDataStore],
+}
 
 /// Positions by key in one snapshot.
 #[derive(Debug, Default)]
@@ -32,7 +51,7 @@ pub struct Index {
     organization_stores: Vec<usize>,
 }
 
-fn lens(s: &Snapshot) -> [usize; 6] {
+fn lens(s: &Tables<'_>) -> [usize; 6] {
     [
         s.accounts.len(),
         s.trails.len(),
@@ -54,7 +73,7 @@ fn positions<'a, T: 'a>(items: &'a [T], key: impl Fn(&'a T) -> &'a str) -> HashM
 
 impl Index {
     /// Builds the index of `s` (linear).
-    pub fn build(s: &Snapshot) -> Index {
+    pub fn build(s: &Tables<'_>) -> Index {
         let mut trails_by_owner: HashMap<String, Vec<usize>> = HashMap::new();
         let mut organization_trails = Vec::new();
         for (i, t) in s.trails.iter().enumerate() {
@@ -165,7 +184,7 @@ impl std::fmt::Debug for Lookup {
 
 impl Lookup {
     /// The index of `s`, built now if missing or stale.
-    pub fn get(&self, s: &Snapshot) -> Arc<Index> {
+    pub fn get(&self, s: &Tables<'_>) -> Arc<Index> {
         if let Some(ix) = self.0.read().ok().and_then(|g| g.clone()) {
             if ix.lens == lens(s) {
                 return ix;
@@ -181,7 +200,7 @@ impl Lookup {
     }
 
     /// Builds the index again (after a hit named another key).
-    pub fn rebuild(&self, s: &Snapshot) -> Arc<Index> {
+    pub fn rebuild(&self, s: &Tables<'_>) -> Arc<Index> {
         self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let ix = Arc::new(Index::build(s));
         if let Ok(mut g) = self.0.write() {

@@ -23,6 +23,7 @@ mod probe;
 pub mod regions;
 mod resources;
 mod trail;
+mod tri;
 mod verify;
 
 pub use arn::*;
@@ -31,6 +32,7 @@ pub use org::*;
 pub use probe::*;
 pub use resources::*;
 pub use trail::*;
+pub use tri::Tri;
 pub use verify::*;
 
 /// Version of the snapshot format. Bump on any incompatible change; readers
@@ -113,9 +115,21 @@ pub struct CallerIdentity {
 }
 
 impl Snapshot {
+    /// The collections the index is built over.
+    fn tables(&self) -> index::Tables<'_> {
+        index::Tables {
+            accounts: &self.accounts,
+            trails: &self.trails,
+            buckets: &self.buckets,
+            kms_keys: &self.kms_keys,
+            log_groups: &self.log_groups,
+            event_data_stores: &self.event_data_stores,
+        }
+    }
+
     /// The index of this snapshot (built once, see [`index`]).
     pub fn index(&self) -> std::sync::Arc<index::Index> {
-        self.lookup.get(self)
+        self.lookup.get(&self.tables())
     }
 
     fn by_key<'a, T>(
@@ -125,11 +139,11 @@ impl Snapshot {
         key: impl Fn(&T) -> &str,
         want: &str,
     ) -> Option<&'a T> {
-        let ix = self.lookup.get(self);
+        let ix = self.lookup.get(&self.tables());
         match pos(&ix).and_then(|i| items.get(i)) {
             Some(x) if key(x) == want => Some(x),
             // Edited in place since the index was built: build it again.
-            Some(_) => pos(&self.lookup.rebuild(self))
+            Some(_) => pos(&self.lookup.rebuild(&self.tables()))
                 .and_then(|i| items.get(i))
                 .filter(|x| key(x) == want),
             None => None,
@@ -182,9 +196,9 @@ impl Snapshot {
         ok: impl Fn(&T) -> bool,
     ) -> Vec<usize> {
         let passes = |p: &[usize]| p.iter().all(|&i| items.get(i).is_some_and(&ok));
-        let mut p = pos(&self.lookup.get(self));
+        let mut p = pos(&self.lookup.get(&self.tables()));
         if !passes(&p) {
-            p = pos(&self.lookup.rebuild(self));
+            p = pos(&self.lookup.rebuild(&self.tables()));
             p.retain(|&i| items.get(i).is_some_and(&ok));
         }
         p.sort_unstable();

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::fact::{not_read, ErrorInfo, Fact};
+use crate::verify::Footprint;
 use serde::{Deserialize, Serialize};
-
-use crate::*;
 
 /// The organization.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,9 +1,8 @@
 //! Live probes: delivery probes and what `audit why` has probed.
 
+use crate::fact::Fact;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-use crate::*;
 
 /// Evidence that logs arrive in one account-region (`--probe-delivery`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,9 +1,9 @@
 //! Where logs land: buckets, KMS keys, log groups, event data stores.
 
+use crate::fact::{not_read, Fact};
+use crate::trail::AdvancedSelector;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-use crate::*;
 
 /// A destination bucket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,9 +1,9 @@
 //! Trails, their status and event selectors.
 
+use crate::arn::parse_trail_arn;
+use crate::fact::Fact;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-use crate::*;
 
 /// A trail, once, with its details read from its home region by its owner.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

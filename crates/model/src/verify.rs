@@ -2,10 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::fact::ErrorInfo;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-use crate::*;
 
 /// A call whose record is a footprint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use trailaudit_checks::{evaluate, Policy};
+use trailaudit_checks::{evaluate, AuditPolicy};
 use trailaudit_model::Snapshot;
 use trailaudit_report::{render_all, Inputs};
 
@@ -24,7 +24,7 @@ fn chromium() -> String {
 /// The demo snapshot, its evaluation and its report.html.
 fn demo_page() -> (Snapshot, trailaudit_checks::Evaluation, Vec<u8>) {
     let s = Snapshot::from_json(include_str!("fixtures/demo.snapshot.json")).unwrap();
-    let e = evaluate(&s, &Policy::default());
+    let e = evaluate(&s, &AuditPolicy::default());
     let html = render_all(&Inputs {
         snapshot: &s,
         evaluation: &e,

@@ -3,7 +3,7 @@
 //! outputs, the exact month-over-month changes for known edits, and size
 //! bounds on the HTML.
 
-use trailaudit_checks::{evaluate, Policy};
+use trailaudit_checks::{evaluate, AuditPolicy};
 use trailaudit_model::{Fact, Snapshot, TrailStatus};
 use trailaudit_report::{diff, render_all, Inputs};
 
@@ -13,7 +13,7 @@ fn demo() -> Snapshot {
 
 fn file(name: &str) -> String {
     let s = demo();
-    let e = evaluate(&s, &Policy::default());
+    let e = evaluate(&s, &AuditPolicy::default());
     let files = render_all(&Inputs {
         snapshot: &s,
         evaluation: &e,
@@ -49,7 +49,7 @@ fn report_json() {
 fn report_json_reads_back_with_its_schema() {
     use trailaudit_report::format;
     let s = demo();
-    let e = evaluate(&s, &Policy::default());
+    let e = evaluate(&s, &AuditPolicy::default());
     let json = file("report.json");
     let r = format::read(json.as_bytes()).expect("format 2");
     assert_eq!(r.schema, format::SCHEMA);
@@ -181,8 +181,8 @@ fn month_over_month_lists_exactly_what_changed() {
     after.finished_at += chrono::Duration::days(30);
 
     let (pe, ce) = (
-        evaluate(&before, &Policy::default()),
-        evaluate(&after, &Policy::default()),
+        evaluate(&before, &AuditPolicy::default()),
+        evaluate(&after, &AuditPolicy::default()),
     );
     let c = diff::compare(&before, &pe, &after, &ce);
     let keys = |l: &[diff::FindingRef]| {
@@ -232,7 +232,7 @@ fn month_over_month_lists_exactly_what_changed() {
 fn verified_cells_show_and_lost_verification_is_listed() {
     use trailaudit_model::{Verification, VerifiedCell, VerifyDestination, VerifyOutcome};
     let mut prev = demo();
-    let e0 = evaluate(&prev, &Policy::default());
+    let e0 = evaluate(&prev, &AuditPolicy::default());
     let covered: Vec<(String, String)> = e0
         .coverage
         .of_class(trailaudit_checks::EventClass::ManagementRead)
@@ -270,7 +270,7 @@ fn verified_cells_show_and_lost_verification_is_listed() {
             .collect(),
         ..Default::default()
     });
-    let pe = evaluate(&prev, &Policy::default());
+    let pe = evaluate(&prev, &AuditPolicy::default());
     let files = render_all(&Inputs {
         snapshot: &prev,
         evaluation: &pe,
@@ -293,7 +293,7 @@ fn verified_cells_show_and_lost_verification_is_listed() {
     assert_eq!(r.summary.verification.as_ref().unwrap().verified, n - 1);
 
     let cur = demo();
-    let ce = evaluate(&cur, &Policy::default());
+    let ce = evaluate(&cur, &AuditPolicy::default());
     let c = diff::compare(&prev, &pe, &cur, &ce);
     assert_eq!(
         c.lost_verification.len(),

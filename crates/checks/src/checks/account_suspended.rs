@@ -1,6 +1,6 @@
 //! Suspended accounts are listed, not audited.
 
-use super::*;
+use crate::check::*;
 use trailaudit_model::AccountStatus;
 
 /// Metadata.

@@ -1,6 +1,6 @@
 //! S3 server access logging off on the log bucket.
 
-use super::*;
+use crate::check::*;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {

@@ -1,7 +1,7 @@
 //! The log bucket's default encryption keeps CloudTrail from writing.
 
-use super::*;
 use crate::analysis::{bucket_encryption_health, Health};
+use crate::check::*;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {

@@ -1,6 +1,6 @@
 //! Log files can be deleted or overwritten without trace.
 
-use super::*;
+use crate::check::*;
 use trailaudit_model::Fact;
 
 /// Metadata.

@@ -1,8 +1,8 @@
 //! The log bucket's policy does not let CloudTrail deliver for this trail.
 
-use super::*;
 use crate::analysis::delivery_decision;
-use crate::selectors::Tri;
+use crate::check::*;
+use trailaudit_model::Tri;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {
@@ -43,7 +43,7 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
                 accounts.push(&m.id);
             }
         }
-        let decisions: Vec<(String, crate::iam::Decision)> = accounts
+        let decisions: Vec<(String, trailaudit_iam::Decision)> = accounts
             .iter()
             .map(|a| {
                 (
@@ -52,7 +52,7 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
                 )
             })
             .collect();
-        let blocked: Vec<&(String, crate::iam::Decision)> = decisions
+        let blocked: Vec<&(String, trailaudit_iam::Decision)> = decisions
             .iter()
             .filter(|(_, d)| d.allowed == Tri::No)
             .collect();

@@ -1,7 +1,7 @@
 //! The log bucket is publicly readable.
 
-use super::*;
 use crate::analysis::public_exposure;
+use crate::check::*;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {

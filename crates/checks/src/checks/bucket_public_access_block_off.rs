@@ -1,6 +1,6 @@
 //! The log bucket lacks a complete public access block.
 
-use super::*;
+use crate::check::*;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {

@@ -1,6 +1,6 @@
 //! The log bucket is Requester Pays: CloudTrail cannot deliver to it.
 
-use super::*;
+use crate::check::*;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {

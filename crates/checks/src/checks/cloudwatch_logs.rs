@@ -1,6 +1,6 @@
 //! CloudWatch Logs delivery missing (when required) or kept too briefly.
 
-use super::*;
+use crate::check::*;
 use trailaudit_model::Fact;
 
 /// Metadata.
@@ -104,7 +104,7 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
 mod tests {
     use crate::checks::{run_one, run_one_with};
     use crate::fixture::*;
-    use crate::{Policy, Status};
+    use crate::{AuditPolicy, Status};
     use trailaudit_model::{Fact, LogGroup};
 
     fn with_group(days: Fact<Option<i32>>) -> trailaudit_model::Snapshot {
@@ -127,7 +127,7 @@ mod tests {
             run_one("cloudwatch_logs", &healthy()).is_empty(),
             "not required by default"
         );
-        let mut p = Policy::default();
+        let mut p = AuditPolicy::default();
         p.require.cloudwatch_logs = Some(true);
         assert_eq!(
             run_one_with("cloudwatch_logs", &healthy(), &p)[0].status,

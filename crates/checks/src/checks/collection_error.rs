@@ -1,6 +1,6 @@
 //! Calls that failed for reasons other than permissions.
 
-use super::*;
+use crate::check::*;
 use trailaudit_model::ErrorKind;
 
 /// Metadata.

@@ -1,8 +1,8 @@
 //! Required data events not recorded (by resource type, or for named resources).
 
-use super::*;
+use crate::audit_policy::Effective;
+use crate::check::*;
 use crate::coverage::State;
-use crate::policy::Effective;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {
@@ -77,7 +77,7 @@ pub(super) fn missing_classes(
 
 /// The policy key that asked for a class (for "required by" in messages).
 fn requirement_key(eff: &Effective, class: EventClass) -> &'static str {
-    use crate::events::ClassKind;
+    use trailaudit_catalogue::ClassKind;
     let set = |k: &str| eff.origins.get(k).is_some_and(|o| o != "default");
     match class.kind() {
         ClassKind::Network {
@@ -161,7 +161,7 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
 mod tests {
     use crate::checks::{run_one, run_one_with};
     use crate::fixture::*;
-    use crate::{Policy, Status};
+    use crate::{AuditPolicy, Status};
     use trailaudit_model::{AdvancedSelector, Fact, FieldSelector, Selectors};
 
     fn field(name: &str, op: &str, v: &str) -> FieldSelector {
@@ -179,7 +179,7 @@ mod tests {
 
     #[test]
     fn pass_fail_unknown() {
-        let mut required = Policy::default();
+        let mut required = AuditPolicy::default();
         required.data_events.s3 = Some(true);
         let f = run_one("data_events_missing", &healthy());
         assert_eq!(f.len(), 1);
@@ -225,7 +225,7 @@ mod tests {
                 },
             ]),
         };
-        let p = Policy::parse(
+        let p = crate::checks::parse_policy(
             &format!(
                 "[data_events]\nresources = [{{ arn = \"arn:aws:s3:::secret\", account = \"{MEMBER}\", region = \"eu-west-1\" }}, {{ arn = \"arn:aws:s3:::orders/\", account = \"{MEMBER}\", region = \"eu-west-1\", access = \"write\" }}, {{ arn = \"arn:aws:s3:::far/\", account = \"{MEMBER}\", region = \"ap-south-1\" }}]\n"
             ),

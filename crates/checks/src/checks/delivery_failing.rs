@@ -1,6 +1,6 @@
 //! A trail whose status reports a delivery error.
 
-use super::*;
+use crate::check::*;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {

@@ -1,6 +1,6 @@
 //! No recent log or digest object where delivery was probed.
 
-use super::*;
+use crate::check::*;
 use trailaudit_model::Fact;
 
 /// Metadata.

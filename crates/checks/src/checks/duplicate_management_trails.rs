@@ -1,9 +1,9 @@
 //! More than one trail records the same management events: paid copies.
 
-use super::*;
 use crate::analysis::Health;
+use crate::check::*;
 use crate::coverage::class_extent;
-use crate::selectors::Extent;
+use trailaudit_catalogue::selectors::Extent;
 use trailaudit_model::Fact;
 
 /// Metadata.

@@ -1,7 +1,7 @@
 //! The earlier run's footprints were delivered, and a lifecycle rule has
 //! deleted them since.
 
-use super::*;
+use crate::check::*;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {

@@ -1,6 +1,6 @@
 //! The earlier run's footprints are not where the covering trail delivers.
 
-use super::*;
+use crate::check::*;
 use crate::footprints::Miss;
 
 /// Metadata.
@@ -153,7 +153,7 @@ mod tests {
                 }));
             }
         }
-        let e = crate::evaluate(&prev, &crate::Policy::default());
+        let e = crate::evaluate(&prev, &crate::AuditPolicy::default());
         let plan = crate::footprints::plan(&prev, &e.coverage, None, 0);
         assert!(
             plan.footprints.iter().all(Option::is_some),
@@ -217,7 +217,7 @@ mod tests {
                 not_found(a, r)
             }
         });
-        let e = crate::evaluate(&s, &crate::Policy::default());
+        let e = crate::evaluate(&s, &crate::AuditPolicy::default());
         let state = |a, r, c| e.coverage.get(a, r, c).unwrap().state;
         assert_eq!(
             state(MEMBER, "eu-west-1", EventClass::ManagementRead),

@@ -1,6 +1,6 @@
 //! Global service events (IAM, STS, sign-in, Organizations) not recorded in us-east-1.
 
-use super::*;
+use crate::check::*;
 use crate::coverage::State;
 
 /// Metadata.

@@ -1,6 +1,6 @@
 //! CloudTrail Insights not enabled on a trail.
 
-use super::*;
+use crate::check::*;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {

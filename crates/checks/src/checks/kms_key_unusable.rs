@@ -1,9 +1,9 @@
 //! The trail's KMS key is disabled, pending deletion, or closed to CloudTrail.
 
-use super::*;
 use crate::analysis::key_decision;
-use crate::selectors::Tri;
+use crate::check::*;
 use trailaudit_model::Fact;
+use trailaudit_model::Tri;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {

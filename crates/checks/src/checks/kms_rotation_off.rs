@@ -1,6 +1,6 @@
 //! Automatic rotation off on the trail's KMS key.
 
-use super::*;
+use crate::check::*;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {

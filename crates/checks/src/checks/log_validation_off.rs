@@ -1,6 +1,6 @@
 //! Log file validation (digest files) off.
 
-use super::*;
+use crate::check::*;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {
@@ -43,7 +43,7 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
 mod tests {
     use crate::checks::{run_one, run_one_with};
     use crate::fixture::*;
-    use crate::{Policy, Status};
+    use crate::{AuditPolicy, Status};
 
     #[test]
     fn pass_fail_and_no_false_pass_for_unreadable_accounts() {
@@ -51,7 +51,7 @@ mod tests {
         let mut s = healthy();
         s.trails[0].log_file_validation_enabled = false;
         assert_eq!(run_one("log_validation_off", &s)[0].status, Status::Fail);
-        let mut p = Policy::default();
+        let mut p = AuditPolicy::default();
         p.require.log_file_validation = Some(false);
         assert!(run_one_with("log_validation_off", &s, &p).is_empty());
         // Unknown: an account whose role failed has no trails to judge; the

@@ -1,7 +1,7 @@
 //! Lifecycle transitions that move log files to Glacier-class storage.
 
-use super::*;
 use crate::analysis::{needs_restore, rules_touching};
+use crate::check::*;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {

@@ -1,8 +1,8 @@
 //! A trail that records only part of the management events.
 
-use super::*;
+use crate::check::*;
 use crate::coverage::class_extent;
-use crate::selectors::Extent;
+use trailaudit_catalogue::selectors::Extent;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {

@@ -6,11 +6,9 @@
 //! the facts it needs could not be read (never a pass), `info` for notes.
 //! Settings of a trail or bucket are reported once, against its owner.
 
-use chrono::{DateTime, Utc};
-use trailaudit_model::{Fact, Snapshot, Trail};
-
-use crate::coverage::{Cell, Coverage, EventClass};
-use crate::{compliance, Finding, Policy, Severity, Status};
+use crate::audit_policy::{AuditPolicy, PolicyError};
+use crate::check::{run_check, Check, Ctx};
+use crate::finding::Finding;
 
 mod account_suspended;
 mod bucket_access_logging_off;
@@ -47,284 +45,166 @@ mod suppression_expired;
 mod too_many_trails;
 mod trail_not_logging;
 
-/// A check's documentation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CheckMeta {
-    /// Stable id (snake_case); used in suppressions, severity overrides and reports.
-    pub id: &'static str,
-    /// One-line title.
-    pub title: &'static str,
-    /// Default severity.
-    pub severity: Severity,
-    /// What it means.
-    pub what: &'static str,
-    /// Why it matters.
-    pub why: &'static str,
-    /// How to fix it (AWS CLI).
-    pub fix: &'static str,
-}
-
-/// A check: its metadata and its function.
-pub struct Check {
-    /// Metadata.
-    pub meta: CheckMeta,
-    /// Adds the check's findings to `out`.
-    pub run: fn(&Ctx, &mut Out),
-}
-
-macro_rules! catalogue {
-    ($($m:ident),* $(,)?) => {
-        /// Every check, in report order.
-        pub const CATALOGUE: &[Check] = &[$(Check { meta: $m::META, run: $m::run }),*];
-    };
-}
-
-catalogue!(
-    region_not_logged,
-    org_trail_not_reaching_members,
-    no_multi_region_trail,
-    global_events_not_captured,
-    trail_not_logging,
-    delivery_failing,
-    delivery_stale,
-    footprints_not_delivered,
-    footprints_expired,
-    management_events_incomplete,
-    data_events_missing,
-    network_events_missing,
-    insights_off,
-    retention_short,
-    logs_need_restore,
-    cloudwatch_logs,
-    log_validation_off,
-    not_kms_encrypted,
-    kms_key_unusable,
-    kms_rotation_off,
-    bucket_policy_blocks_delivery,
-    rcp_blocks_delivery,
-    bucket_encryption_blocks_delivery,
-    bucket_requester_pays,
-    bucket_public,
-    bucket_public_access_block_off,
-    bucket_access_logging_off,
-    bucket_not_tamper_resistant,
-    duplicate_management_trails,
-    too_many_trails,
-    permission_gap,
-    collection_error,
-    account_suspended,
-    suppression_expired,
-);
+/// Every check, in report order.
+pub const CATALOGUE: &[Check] = &[
+    Check {
+        meta: region_not_logged::META,
+        run: region_not_logged::run,
+    },
+    Check {
+        meta: org_trail_not_reaching_members::META,
+        run: org_trail_not_reaching_members::run,
+    },
+    Check {
+        meta: no_multi_region_trail::META,
+        run: no_multi_region_trail::run,
+    },
+    Check {
+        meta: global_events_not_captured::META,
+        run: global_events_not_captured::run,
+    },
+    Check {
+        meta: trail_not_logging::META,
+        run: trail_not_logging::run,
+    },
+    Check {
+        meta: delivery_failing::META,
+        run: delivery_failing::run,
+    },
+    Check {
+        meta: delivery_stale::META,
+        run: delivery_stale::run,
+    },
+    Check {
+        meta: footprints_not_delivered::META,
+        run: footprints_not_delivered::run,
+    },
+    Check {
+        meta: footprints_expired::META,
+        run: footprints_expired::run,
+    },
+    Check {
+        meta: management_events_incomplete::META,
+        run: management_events_incomplete::run,
+    },
+    Check {
+        meta: data_events_missing::META,
+        run: data_events_missing::run,
+    },
+    Check {
+        meta: network_events_missing::META,
+        run: network_events_missing::run,
+    },
+    Check {
+        meta: insights_off::META,
+        run: insights_off::run,
+    },
+    Check {
+        meta: retention_short::META,
+        run: retention_short::run,
+    },
+    Check {
+        meta: logs_need_restore::META,
+        run: logs_need_restore::run,
+    },
+    Check {
+        meta: cloudwatch_logs::META,
+        run: cloudwatch_logs::run,
+    },
+    Check {
+        meta: log_validation_off::META,
+        run: log_validation_off::run,
+    },
+    Check {
+        meta: not_kms_encrypted::META,
+        run: not_kms_encrypted::run,
+    },
+    Check {
+        meta: kms_key_unusable::META,
+        run: kms_key_unusable::run,
+    },
+    Check {
+        meta: kms_rotation_off::META,
+        run: kms_rotation_off::run,
+    },
+    Check {
+        meta: bucket_policy_blocks_delivery::META,
+        run: bucket_policy_blocks_delivery::run,
+    },
+    Check {
+        meta: rcp_blocks_delivery::META,
+        run: rcp_blocks_delivery::run,
+    },
+    Check {
+        meta: bucket_encryption_blocks_delivery::META,
+        run: bucket_encryption_blocks_delivery::run,
+    },
+    Check {
+        meta: bucket_requester_pays::META,
+        run: bucket_requester_pays::run,
+    },
+    Check {
+        meta: bucket_public::META,
+        run: bucket_public::run,
+    },
+    Check {
+        meta: bucket_public_access_block_off::META,
+        run: bucket_public_access_block_off::run,
+    },
+    Check {
+        meta: bucket_access_logging_off::META,
+        run: bucket_access_logging_off::run,
+    },
+    Check {
+        meta: bucket_not_tamper_resistant::META,
+        run: bucket_not_tamper_resistant::run,
+    },
+    Check {
+        meta: duplicate_management_trails::META,
+        run: duplicate_management_trails::run,
+    },
+    Check {
+        meta: too_many_trails::META,
+        run: too_many_trails::run,
+    },
+    Check {
+        meta: permission_gap::META,
+        run: permission_gap::run,
+    },
+    Check {
+        meta: collection_error::META,
+        run: collection_error::run,
+    },
+    Check {
+        meta: account_suspended::META,
+        run: account_suspended::run,
+    },
+    Check {
+        meta: suppression_expired::META,
+        run: suppression_expired::run,
+    },
+];
 
 /// A check by id.
 pub fn find(id: &str) -> Option<&'static Check> {
     CATALOGUE.iter().find(|c| c.meta.id == id)
 }
 
-/// What checks read.
-pub struct Ctx<'a> {
-    /// The snapshot.
-    pub snapshot: &'a Snapshot,
-    /// The policy.
-    pub policy: &'a Policy,
-    /// The policy resolved per account.
-    pub requirements: &'a crate::Requirements,
-    /// The coverage matrix.
-    pub coverage: &'a Coverage,
-    /// The answers for the resources the policy names.
-    pub resources: &'a [crate::ResourceCell],
-    /// What each missing footprint means ([`crate::footprints::diagnose_all`]).
-    pub footprint_misses: &'a [Option<crate::footprints::Miss>],
-    /// "Now": the snapshot's end time.
-    pub now: DateTime<Utc>,
+/// Parses and validates `audit.toml` text (`file` names it in errors),
+/// every check id it names (severity overrides, suppressions) included.
+pub fn parse_policy(text: &str, file: &str) -> Result<AuditPolicy, PolicyError> {
+    AuditPolicy::parse(text, file, &|id| find(id).is_some())
 }
 
-impl<'a> Ctx<'a> {
-    /// The requirements of one account.
-    pub fn req(&self, account: &str) -> &'a crate::policy::Effective {
-        self.requirements.of(account)
+impl Finding {
+    /// The check's title.
+    pub fn title(&self) -> &'static str {
+        find(&self.check_id).map_or("", |c| c.meta.title)
     }
 
-    /// The accounts whose logs a trail holds: every account of the
-    /// organization for an organization trail, else its owner.
-    pub fn trail_accounts(&self, t: &Trail) -> Vec<&'a str> {
-        if t.is_organization_trail && self.snapshot.organization.is_some() {
-            self.snapshot
-                .accounts
-                .iter()
-                .map(|a| a.id.as_str())
-                .collect()
-        } else {
-            vec![self
-                .snapshot
-                .account(&t.owner_account_id)
-                .map_or("", |a| a.id.as_str())]
-        }
-    }
-
-    /// The strictest requirement among the accounts whose logs `trails`
-    /// hold: the largest (or smallest, with `min`) value of `key` and the
-    /// account that asks it.
-    pub fn strictest<T: Ord + Copy>(
-        &self,
-        trails: &[&Trail],
-        value: impl Fn(&crate::policy::Effective) -> T,
-        min: bool,
-    ) -> (T, String) {
-        let mut best: Option<(T, String)> = None;
-        for t in trails {
-            for a in self.trail_accounts(t) {
-                let v = value(self.req(a));
-                let better = match &best {
-                    None => true,
-                    Some((b, _)) => {
-                        if min {
-                            v < *b
-                        } else {
-                            v > *b
-                        }
-                    }
-                };
-                if better {
-                    best = Some((v, a.to_string()));
-                }
-            }
-        }
-        best.unwrap_or_else(|| (value(self.requirements.of("")), String::new()))
-    }
-
-    /// Where an account's value of `key` came from (for messages): empty
-    /// when it is the default or the top level.
-    pub fn origin(&self, account: &str, key: &str) -> String {
-        match self.req(account).origins.get(key) {
-            Some(o) if o.starts_with("[[scope]]") => format!(" ({o}, account {account})"),
-            _ => String::new(),
-        }
-    }
-
-    /// Cells of one class.
-    pub fn cells(&self, class: EventClass) -> impl Iterator<Item = Cell<'a>> + 'a {
-        self.coverage.of_class(class)
-    }
-
-    /// True when the account was entered (its cells can say something).
-    pub fn accessed(&self, account: &str) -> bool {
-        self.snapshot.account(account).is_some_and(|a| {
-            matches!(
-                a.access,
-                trailaudit_model::Access::Caller | trailaudit_model::Access::Assumed { .. }
-            ) && a.status != trailaudit_model::AccountStatus::Suspended
-        })
-    }
-
-    /// Trails, each once.
-    pub fn trails(&self) -> &[Trail] {
-        &self.snapshot.trails
-    }
-
-    /// Log destinations, each once: (bucket, `[PREFIX/]AWSLogs/`, trails writing there).
-    pub fn destinations(&self) -> Vec<(&str, String, Vec<&Trail>)> {
-        let mut out: Vec<(&str, String, Vec<&Trail>)> = Vec::new();
-        for t in self.trails() {
-            let Some(b) = t.s3_bucket_name.as_deref() else {
-                continue;
-            };
-            let root = trailaudit_model::logs_root(t.s3_key_prefix.as_deref());
-            match out.iter_mut().find(|(ob, op, _)| *ob == b && *op == root) {
-                Some((_, _, ts)) => ts.push(t),
-                None => out.push((b, root, vec![t])),
-            }
-        }
-        out
-    }
-
-    /// The account a bucket finding is reported against: its owner, else the
-    /// owner of the first trail writing to it.
-    pub fn bucket_account(&self, bucket: &str, trails: &[&Trail]) -> String {
-        self.snapshot
-            .bucket(bucket)
-            .and_then(|b| b.owner_account_id().map(str::to_string))
-            .or_else(|| trails.first().map(|t| t.owner_account_id.clone()))
-            .unwrap_or_default()
-    }
-}
-
-/// Collects one check's findings.
-pub struct Out {
-    meta: CheckMeta,
-    severity: Severity,
-    findings: Vec<Finding>,
-}
-
-impl Out {
-    fn new(meta: CheckMeta, policy: &Policy) -> Out {
-        Out {
-            meta,
-            severity: policy.severity_of(meta.id, meta.severity),
-            findings: Vec::new(),
-        }
-    }
-
-    /// Adds a finding at the check's severity.
-    pub fn push(
-        &mut self,
-        status: Status,
-        account: &str,
-        region: &str,
-        resource: &str,
-        message: String,
-    ) {
-        let sev = self.severity;
-        self.push_at(sev, status, account, region, resource, message);
-    }
-
-    /// Adds a finding at a given severity (overrides still win).
-    pub fn push_at(
-        &mut self,
-        severity: Severity,
-        status: Status,
-        account: &str,
-        region: &str,
-        resource: &str,
-        message: String,
-    ) {
-        self.findings.push(Finding {
-            check_id: self.meta.id.to_string(),
-            severity,
-            status,
-            account_id: account.to_string(),
-            account_name: String::new(),
-            ou_path: String::new(),
-            region: region.to_string(),
-            resource: resource.to_string(),
-            message,
-        });
-    }
-
-    /// The value of `fact`, or `None` after an `Unknown` finding whose
-    /// message `unknown` makes from the reason: the one way a check says it
-    /// could not tell (a value never read is never a pass).
-    pub fn fact<'f, T>(
-        &mut self,
-        fact: &'f Fact<T>,
-        account: &str,
-        region: &str,
-        resource: &str,
-        unknown: impl FnOnce(&str) -> String,
-    ) -> Option<&'f T> {
-        match fact {
-            Fact::Collected { value } => Some(value),
-            other => {
-                let why = other.unknown_reason().unwrap_or_default();
-                self.push(Status::Unknown, account, region, resource, unknown(&why));
-                None
-            }
-        }
-    }
-
-    /// Whether a severity override was given for this check.
-    pub fn overridden(&self) -> bool {
-        self.severity != self.meta.severity
+    /// How to fix it (the check's commands).
+    pub fn remediation(&self) -> &'static str {
+        find(&self.check_id).map_or("", |c| c.meta.fix)
     }
 }
 
@@ -342,17 +222,6 @@ pub fn run_all(ctx: &Ctx) -> Vec<Finding> {
     }
     suppression_expired::apply(ctx, &mut all);
     all
-}
-
-fn run_check(check: &Check, ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Out::new(check.meta, ctx.policy);
-    (check.run)(ctx, &mut out);
-    if out.overridden() {
-        for f in &mut out.findings {
-            f.severity = out.severity;
-        }
-    }
-    out.findings
 }
 
 /// The catalogue as Markdown (`docs/checks.md`).
@@ -382,7 +251,7 @@ pub fn catalogue_markdown() -> String {
             m.why,
             m.fix.trim()
         ));
-        let comp = compliance::controls(m.id);
+        let comp = trailaudit_catalogue::compliance::controls(m.id);
         if !comp.is_empty() {
             s.push_str(&format!("\n**Compliance.** {}\n", comp.join(", ")));
         }
@@ -392,13 +261,17 @@ pub fn catalogue_markdown() -> String {
 
 /// Test helper: one check's findings on a snapshot with the default policy.
 #[cfg(test)]
-pub(crate) fn run_one(id: &str, s: &Snapshot) -> Vec<Finding> {
-    run_one_with(id, s, &Policy::default())
+pub(crate) fn run_one(id: &str, s: &trailaudit_model::Snapshot) -> Vec<Finding> {
+    run_one_with(id, s, &AuditPolicy::default())
 }
 
 /// Test helper with a policy.
 #[cfg(test)]
-pub(crate) fn run_one_with(id: &str, s: &Snapshot, policy: &Policy) -> Vec<Finding> {
+pub(crate) fn run_one_with(
+    id: &str,
+    s: &trailaudit_model::Snapshot,
+    policy: &AuditPolicy,
+) -> Vec<Finding> {
     let requirements = crate::Requirements::resolve(policy, s);
     let coverage = crate::coverage::matrix_with(s, &requirements.classes());
     let resources = crate::requirements::resource_matrix(s, &requirements);
@@ -436,6 +309,14 @@ mod tests {
                 "{} has no CLI fix",
                 m.id
             );
+        }
+    }
+
+    #[test]
+    fn every_compliance_mapping_names_a_real_check() {
+        for (id, controls) in trailaudit_catalogue::compliance::MAPPINGS {
+            assert!(find(id).is_some(), "mapping for unknown check {id}");
+            assert!(!controls.is_empty());
         }
     }
 

@@ -1,6 +1,6 @@
 //! Required network activity events not recorded.
 
-use super::*;
+use crate::check::*;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {
@@ -21,7 +21,7 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
 mod tests {
     use crate::checks::run_one_with;
     use crate::fixture::*;
-    use crate::{Policy, Status};
+    use crate::Status;
     use trailaudit_model::{AdvancedSelector, Fact, FieldSelector, Selectors};
 
     fn eq(name: &str, v: &str) -> FieldSelector {
@@ -34,7 +34,7 @@ mod tests {
 
     #[test]
     fn required_sources_and_denials() {
-        let p = Policy::parse(
+        let p = crate::checks::parse_policy(
             "[network_activity]\nsources = [\"kms\"]\nvpce_denied = [\"ec2\"]\n",
             "audit.toml",
         )
@@ -75,7 +75,8 @@ mod tests {
         assert!(run_one_with("network_events_missing", &s, &p).is_empty());
         // Asking for every EC2 network event: only the denials are: partial.
         let all_ec2 =
-            Policy::parse("[network_activity]\nsources = [\"ec2\"]\n", "audit.toml").unwrap();
+            crate::checks::parse_policy("[network_activity]\nsources = [\"ec2\"]\n", "audit.toml")
+                .unwrap();
         let f = run_one_with("network_events_missing", &s, &all_ec2);
         assert_eq!(f.len(), 2, "{f:#?}");
         assert!(f[0].message.contains("(partial)"), "{}", f[0].message);

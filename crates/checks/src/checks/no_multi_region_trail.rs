@@ -1,6 +1,6 @@
 //! An account with neither a multi-region trail nor an organization trail.
 
-use super::*;
+use crate::check::*;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {

@@ -1,6 +1,6 @@
 //! Log files not encrypted with SSE-KMS.
 
-use super::*;
+use crate::check::*;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {

@@ -1,7 +1,7 @@
 //! Organization trails reach member accounts only while AWS Organizations has
 //! trusted access enabled for CloudTrail.
 
-use super::*;
+use crate::check::*;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {

@@ -1,6 +1,6 @@
 //! The audit could not enter an account or was denied a read: its own verdict.
 
-use super::*;
+use crate::check::*;
 use trailaudit_model::{Access, ErrorKind};
 
 /// Metadata.

@@ -1,9 +1,9 @@
 //! A resource control policy of the organization keeps CloudTrail from
 //! writing to the log bucket or using the key.
 
-use super::*;
 use crate::analysis::{bucket_rcp_decision, key_rcp_decision};
-use crate::selectors::Tri;
+use crate::check::*;
+use trailaudit_model::Tri;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {

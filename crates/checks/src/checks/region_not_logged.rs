@@ -1,6 +1,6 @@
 //! An account-region where no recording trail captures management write events.
 
-use super::*;
+use crate::check::*;
 
 use crate::coverage::State;
 

@@ -1,7 +1,7 @@
 //! Lifecycle rules (or an expiry date) that delete log files before the policy allows.
 
-use super::*;
 use crate::analysis::rules_touching;
+use crate::check::*;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {

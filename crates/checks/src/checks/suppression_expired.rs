@@ -1,6 +1,6 @@
 //! Suppressions: applied to matching findings; expired ones are reported.
 
-use super::*;
+use crate::check::*;
 use trailaudit_model::regions::glob_match;
 
 /// Metadata.
@@ -53,11 +53,11 @@ pub fn apply(ctx: &Ctx, findings: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use crate::fixture::*;
-    use crate::{evaluate, Policy, Status};
+    use crate::{evaluate, Status};
 
     #[test]
     fn live_suppressions_hide_and_expired_ones_are_reported() {
-        let p = Policy::parse(
+        let p = crate::checks::parse_policy(
             "[[suppress]]\ncheck = \"insights_off\"\nreason = \"cost\"\nexpires = \"2027-01-01\"\n[[suppress]]\ncheck = \"kms_rotation_off\"\nreason = \"legacy\"\nexpires = \"2026-01-01\"\n",
             "audit.toml",
         ).unwrap();

@@ -1,6 +1,6 @@
 //! More than five trails in one region of an account.
 
-use super::*;
+use crate::check::*;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {

@@ -1,6 +1,6 @@
 //! A trail that exists but is not logging.
 
-use super::*;
+use crate::check::*;
 
 /// Metadata.
 pub const META: CheckMeta = CheckMeta {

@@ -2,7 +2,7 @@
 //! User Guide ("IAM JSON policy elements: Condition operators", "Single-valued
 //! vs. multivalued context keys", "Policy evaluation logic").
 
-use super::*;
+use crate::*;
 
 fn caller() -> Caller {
     Caller {

@@ -5,7 +5,7 @@
 //!
 //! Requirements can be scoped: the top level applies to every account, each
 //! `[[scope]]` section (by OU path or id, by account id or glob) to the
-//! accounts it selects, later sections winning key by key. [`Policy::resolve`]
+//! accounts it selects, later sections winning key by key. [`AuditPolicy::resolve`]
 //! gives one account's [`Effective`] requirements and where each came from.
 
 use std::collections::BTreeMap;
@@ -15,13 +15,13 @@ use serde::{Deserialize, Deserializer, Serialize};
 use trailaudit_model::regions::glob_match;
 use trailaudit_model::{Account, Snapshot};
 
-use crate::events::{Access, EventClass};
 use crate::Severity;
+use trailaudit_catalogue::{Access, EventClass};
 
 /// The whole policy.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Policy {
+pub struct AuditPolicy {
     /// How long logs must be kept.
     pub retention: Retention,
     /// Which data events are required.
@@ -55,17 +55,17 @@ pub struct Scope {
     /// Account ids or globs (`1111*`).
     #[serde(deserialize_with = "one_or_many")]
     pub accounts: Vec<String>,
-    /// See [`Policy::retention`].
+    /// See [`AuditPolicy::retention`].
     pub retention: Retention,
-    /// See [`Policy::data_events`].
+    /// See [`AuditPolicy::data_events`].
     pub data_events: DataEvents,
-    /// See [`Policy::network_activity`].
+    /// See [`AuditPolicy::network_activity`].
     pub network_activity: NetworkActivity,
-    /// See [`Policy::require`].
+    /// See [`AuditPolicy::require`].
     pub require: Require,
-    /// See [`Policy::required_regions`].
+    /// See [`AuditPolicy::required_regions`].
     pub required_regions: Option<Vec<String>>,
-    /// See [`Policy::delivery`].
+    /// See [`AuditPolicy::delivery`].
     pub delivery: Delivery,
     /// Line of its `[[scope]]` header (1-based; 0 when not read from a file).
     #[serde(skip)]
@@ -178,8 +178,8 @@ impl Resource {
 
     /// What the requirement covers as a `resources.ARN` set: one ARN, or
     /// every ARN with a prefix (objects of a bucket; an ARN ending in `*`).
-    pub fn arn_values(&self) -> crate::selectors::Values<'static> {
-        use crate::selectors::Values;
+    pub fn arn_values(&self) -> trailaudit_catalogue::selectors::Values<'static> {
+        use trailaudit_catalogue::selectors::Values;
         let ty = self.resource_type().unwrap_or_default();
         if let Some(p) = self.arn.strip_suffix('*') {
             return Values::Prefix(p.to_string().into());
@@ -353,7 +353,7 @@ impl Effective {
                         .iter()
                         .copied()
                         .filter(|c| {
-                            matches!(c.kind(), crate::events::ClassKind::Network { vpce_denied, .. } if vpce_denied == denied)
+                            matches!(c.kind(), trailaudit_catalogue::ClassKind::Network { vpce_denied, .. } if vpce_denied == denied)
                         })
                         .collect::<Vec<_>>(),
                 )
@@ -438,7 +438,7 @@ impl Effective {
             if let Some(list) = list {
                 self.origins.insert(key, origin.to_string());
                 self.network_classes.retain(|c| {
-                    !matches!(c.kind(), crate::events::ClassKind::Network { vpce_denied, .. } if vpce_denied == denied)
+                    !matches!(c.kind(), trailaudit_catalogue::ClassKind::Network { vpce_denied, .. } if vpce_denied == denied)
                 });
                 for s in list {
                     if let Ok(c) = EventClass::network(s, denied) {
@@ -585,7 +585,7 @@ impl std::fmt::Display for PolicyError {
 
 impl std::error::Error for PolicyError {}
 
-impl Policy {
+impl AuditPolicy {
     fn top_layer(&self) -> Layer<'_> {
         Layer {
             retention: &self.retention,
@@ -597,9 +597,16 @@ impl Policy {
         }
     }
 
-    /// Parses and validates `audit.toml` text; `file` names it in errors.
-    pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
-        let mut p: Policy = toml::from_str(text).map_err(|e| PolicyError {
+    /// Parses and validates `audit.toml` text; `file` names it in errors,
+    /// `is_check` tells the check ids that severity overrides and
+    /// suppressions may name (`crate::checks::parse_policy` passes the
+    /// catalogue's).
+    pub fn parse(
+        text: &str,
+        file: &str,
+        is_check: &dyn Fn(&str) -> bool,
+    ) -> Result<AuditPolicy, PolicyError> {
+        let mut p: AuditPolicy = toml::from_str(text).map_err(|e| PolicyError {
             file: file.to_string(),
             line: e
                 .span()
@@ -705,7 +712,7 @@ impl Policy {
         }
         drop(layers);
         for id in p.severity.keys() {
-            if crate::checks::find(id).is_none() {
+            if !is_check(id) {
                 return Err(err(
                     id,
                     0,
@@ -714,7 +721,7 @@ impl Policy {
             }
         }
         for s in &p.suppress {
-            if crate::checks::find(&s.check).is_none() {
+            if !is_check(&s.check) {
                 return Err(err(
                     &s.check,
                     0,
@@ -801,10 +808,13 @@ mod tests {
 
     #[test]
     fn empty_file_is_the_default_policy() {
-        assert_eq!(Policy::parse("", "audit.toml").unwrap(), Policy::default());
-        assert_eq!(Policy::default().retention.days, None);
+        assert_eq!(
+            crate::checks::parse_policy("", "audit.toml").unwrap(),
+            AuditPolicy::default()
+        );
+        assert_eq!(AuditPolicy::default().retention.days, None);
         let s = crate::fixture::snapshot();
-        let e = Policy::default().resolve(s.accounts.first(), &s);
+        let e = AuditPolicy::default().resolve(s.accounts.first(), &s);
         assert_eq!(e.retention_days, 365);
         assert!(e.kms && e.log_file_validation && !e.cloudwatch_logs);
         assert!(e.origins.values().all(|o| o == "default"));
@@ -812,21 +822,22 @@ mod tests {
 
     #[test]
     fn invalid_files_name_line_and_problem() {
-        let e = Policy::parse("[retention]\ndays = \"long\"\n", "audit.toml").unwrap_err();
+        let e = crate::checks::parse_policy("[retention]\ndays = \"long\"\n", "audit.toml")
+            .unwrap_err();
         assert_eq!(e.line, Some(2), "{e}");
-        let e = Policy::parse("[retention]\ndayz = 3\n", "audit.toml").unwrap_err();
+        let e = crate::checks::parse_policy("[retention]\ndayz = 3\n", "audit.toml").unwrap_err();
         assert!(e.to_string().contains("dayz"), "{e}");
-        let e = Policy::parse(
+        let e = crate::checks::parse_policy(
             "[[suppress]]\ncheck = \"no_such_check\"\nreason = \"x\"\n",
             "audit.toml",
         )
         .unwrap_err();
         assert_eq!(e.line, Some(2));
         assert!(e.problem.contains("no_such_check"));
-        let e = Policy::parse("[retention]\ndays = 0\n", "p.toml").unwrap_err();
+        let e = crate::checks::parse_policy("[retention]\ndays = 0\n", "p.toml").unwrap_err();
         assert!(e.to_string().starts_with("p.toml: line 2"), "{e}");
         // A resource's access is typed when the file is read.
-        let e = Policy::parse(
+        let e = crate::checks::parse_policy(
             "[data_events]\nresources = [{ arn = \"arn:aws:s3:::cards\", access = \"sometimes\" }]\n",
             "audit.toml",
         )
@@ -841,7 +852,7 @@ mod tests {
 
     #[test]
     fn overrides_and_suppressions_parse() {
-        let p = Policy::parse(
+        let p = crate::checks::parse_policy(
             "required_regions = [\"eu-*\"]\n[severity]\ntrail_not_logging = \"critical\"\n[[suppress]]\ncheck = \"insights_off\"\nreason = \"cost\"\nexpires = \"2027-01-31\"\n",
             "audit.toml",
         )
@@ -876,7 +887,7 @@ accounts = ["2222*"]
 retention.days = 2555
 require.cloudwatch_logs = true
 "#;
-        let p = Policy::parse(text, "audit.toml").unwrap();
+        let p = crate::checks::parse_policy(text, "audit.toml").unwrap();
         assert_eq!(p.scope[0].line, 8);
         assert_eq!(p.scope[1].line, 17);
         let mut s = crate::fixture::snapshot();
@@ -907,7 +918,7 @@ require.cloudwatch_logs = true
         );
         assert_eq!(
             member.resources[0].arn_values(),
-            crate::selectors::Values::Prefix("arn:aws:s3:::cards/".into())
+            trailaudit_catalogue::selectors::Values::Prefix("arn:aws:s3:::cards/".into())
         );
         assert_eq!(
             member.network_classes[0].as_str(),
@@ -916,7 +927,7 @@ require.cloudwatch_logs = true
         assert!(member.cloudwatch_logs && !mgmt.cloudwatch_logs);
         assert_eq!(member.required_regions, ["eu-*"]);
         // An OU that is not in the organization is an error with its line.
-        let bad = Policy::parse(
+        let bad = crate::checks::parse_policy(
             "[[scope]]\nou = \"Root/Nope\"\nretention.days = 9\n",
             "p.toml",
         )
@@ -929,7 +940,7 @@ require.cloudwatch_logs = true
         );
         assert!(p.check_scopes(&s, "audit.toml").is_ok());
         // OU ids work as well as paths.
-        let by_id = Policy::parse(
+        let by_id = crate::checks::parse_policy(
             "[[scope]]\nou = \"ou-prod\"\nretention.days = 9\n",
             "p.toml",
         )
@@ -950,7 +961,7 @@ require.cloudwatch_logs = true
             ("[[scope]]\nretention.days = 3\n", 1, "needs `ou`"),
             ("[[scope]]\nou = \"Root\"\nretention.days = 0\n", 3, "at least 1"),
         ] {
-            let e = Policy::parse(text, "audit.toml").unwrap_err();
+            let e = crate::checks::parse_policy(text, "audit.toml").unwrap_err();
             assert_eq!(e.line, Some(line), "{text}: {e}");
             assert!(e.problem.contains(needle), "{text}: {e}");
         }
@@ -966,7 +977,8 @@ require.cloudwatch_logs = true
             .collect();
         assert!(blocks.len() >= 2);
         for b in blocks {
-            let p = Policy::parse(b, "docs/policy.md").unwrap_or_else(|e| panic!("{e}\n{b}"));
+            let p = crate::checks::parse_policy(b, "docs/policy.md")
+                .unwrap_or_else(|e| panic!("{e}\n{b}"));
             let e = p.resolve(None, &crate::fixture::snapshot());
             assert!(e.retention_days >= 365);
         }

@@ -1,6 +1,6 @@
 //! Which management events are what: global service events (recorded in
 //! us-east-1) and well-known names. Data event types and their names live in
-//! the checks crate's one catalogue (`trailaudit_checks::events`); an
+//! [`crate::data_types`]; an
 //! unknown event name is a management event, with a warning.
 
 /// Sources whose events are recorded in us-east-1 (global services).
