@@ -14,8 +14,9 @@ use trailaudit_model::{
     RegionStatus, Trail, TrailRef,
 };
 
+use crate::options::{CollectOptions, FatalError};
 use crate::run::Run;
-use crate::{aws, convert, resources, CollectOptions, FatalError};
+use crate::{aws, convert, resources};
 
 /// Who the starting credentials are, kept as the caller's account's
 /// credentials; unusable credentials are fatal, with what to check.

@@ -9,7 +9,9 @@ use trailaudit_model::{
 
 use futures::stream::{self, StreamExt};
 
-use crate::{aws, FatalError, Run};
+use crate::aws;
+use crate::options::FatalError;
+use crate::run::Run;
 
 /// One parent's listing: its path, its accounts, its child OUs (id, name).
 type ParentListing = (String, Vec<Account>, Vec<(String, String)>);
@@ -287,7 +289,7 @@ pub(crate) fn under_ou(a: &Account, ou: &str, org: Option<&Organization>) -> boo
 
 /// Whether `--accounts`, `--exclude-accounts` and `--ou` keep account `a`.
 pub(crate) fn in_scope(
-    opts: &crate::CollectOptions,
+    opts: &crate::options::CollectOptions,
     a: &Account,
     org: Option<&Organization>,
 ) -> bool {
@@ -301,7 +303,7 @@ pub(crate) fn in_scope(
 /// audit of nothing must not pass. The error names what was not found and,
 /// for OUs, the closest names.
 pub(crate) fn check_scope(
-    opts: &crate::CollectOptions,
+    opts: &crate::options::CollectOptions,
     org: &Organization,
     accounts: &[Account],
 ) -> Result<(), String> {
@@ -426,8 +428,8 @@ mod scope_tests {
             account("111111111111", "Root"),
             account("222222222222", "Root/Prod"),
         ];
-        let opts = |f: &dyn Fn(&mut crate::CollectOptions)| {
-            let mut o = crate::CollectOptions::default();
+        let opts = |f: &dyn Fn(&mut crate::options::CollectOptions)| {
+            let mut o = crate::options::CollectOptions::default();
             f(&mut o);
             o
         };

@@ -12,7 +12,8 @@ use aws_sdk_organizations::types::PolicyType;
 use futures::stream::{self, StreamExt};
 use trailaudit_model::{Fact, OrgPolicy, Snapshot};
 
-use crate::{aws, Run};
+use crate::aws;
+use crate::run::Run;
 
 /// A policy id and its name.
 type Named = (String, String);

@@ -12,7 +12,8 @@ use trailaudit_model::{
     ObjectSeen, Snapshot,
 };
 
-use crate::{aws, convert, Run};
+use crate::run::Run;
+use crate::{aws, convert};
 
 const NO_CREDS: &str =
     "owner account is not among the audited accounts (or its role could not be assumed)";

@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 use aws_config::{Region, SdkConfig};
 use trailaudit_model::{CollectionError, ErrorInfo, Fact};
 
-use crate::{aws, Cancel, CollectOptions, Guard, Reporter};
+use crate::aws::{self, Guard};
+use crate::options::{Cancel, CollectOptions, Reporter};
 
 /// One account's role assumption: credentials or the error, decided once.
 type Assumption = tokio::sync::OnceCell<Result<SdkConfig, ErrorInfo>>;

@@ -17,7 +17,8 @@ use trailaudit_model::{
     VerifyPlan, DELIVERY_WINDOW_MINUTES, FILES_OPENED_CAP,
 };
 
-use crate::{aws, convert, Run};
+use crate::run::Run;
+use crate::{aws, convert};
 
 /// Fills in `plan`'s verification: every cell with a footprint is looked
 /// for (the others stay `not_sampled`).

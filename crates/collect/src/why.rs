@@ -6,7 +6,8 @@
 use aws_config::SdkConfig;
 use trailaudit_model::{Fact, WhyPlan, WhyProbes};
 
-use crate::{aws, convert, Run};
+use crate::run::Run;
+use crate::{aws, convert};
 
 /// Log files read at most, looking for the record.
 const MAX_FILES: usize = 12;

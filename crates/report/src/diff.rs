@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use trailaudit_checks::{Evaluation, EventClass, Finding, Severity, Status};
 use trailaudit_model::Snapshot;
 
-use crate::class_summary;
+use crate::summary::class_summary;
 
 /// Coverage change of one class.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

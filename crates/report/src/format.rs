@@ -16,7 +16,8 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 use trailaudit_checks::{Coverage, EventClass, Finding, State};
 
-use crate::{Changes, Summary};
+use crate::diff::Changes;
+use crate::summary::Summary;
 
 /// The `schema` value of format 2.
 pub const SCHEMA: &str = "trailaudit-report/2";
@@ -199,7 +200,7 @@ fn account_row(cov: &Coverage, i: usize, name: &str, ou: &str) -> AccountRow {
 
 /// Writes `report.json` as a stream: the head, then one account row and one
 /// finding at a time (never the whole document in memory).
-pub fn write(i: &crate::Inputs, w: &mut dyn Write) -> io::Result<()> {
+pub fn write(i: &crate::inputs::Inputs, w: &mut dyn Write) -> io::Result<()> {
     let s = i.snapshot;
     let e = i.evaluation;
     let cov = &e.coverage;
@@ -209,7 +210,7 @@ pub fn write(i: &crate::Inputs, w: &mut dyn Write) -> io::Result<()> {
         "tool_version": s.tool_version,
         "organization_id": s.organization_id().unwrap_or_default(),
         "caller": s.caller,
-        "summary": crate::summary(s, e),
+        "summary": crate::summary::summary(s, e),
     });
     // The head without its closing brace, then the streamed sections.
     let head = serde_json::to_string(&head).map_err(io::Error::from)?;

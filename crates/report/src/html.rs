@@ -11,7 +11,8 @@ use std::fmt::Write;
 
 use trailaudit_checks::{Finding, Severity, State, Status};
 
-use crate::{esc, summary, Inputs};
+use crate::inputs::Inputs;
+use crate::summary::summary;
 
 const CSS: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d232a}h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}table{border-collapse:collapse}td,th{padding:3px 8px;border:1px solid #e3e3e3;text-align:left}th{background:#f5f6f8}.n{text-align:right}.cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #ddd;border-radius:6px;padding:8px 14px}.card b{display:block;font-size:20px}.bar{display:inline-block;height:10px;background:#2e7d32}.hm td{width:14px;height:14px;padding:0;border:1px solid #fff}.hm th{font-size:11px;font-weight:normal;white-space:nowrap}.hm .r{writing-mode:vertical-rl;transform:rotate(180deg);height:80px}.C{background:#2e7d32}.V{background:#0d47a1}.P{background:#f9a825}.G{background:#c62828}.U{background:#7b1fa2}.R{background:#d81b60}.S{background:#78909c}.X{background:repeating-linear-gradient(45deg,#cfd8dc 0 3px,#fff 3px 6px)}.X.c{color:#37474f}.lg{white-space:nowrap;margin-right:10px}.N{background:#cfd8dc}.sw{display:inline-block;width:12px;height:12px;vertical-align:middle}.hm td.c{width:auto;min-width:18px;font-size:10px;color:#fff;text-align:center}.hm tr.acct th{font-weight:normal;padding-left:18px}.hm th,.hm td.n{white-space:nowrap}.hm a{text-decoration:none;color:inherit}.sev-critical{color:#b71c1c;font-weight:bold}.sev-high{color:#c62828}.sev-medium{color:#ef6c00}.sev-low{color:#546e7a}.sev-info{color:#78909c}details{margin:4px 0}summary{cursor:pointer}.muted{color:#78909c}";
 
@@ -127,7 +128,7 @@ fn findings_tables(o: &mut String, e: &trailaudit_checks::Evaluation) {
 fn gaps(o: &mut String, e: &trailaudit_checks::Evaluation) {
     // Permission gaps.
     o.push_str("<h2 id=\"gaps\">Permission gaps and collection errors</h2>");
-    let gaps = crate::failure_groups(e);
+    let gaps = crate::summary::failure_groups(e);
     if gaps.is_empty() {
         o.push_str("<p>None: every account and API in scope was readable.</p>");
     } else {
@@ -196,7 +197,7 @@ fn resources(o: &mut String, e: &trailaudit_checks::Evaluation) {
 }
 
 /// Month over month.
-fn changes(o: &mut String, c: &crate::Changes) {
+fn changes(o: &mut String, c: &crate::diff::Changes) {
     let _ = write!(o, "<h2>Changes since {}</h2><table><tr><th>event class</th><th class=n>before</th><th class=n>now</th></tr>", esc(&c.previous_collected_at));
     for k in &c.coverage {
         let _ = write!(
@@ -437,4 +438,20 @@ fn accounts_with_findings(o: &mut String, i: &Inputs) {
         }
         o.push_str("</ul></details>");
     }
+}
+
+/// Escapes text for HTML.
+pub(crate) fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
 }

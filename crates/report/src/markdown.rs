@@ -6,7 +6,8 @@ use std::io::{self, Write};
 
 use trailaudit_checks::{Severity, Status};
 
-use crate::{summary, Inputs};
+use crate::inputs::Inputs;
+use crate::summary::summary;
 
 /// At most this many lines in one list of the report.
 pub const LIST_LIMIT: usize = 1000;
@@ -123,7 +124,7 @@ fn head(i: &Inputs) -> String {
 
 /// Permission gaps and collection errors, identical failures grouped.
 fn gaps(w: &mut dyn Write, e: &trailaudit_checks::Evaluation) -> io::Result<()> {
-    let gaps = crate::failure_groups(e);
+    let gaps = crate::summary::failure_groups(e);
     w.write_all(b"\n## Permission gaps and collection errors\n\n")?;
     if gaps.is_empty() {
         writeln!(w, "None: every account and API in scope was readable.")?;
@@ -229,7 +230,7 @@ fn findings(w: &mut dyn Write, e: &trailaudit_checks::Evaluation) -> io::Result<
 }
 
 /// Month over month.
-fn changes(w: &mut dyn Write, c: &crate::Changes) -> io::Result<()> {
+fn changes(w: &mut dyn Write, c: &crate::diff::Changes) -> io::Result<()> {
     write!(
         w,
         "\n## Changes since {}\n\n| event class | before | now |\n|---|---:|---:|\n",
