@@ -431,11 +431,11 @@ fn code_paths(code: &str, kids: &BTreeSet<String>) -> Vec<Vec<String>> {
     let chars: Vec<char> = code.chars().collect();
     let mut i = 0;
     while i < chars.len() {
-        if ident_char(Some(chars[i]))
-            && (i == 0
-                || (!ident_char(Some(chars[i - 1]))
-                    && !(i >= 2 && chars[i - 1] == ':' && chars[i - 2] == ':')))
-        {
+        // A path starts here: not inside an identifier, not after `::`.
+        let inside = i > 0
+            && (ident_char(Some(chars[i - 1]))
+                || (i >= 2 && chars[i - 1] == ':' && chars[i - 2] == ':'));
+        if ident_char(Some(chars[i])) && !inside {
             let mut j = i;
             let mut segs = Vec::new();
             loop {

@@ -10,7 +10,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use trailaudit_model::regions::glob_match;
 use trailaudit_model::{Account, Snapshot};

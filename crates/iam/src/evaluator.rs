@@ -113,7 +113,7 @@ fn applies(st: &Json, req: &Request, variables: bool) -> (Tri, String) {
     }
     let resource = match (st.get("Resource"), st.get("NotResource")) {
         (Some(r), _) => any_resource(r, req, variables),
-        (None, Some(nr)) => any_resource(nr, req, variables).not(),
+        (None, Some(nr)) => !any_resource(nr, req, variables),
         (None, None) => Tri::Yes,
     };
     if resource == Tri::No {

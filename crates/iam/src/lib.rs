@@ -47,17 +47,20 @@
 //!   "Resource":"arn:aws:s3:::logs/*",
 //!   "Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}]}"#;
 //! let caller = Caller { service: "cloudtrail.amazonaws.com".into(), accounts: vec![] };
-//! let mut context = Context::default();
-//! let request = |context| Request {
-//!     caller: &caller,
-//!     action: "s3:PutObject",
-//!     resource: "arn:aws:s3:::logs/AWSLogs/111122223333/x.json.gz",
-//!     context,
+//! let ask = |context: &Context| {
+//!     let request = Request {
+//!         caller: &caller,
+//!         action: "s3:PutObject",
+//!         resource: "arn:aws:s3:::logs/AWSLogs/111122223333/x.json.gz",
+//!         context,
+//!     };
+//!     evaluate(policy, &request).allowed
 //! };
 //! // The key's value cannot be known: the answer says so, it does not guess.
-//! assert_eq!(evaluate(policy, &request(&context)).allowed, Tri::Maybe);
+//! assert_eq!(ask(&Context::default()), Tri::Maybe);
+//! let mut context = Context::default();
 //! context.set("aws:SourceAccount", "111122223333");
-//! assert_eq!(evaluate(policy, &request(&context)).allowed, Tri::Yes);
+//! assert_eq!(ask(&context), Tri::Yes);
 //! ```
 
 pub mod conditions;

@@ -98,14 +98,14 @@ impl Index {
         }
         Index {
             lens: lens(s),
-            accounts: positions(&s.accounts, |a| &a.id),
-            trails: positions(&s.trails, |t| &t.arn),
+            accounts: positions(s.accounts, |a| &a.id),
+            trails: positions(s.trails, |t| &t.arn),
             trails_by_owner,
             organization_trails,
-            buckets: positions(&s.buckets, |b| &b.name),
-            kms_keys: positions(&s.kms_keys, |k| &k.arn),
-            log_groups: positions(&s.log_groups, |g| &g.arn),
-            stores: positions(&s.event_data_stores, |e| &e.arn),
+            buckets: positions(s.buckets, |b| &b.name),
+            kms_keys: positions(s.kms_keys, |k| &k.arn),
+            log_groups: positions(s.log_groups, |g| &g.arn),
+            stores: positions(s.event_data_stores, |e| &e.arn),
             stores_by_owner,
             organization_stores,
         }

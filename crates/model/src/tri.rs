@@ -34,9 +34,13 @@ impl Tri {
             Tri::No
         }
     }
+}
 
-    /// The opposite: `Maybe` stays `Maybe`.
-    pub fn not(self) -> Tri {
+/// The opposite: `Maybe` stays `Maybe`.
+impl std::ops::Not for Tri {
+    type Output = Tri;
+
+    fn not(self) -> Tri {
         match self {
             Tri::Yes => Tri::No,
             Tri::No => Tri::Yes,
@@ -53,10 +57,10 @@ mod tests {
     fn and_or_not_are_kleene_logic() {
         let all = [No, Maybe, Yes];
         for a in all {
-            assert_eq!(a.not().not(), a);
+            assert_eq!(!!a, a);
             for b in all {
                 // De Morgan holds in Kleene's three-valued logic.
-                assert_eq!(a.and(b).not(), a.not().or(b.not()));
+                assert_eq!(!a.and(b), (!a).or(!b));
                 assert_eq!(a.and(b), b.and(a));
             }
         }

@@ -1,5 +1,7 @@
 //! Tests of [`crate::audit_policy`].
 
+use chrono::NaiveDate;
+
 use crate::audit_policy::*;
 
 #[test]
