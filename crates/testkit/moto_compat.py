@@ -22,9 +22,18 @@ upgrade that fixes or changes the behaviour shows up as a failing test.
    (a GET ?requestPayment answers a ListObjects page, which the Rust SDK
    rejects). Answered as AWS does: the payer kept per bucket, `BucketOwner`
    until a PutBucketRequestPayment says `Requester`.
+5. cloudtrail:ListPublicKeys: moto has none (HTTP 500), and writes no
+   digest files. The test kit writes digests signed with a test key pair
+   (src/digests.rs); this answers, in every region, as AWS does with one
+   key: that key's public half (keys/digest-test-key.pub.der, PKCS#1 DER,
+   base64 in JSON), its fingerprint the first 32 hex digits of its
+   SHA-256, valid from 2020 to 2100.
 """
 
+import base64
+import hashlib
 import json
+import os
 import sys
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
@@ -83,6 +92,23 @@ def _list_regions(environ):
 
 _dispatch = DomainDispatcherApplication.__call__
 
+_KEY_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keys", "digest-test-key.pub.der")
+
+
+def _list_public_keys():
+    with open(_KEY_FILE, "rb") as f:
+        der = f.read()
+    return {
+        "PublicKeyList": [
+            {
+                "Value": base64.b64encode(der).decode(),
+                "ValidityStartTime": 1577836800,
+                "ValidityEndTime": 4102444800,
+                "Fingerprint": hashlib.sha256(der).hexdigest()[:32],
+            }
+        ]
+    }
+
 
 _PAYERS = {}
 
@@ -114,6 +140,8 @@ def _call(self, environ, start_response):
         _PAYERS.clear()
     if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == "/listRegions":
         return _json(start_response, _list_regions(environ))
+    if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".ListPublicKeys"):
+        return _json(start_response, _list_public_keys())
     if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".ListEventDataStores"):
         return _json(start_response, {"EventDataStores": []})
     return _dispatch(self, environ, start_response)

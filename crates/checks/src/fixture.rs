@@ -84,6 +84,7 @@ pub fn snapshot() -> Snapshot {
         event_data_stores: vec![],
         delivery_probes: vec![],
         verification: None,
+        integrity: None,
         errors: vec![],
         api_calls: Default::default(),
         session_name: None,

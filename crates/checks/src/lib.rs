@@ -28,8 +28,10 @@ pub mod coverage;
 pub mod evaluate;
 pub mod finding;
 pub mod footprints;
+pub mod integrity;
 pub mod rcp;
 pub mod requirements;
+pub mod sample;
 pub mod sources;
 
 #[cfg(test)]

@@ -214,6 +214,41 @@ pub struct VerifyArgs {
     /// Print every account-region's result as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Check the archive's integrity from CloudTrail's digest files instead
+    /// of looking for footprints: every hour's digest there, signed by
+    /// CloudTrail and chained, every log file it lists present. `full` also
+    /// downloads every log file and compares its SHA-256 (finds modified
+    /// files; reads the whole archive of the window).
+    #[arg(long, value_enum, value_name = "DEPTH", num_args = 0..=1, default_missing_value = "digests")]
+    pub integrity: Option<IntegrityDepthArg>,
+    /// With --integrity: the window ends now and starts this long ago
+    /// (`7d`, `36h`, `90m`).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "7d",
+        conflicts_with = "from"
+    )]
+    pub since: String,
+    /// With --integrity: the window's start (RFC 3339 or YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// With --integrity: the window's end (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
+    /// With --integrity: write the snapshot with the check and every report
+    /// into DIR (`audit report` then shows it offline).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+}
+
+/// How deep `--integrity` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IntegrityDepthArg {
+    /// Digests verified, each listed log file's presence checked.
+    Digests,
+    /// Also every log file downloaded and hashed.
+    Full,
 }
 
 /// `audit report`.

@@ -3,7 +3,9 @@
 //! maps what happened to an exit code (0 clean, 1 findings at or above
 //! `--fail-on`, 2 usage or fatal error).
 
+mod analyse;
 mod args;
+mod integrity;
 mod output;
 mod progress;
 mod run;

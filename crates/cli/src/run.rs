@@ -6,14 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use trailaudit_checks::{AuditPolicy, Evaluation, Severity};
 use trailaudit_collect::{Cancel, CollectOptions, Connection, Guard};
 use trailaudit_model::regions::RegionSelection;
 use trailaudit_model::{is_account_id, Mode, Snapshot};
 use trailaudit_report::diff::Previous;
-use trailaudit_report::Changes;
 
-use crate::args::{AnalysisArgs, AuditArgs, ChecksArgs, Cli, Command, Global, OrgArgs, ReportArgs};
+use crate::analyse::{analyse_and_report, analysis, load_policy, previous_run};
+use crate::args::{AuditArgs, ChecksArgs, Cli, Command, Global, OrgArgs, ReportArgs};
 use crate::output;
 use crate::progress::Bars;
 use crate::snapshots::{find_previous, load_snapshot, newest_before, newest_snapshot};
@@ -64,54 +63,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-/// The policy, severity threshold and exit behaviour, checked.
-struct Analysis {
-    policy: AuditPolicy,
-    policy_file: String,
-    fail_on: Severity,
-    exit_zero: bool,
-    fail_on_new: bool,
-}
-
-/// The policy file given, else `./audit.toml` when it exists: the policy and its name.
-fn load_policy(given: Option<&PathBuf>) -> Result<(AuditPolicy, String)> {
-    let path = match given {
-        Some(p) => Some(p.clone()),
-        None => Some(PathBuf::from("audit.toml")).filter(|p| p.exists()),
-    };
-    Ok(match path {
-        Some(p) => {
-            let text = std::fs::read_to_string(&p).with_context(|| {
-                format!(
-                    "cannot read the policy file {}; see docs/policy.md for the format",
-                    p.display()
-                )
-            })?;
-            let name = p.display().to_string();
-            (
-                trailaudit_checks::checks::parse_policy(&text, &name)
-                    .map_err(|e| anyhow::anyhow!("invalid policy: {e}"))?,
-                name,
-            )
-        }
-        None => (
-            AuditPolicy::default(),
-            "(no policy file: defaults)".to_string(),
-        ),
-    })
-}
-
-fn analysis(a: &AnalysisArgs) -> Result<Analysis> {
-    let (policy, policy_file) = load_policy(a.policy.as_ref())?;
-    Ok(Analysis {
-        policy,
-        policy_file,
-        fail_on: a.fail_on,
-        exit_zero: a.exit_zero,
-        fail_on_new: a.fail_on_new,
-    })
 }
 
 fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> Result<ExitCode> {
@@ -267,75 +218,6 @@ fn report(global: &Global, r: &ReportArgs) -> Result<ExitCode> {
         &out_dir,
         &mut written,
     )
-}
-
-/// What the month-over-month comparison needs of an earlier run, taken as
-/// soon as it is read (its snapshot and evaluation are then dropped, so a
-/// run never holds two organizations' worth of data).
-fn previous_run(p: &Snapshot, an: &Analysis) -> Previous {
-    Previous::of(p, &trailaudit_checks::evaluate(p, &an.policy))
-}
-
-fn analyse_and_report(
-    global: &Global,
-    an: &Analysis,
-    snapshot: &Snapshot,
-    previous: Option<&Previous>,
-    out_dir: &Path,
-    written: &mut Vec<PathBuf>,
-) -> Result<ExitCode> {
-    an.policy
-        .check_scopes(snapshot, &an.policy_file)
-        .map_err(|e| anyhow::anyhow!("invalid policy: {e}"))?;
-    let evaluation: Evaluation = trailaudit_checks::evaluate(snapshot, &an.policy);
-    let changes: Option<Changes> =
-        previous.map(|p| trailaudit_report::diff::compare_with(p, snapshot, &evaluation));
-    let inputs = trailaudit_report::Inputs {
-        snapshot,
-        evaluation: &evaluation,
-        changes: changes.as_ref(),
-    };
-    for (name, write) in trailaudit_report::REPORTS {
-        written.push(output::write_atomic_with(&out_dir.join(name), |w| {
-            write(&inputs, w)
-        })?);
-    }
-    if !global.quiet {
-        print!(
-            "{}",
-            trailaudit_report::terminal_summary(snapshot, &evaluation, changes.as_ref())
-        );
-        println!(
-            "\nreports in {}/: {}",
-            out_dir.display(),
-            written
-                .iter()
-                .filter_map(|p| p.file_name())
-                .map(|n| n.to_string_lossy().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    let (failing, which) = match (&changes, an.fail_on_new) {
-        (Some(c), true) => (
-            c.new_findings
-                .iter()
-                .filter(|f| f.severity >= an.fail_on)
-                .count(),
-            "new since the previous run ",
-        ),
-        _ => (evaluation.failing_at(an.fail_on), ""),
-    };
-    if failing > 0 && !an.exit_zero {
-        if !global.quiet {
-            println!(
-                "{failing} finding(s) {which}at or above {} (fail or unknown): exit 1",
-                an.fail_on.as_str()
-            );
-        }
-        return Ok(ExitCode::from(1));
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 fn policy_explain(p: &crate::args::PolicyExplainArgs) -> Result<ExitCode> {

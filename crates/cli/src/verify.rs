@@ -20,12 +20,22 @@ pub fn run(global: &Global, v: &VerifyArgs) -> Result<ExitCode> {
     if v.concurrency == 0 {
         bail!("--concurrency must be at least 1");
     }
+    if v.integrity.is_none() && (v.from.is_some() || v.to.is_some() || v.out_dir.is_some()) {
+        bail!("--from, --to and --out-dir go with --integrity");
+    }
+    let window = match v.integrity {
+        Some(_) => Some(crate::integrity::window(v, chrono::Utc::now())?),
+        None => None,
+    };
     let mut snapshot = match &v.snapshot {
         Some(p) => crate::snapshots::load_snapshot(p)?,
         None => crate::snapshots::newest_snapshot().context(
             "no reports/*/snapshot.json here; give the run to verify with --snapshot FILE",
         )?,
     };
+    if let (Some(depth), Some(window)) = (v.integrity, window) {
+        return crate::integrity::run(global, v, depth, window, snapshot);
+    }
     let policy = trailaudit_checks::AuditPolicy::default();
     let evaluation = trailaudit_checks::evaluate(&snapshot, &policy);
     // The sample rotates with the month of this run.

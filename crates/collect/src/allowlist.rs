@@ -222,6 +222,18 @@ pub const ALLOWED_OPERATIONS: &[AllowedOperation] = &[
         "s3:GetObject",
         "audit why: read the log file that should hold the event",
     ),
+    op(
+        "S3",
+        "HeadObject",
+        "s3:GetObject",
+        "audit verify --integrity: each log file a digest lists still exists",
+    ),
+    op(
+        "CloudTrail",
+        "ListPublicKeys",
+        "cloudtrail:ListPublicKeys",
+        "audit verify --integrity: the public keys that sign digest files",
+    ),
     op("KMS", "DescribeKey", "kms:DescribeKey", "key state"),
     op(
         "KMS",

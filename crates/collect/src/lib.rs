@@ -15,6 +15,8 @@ mod account;
 pub mod allowlist;
 pub mod aws;
 mod convert;
+pub mod digest;
+mod integrity;
 mod options;
 mod org;
 mod rcp;
@@ -129,6 +131,7 @@ async fn audit(
         event_data_stores: vec![],
         delivery_probes: vec![],
         verification: None,
+        integrity: None,
         errors: vec![],
         api_calls: BTreeMap::new(),
         session_name: (opts.mode == Mode::Organization).then(|| opts.session_name.clone()),
@@ -334,5 +337,24 @@ pub async fn verify_only(
     account::caller_identity(&run, cfg, opts).await?;
     *run.org_accounts.lock().expect("org lock") = accounts;
     let v = verify::verify(&run, plan).await;
+    Ok((v, run.errors.into_inner().expect("errors lock")))
+}
+
+/// Checks the archive's digest files (`audit verify --integrity`): the
+/// caller's identity, ListPublicKeys once per region, then only the reads
+/// of the plan; roles in `accounts` are assumed on demand, once each.
+/// Returns the check and the failed calls.
+pub async fn integrity_only(
+    cfg: &SdkConfig,
+    guard: Arc<Guard>,
+    opts: &CollectOptions,
+    accounts: Vec<String>,
+    plan: trailaudit_model::IntegrityPlan,
+    reporter: &dyn Reporter,
+) -> Result<(trailaudit_model::Integrity, Vec<CollectionError>), FatalError> {
+    let run = Run::new(cfg, guard, opts, reporter, Cancel::default());
+    account::caller_identity(&run, cfg, opts).await?;
+    *run.org_accounts.lock().expect("org lock") = accounts;
+    let v = integrity::check(&run, plan).await;
     Ok((v, run.errors.into_inner().expect("errors lock")))
 }

@@ -108,6 +108,7 @@ fn snapshot() -> Snapshot {
         event_data_stores: vec![],
         delivery_probes: vec![],
         verification: None,
+        integrity: None,
         errors: vec![],
         api_calls: Default::default(),
         session_name: None,

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 mod arn;
 mod fact;
 pub mod index;
+mod integrity;
 mod org;
 mod probe;
 pub mod regions;
@@ -28,6 +29,7 @@ mod verify;
 
 pub use arn::*;
 pub use fact::*;
+pub use integrity::*;
 pub use org::*;
 pub use probe::*;
 pub use resources::*;
@@ -88,6 +90,10 @@ pub struct Snapshot {
     /// (`--verify-previous`); `None` when not asked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification: Option<Verification>,
+    /// What a check of the archive's digest files found (`audit verify
+    /// --integrity`); `None` when none was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<Integrity>,
     /// How many times each AWS operation was called (`service:Operation`).
     pub api_calls: BTreeMap<String, u64>,
     /// Lookups by key, built at the first lookup (not serialized).

@@ -5,6 +5,7 @@
 //! Used by the end-to-end tests and by `cargo xtask`; never by the product.
 
 pub mod delivery;
+pub mod digests;
 pub mod emulator;
 pub mod fake;
 pub mod proxy;

@@ -130,6 +130,7 @@ pub fn organization(accounts: usize) -> Snapshot {
         event_data_stores: vec![],
         delivery_probes: vec![],
         verification: None,
+        integrity: None,
         errors: vec![],
         api_calls: Default::default(),
         session_name: None,

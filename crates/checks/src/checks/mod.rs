@@ -23,6 +23,7 @@ mod collection_error;
 mod data_events_missing;
 mod delivery_failing;
 mod delivery_stale;
+mod digest_gap;
 mod duplicate_management_trails;
 mod footprints_expired;
 mod footprints_not_delivered;
@@ -30,6 +31,7 @@ mod global_events_not_captured;
 mod insights_off;
 mod kms_key_unusable;
 mod kms_rotation_off;
+mod log_files_tampered;
 mod log_validation_off;
 mod logs_need_restore;
 mod management_events_incomplete;
@@ -110,6 +112,14 @@ pub const CATALOGUE: &[Check] = &[
     Check {
         meta: cloudwatch_logs::META,
         run: cloudwatch_logs::run,
+    },
+    Check {
+        meta: log_files_tampered::META,
+        run: log_files_tampered::run,
+    },
+    Check {
+        meta: digest_gap::META,
+        run: digest_gap::run,
     },
     Check {
         meta: log_validation_off::META,
