@@ -155,15 +155,19 @@ fn encrypting_key(t: &Trail, bucket: Option<&Bucket>) -> Option<(String, KeyUse)
 }
 
 /// What the resource control policies above `owner` decide for
-/// CloudTrail's `requests` (read once for all of them); `Err` when they
-/// could not be read.
-fn rcp_over(s: &Snapshot, owner: &str, requests: &[Request]) -> Result<Decision, String> {
+/// CloudTrail's requests (read once for all of them, and made only when
+/// some RCP applies); `Err` when they could not be read.
+fn rcp_over<'r>(
+    s: &Snapshot,
+    owner: &str,
+    requests: impl FnOnce() -> Vec<Request<'r>>,
+) -> Result<Decision, String> {
     Ok(match crate::rcp::above(s, owner)? {
         None => Decision {
             allowed: Tri::Yes,
             reason: format!("no resource control policy applies to account {owner}'s resources"),
         },
-        Some(levels) => combine(requests.iter().map(|r| levels.decide(owner, r)).collect()),
+        Some(levels) => combine(requests().iter().map(|r| levels.decide(owner, r)).collect()),
     })
 }
 
@@ -192,7 +196,10 @@ fn key_rcp(
         resource: arn,
         context: &ctx,
     };
-    Some((key.account_id.clone(), rcp_over(s, &key.account_id, &[req])))
+    Some((
+        key.account_id.clone(),
+        rcp_over(s, &key.account_id, || vec![req]),
+    ))
 }
 
 /// The RCPs above bucket `b`'s account for CloudTrail's delivery of `t`'s
@@ -205,9 +212,15 @@ fn bucket_rcp(
     account: &str,
 ) -> Option<(String, Result<Decision, String>)> {
     let owner = b.owner_account_id()?;
-    let requests = delivery_requests(s, t, b, account);
-    let requests: Vec<Request> = requests.iter().map(DeliveryRequest::request).collect();
-    Some((owner.to_string(), rcp_over(s, owner, &requests)))
+    let requests = std::cell::OnceCell::new();
+    let decision = rcp_over(s, owner, || {
+        requests
+            .get_or_init(|| delivery_requests(s, t, b, account))
+            .iter()
+            .map(DeliveryRequest::request)
+            .collect()
+    });
+    Some((owner.to_string(), decision))
 }
 
 /// "trail T's KMS key" or "bucket B's default encryption key".

@@ -2,11 +2,15 @@
 //! apply (Principal, Action, Resource, Condition), then AWS's rule that an
 //! explicit Deny wins and no Allow is an implicit deny.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use serde_json::Value as Json;
 use trailaudit_model::Tri;
 
 use crate::conditions::{conditions, substitute};
-use crate::document::{strings, PolicyDocument};
+use crate::document::{strings, ParseError, PolicyDocument};
 use crate::pattern::wildcard;
 use crate::request::{Caller, Request};
 
@@ -21,17 +25,38 @@ pub struct Decision {
 
 /// Evaluates `policy` (JSON text) for `req`: parsed, then
 /// [`evaluate_document`]. A policy that is not valid JSON cannot tell.
-/// Parse once with [`PolicyDocument::parse`] when the same policy answers
-/// many requests.
+/// The parse is remembered per thread (the last [`PARSED_KEPT`] policies
+/// by their text), so a bucket policy asked about every account of an
+/// organization trail is parsed once; [`PolicyDocument::parse`] parses
+/// explicitly.
 pub fn evaluate(policy: &str, req: &Request) -> Decision {
-    match PolicyDocument::parse(policy) {
-        Ok(doc) => evaluate_document(&doc, req),
+    thread_local! {
+        static PARSED: RefCell<HashMap<String, Rc<Result<PolicyDocument, ParseError>>>> =
+            RefCell::new(HashMap::new());
+    }
+    let doc = PARSED.with(|p| {
+        if let Some(d) = p.borrow().get(policy) {
+            return d.clone();
+        }
+        let d = Rc::new(PolicyDocument::parse(policy));
+        let mut p = p.borrow_mut();
+        if p.len() >= PARSED_KEPT {
+            p.clear();
+        }
+        p.insert(policy.to_string(), d.clone());
+        d
+    });
+    match &*doc {
+        Ok(doc) => evaluate_document(doc, req),
         Err(e) => Decision {
             allowed: Tri::Maybe,
             reason: e.to_string(),
         },
     }
 }
+
+/// How many parsed policies [`evaluate`] keeps per thread.
+pub const PARSED_KEPT: usize = 512;
 
 /// Evaluates a parsed policy document for `req`: an explicit Deny that
 /// applies wins, a Deny that may apply makes the answer [`Tri::Maybe`], no

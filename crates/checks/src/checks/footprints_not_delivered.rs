@@ -38,6 +38,8 @@ pub(crate) fn missing(ctx: &Ctx, out: &mut Out, expired: bool) {
         return;
     };
     let mut groups: Vec<Group> = Vec::new();
+    let mut index: std::collections::HashMap<(&str, String, bool), usize> =
+        std::collections::HashMap::new();
     let mut looked: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (i, c) in v.cells.iter().enumerate() {
         if !matches!(c.outcome, trailaudit_model::VerifyOutcome::NotSampled) {
@@ -49,17 +51,22 @@ pub(crate) fn missing(ctx: &Ctx, out: &mut Out, expired: bool) {
             _ => continue,
         };
         let capped = !expired && c.outcome.capped();
-        match groups
-            .iter_mut()
-            .find(|g| g.account == c.account_id && g.cause == cause && g.capped == capped)
-        {
-            Some(g) => g.cells.push((c, detail)),
-            None => groups.push(Group {
-                account: &c.account_id,
-                cause,
-                capped,
-                cells: vec![(c, detail)],
-            }),
+        // One group per account, cause and cap, found by key (a linear
+        // search made this quadratic in the missing cells).
+        match index.entry((c.account_id.as_str(), cause, capped)) {
+            std::collections::hash_map::Entry::Occupied(at) => {
+                groups[*at.get()].cells.push((c, detail))
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let cause = slot.key().1.clone();
+                slot.insert(groups.len());
+                groups.push(Group {
+                    account: &c.account_id,
+                    cause,
+                    capped,
+                    cells: vec![(c, detail)],
+                });
+            }
         }
     }
     for g in groups {
