@@ -215,8 +215,14 @@ fn basic(s: &BasicSelector, e: &Event) -> Tri {
                 .iter()
                 .map(|d| {
                     let ty = op_over(Op::Equals, &[d.resource_type.as_str()], &e.resource_type);
-                    // Basic values are ARN prefixes (`arn:aws:s3` is every bucket).
-                    ty.and(op_over(Op::StartsWith, &d.values, &e.resource_arn))
+                    // Basic values are ARN prefixes (`arn:aws:s3` is every
+                    // bucket), taken literally: one no ARN can start with
+                    // selects nothing.
+                    let values: Vec<&str> = possible(&d.values);
+                    if values.is_empty() {
+                        return Tri::No;
+                    }
+                    ty.and(op_over(Op::StartsWith, &values, &e.resource_arn))
                 })
                 .fold(Tri::No, Tri::or);
             rw.and(res)
@@ -263,11 +269,43 @@ fn field(f: &FieldSelector, e: &Event) -> Tri {
         return Tri::from_bool(!positive);
     }
     for (list, op) in ops {
-        if !list.is_empty() {
+        if list.is_empty() {
+            continue;
+        }
+        if f.field == "resources.ARN" {
+            // Values are literal: one no ARN can hold matches nothing.
+            let values = possible(list);
+            let r = match op {
+                Op::Equals | Op::StartsWith if values.is_empty() => Tri::No,
+                _ => op_over(op, &values, v),
+            };
+            t = t.and(r);
+        } else {
             t = t.and(op_over(op, list, v));
         }
     }
     t
+}
+
+/// The values some resource's ARN could equal or start with. Selector
+/// values are taken literally (no wildcards), and an S3 bucket name holds
+/// only lower-case letters, digits, dots and hyphens: `arn:aws:s3:::*/*`
+/// (a common mistake for "every object") matches no ARN at all.
+fn possible<S: AsRef<str>>(values: &[S]) -> Vec<&str> {
+    values
+        .iter()
+        .map(|v| v.as_ref())
+        .filter(|v| {
+            let parts: Vec<&str> = v.splitn(6, ':').collect();
+            if parts.len() < 6 || parts[2] != "s3" {
+                return true;
+            }
+            let bucket = parts[5].split('/').next().unwrap_or_default();
+            bucket
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        })
+        .collect()
 }
 
 #[derive(Clone, Copy)]

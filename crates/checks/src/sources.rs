@@ -294,24 +294,32 @@ pub fn tally(srcs: &Sources, global: bool, take: impl Fn(&Source) -> Take) -> Ta
         );
     }
     for src in &srcs.sources {
-        match &src.health {
-            Health::Recording => {}
-            Health::NotRecording(why) => {
-                t.notes.push(why.clone());
-                continue;
-            }
-            Health::Unknown(why) => {
-                t.unknown.push(why.clone());
-                t.maybe.push(src.arn.to_string());
-                continue;
-            }
+        if let Health::NotRecording(why) = &src.health {
+            t.notes.push(why.clone());
+            continue;
         }
         if global && !src.global_events {
             t.notes
                 .push(format!("{} excludes global service events", src.name));
             continue;
         }
-        match take(src) {
+        let takes = take(src);
+        // A source whose delivery is unknown leaves unknown only what it
+        // would record: what its selectors leave out is a certain gap.
+        if let Health::Unknown(why) = &src.health {
+            match takes {
+                Take::Extent(Extent::None) => t
+                    .notes
+                    .push(format!("{} does not select these events", src.name)),
+                Take::Cannot(why) => t.notes.push(why),
+                Take::Extent(_) | Take::Unknown(_) => {
+                    t.unknown.push(why.clone());
+                    t.maybe.push(src.arn.to_string());
+                }
+            }
+            continue;
+        }
+        match takes {
             Take::Extent(Extent::All) => t.all.push(src.arn.to_string()),
             Take::Extent(Extent::Some) => t.some.push(src.arn.to_string()),
             Take::Extent(Extent::None) => t

@@ -411,3 +411,58 @@ fn network_activity_selectors() {
         Extent::None
     );
 }
+
+/// AWS takes selector values literally and bucket names cannot hold `*`:
+/// `arn:aws:s3:::*/*` (written for "every object") selects nothing, in basic
+/// and advanced selectors alike, so the cell is a gap, not partial.
+#[test]
+fn a_wildcard_bucket_value_selects_nothing() {
+    let every_object = Event::data(
+        "AWS::S3::Object",
+        None,
+        Values::Prefix("arn:aws:s3:::".into()),
+        "aws",
+    );
+    let basic = Selectors::Basic(vec![BasicSelector {
+        read_write_type: ReadWriteType::All,
+        include_management_events: true,
+        exclude_management_event_sources: vec![],
+        data_resources: vec![DataResource {
+            resource_type: "AWS::S3::Object".into(),
+            values: vec!["arn:aws:s3:::*/*".into()],
+        }],
+    }]);
+    assert_eq!(selects(&basic, &every_object), Tri::No);
+    assert_eq!(selects(&basic, &s3_obj("arn:aws:s3:::b/k", true)), Tri::No);
+    let advanced = |op: fn(&mut FieldSelector) -> &mut Vec<String>| {
+        let mut arn = fs("resources.ARN");
+        op(&mut arn).push("arn:aws:s3:::*/*".into());
+        let mut cat = fs("eventCategory");
+        cat.equals = vec!["Data".into()];
+        let mut ty = fs("resources.type");
+        ty.equals = vec!["AWS::S3::Object".into()];
+        Selectors::Advanced(vec![AdvancedSelector {
+            name: None,
+            field_selectors: vec![cat, ty, arn],
+        }])
+    };
+    assert_eq!(
+        selects(&advanced(|f| &mut f.starts_with), &every_object),
+        Tri::No
+    );
+    assert_eq!(
+        selects(&advanced(|f| &mut f.equals), &every_object),
+        Tri::No
+    );
+    // Excluding a bucket no ARN can name excludes nothing.
+    assert_eq!(
+        selects(&advanced(|f| &mut f.not_starts_with), &every_object),
+        Tri::Yes
+    );
+    // A real prefix still selects some objects.
+    let mut real = basic.clone();
+    if let Selectors::Basic(b) = &mut real {
+        b[0].data_resources[0].values = vec!["arn:aws:s3:::orders/".into()];
+    }
+    assert_eq!(selects(&real, &every_object), Tri::Maybe);
+}

@@ -455,3 +455,85 @@ fn lookups_see_edits_made_after_the_index_was_built() {
     let org: Vec<&str> = s.organization_trails().map(|t| t.arn.as_str()).collect();
     assert_eq!(org, vec![ORG_TRAIL]);
 }
+
+/// A trail whose delivery verdict is unknown leaves unknown only the cells
+/// its selectors and insight selectors would fill: a trail that records
+/// only S3 data events cannot record Lambda data events, Insights or
+/// management events, whatever its bucket, key or RCPs say. Checked for
+/// every kind of verdict: bucket policy, key policy, RCPs unread (unknown)
+/// and Requester Pays (not recording).
+#[test]
+fn an_unknown_delivery_verdict_stays_with_what_the_trail_records() {
+    use trailaudit_model::{AdvancedSelector, FieldSelector, Selectors};
+    let s3_only = || {
+        let mut s = healthy();
+        let f = |field: &str, v: &str| FieldSelector {
+            field: field.into(),
+            equals: vec![v.into()],
+            ..Default::default()
+        };
+        s.trails[0].selectors = trailaudit_model::Fact::Collected {
+            value: Selectors::Advanced(vec![AdvancedSelector {
+                name: None,
+                field_selectors: vec![
+                    f("eventCategory", "Data"),
+                    f("resources.type", "AWS::S3::Object"),
+                ],
+            }]),
+        };
+        // No delivery evidence: what was not read stays unknown.
+        if let trailaudit_model::Fact::Collected { value } = &mut s.trails[0].status {
+            value.latest_delivery_time = None;
+        }
+        s
+    };
+    let causes: Vec<(&str, Box<dyn Fn(&mut Snapshot)>, State)> = vec![
+        (
+            "bucket policy unread",
+            Box::new(|s| s.buckets[0].policy = denied("s3:GetBucketPolicy")),
+            State::Unknown,
+        ),
+        (
+            "key policy unread",
+            Box::new(|s| s.kms_keys[0].policy = denied("kms:GetKeyPolicy")),
+            State::Unknown,
+        ),
+        (
+            "RCPs unread",
+            Box::new(|s| {
+                s.buckets[0].owner = trailaudit_model::Fact::Collected {
+                    value: Some(MEMBER.into()),
+                };
+                s.organization.as_mut().unwrap().resource_control_policies =
+                    denied("organizations:ListPoliciesForTarget");
+            }),
+            State::Unknown,
+        ),
+        (
+            "Requester Pays",
+            Box::new(|s| {
+                s.buckets[0].requester_pays = trailaudit_model::Fact::Collected { value: true }
+            }),
+            State::Gap,
+        ),
+    ];
+    let healthy_s3 = state(&s3_only(), MEMBER, "eu-west-1", EventClass::S3Data).0;
+    assert_eq!(healthy_s3, State::Covered);
+    for (cause, change, s3) in causes {
+        let mut s = s3_only();
+        change(&mut s);
+        assert_eq!(
+            state(&s, MEMBER, "eu-west-1", EventClass::S3Data).0,
+            s3,
+            "{cause}"
+        );
+        for class in [
+            EventClass::LambdaData,
+            EventClass::Insights,
+            EventClass::ManagementWrite,
+        ] {
+            let (st, why) = state(&s, MEMBER, "us-east-1", class);
+            assert_eq!(st, State::Gap, "{cause}: {class:?} {why}");
+        }
+    }
+}
