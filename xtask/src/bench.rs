@@ -302,6 +302,7 @@ fn busy_prefix(files: usize) -> Result<()> {
             .with_context(|| format!("audit verify: {}", String::from_utf8_lossy(&o.stderr)))?;
         let gets: Vec<u32> = v.cells.iter().map(|c| c.gets).collect();
         let lists: u32 = v.cells.iter().map(|c| c.lists).sum();
+        let digests: u32 = v.cells.iter().map(|c| c.digests).sum();
         let found = v
             .cells
             .iter()
@@ -309,16 +310,53 @@ fn busy_prefix(files: usize) -> Result<()> {
             .count();
         let capped = v.cells.iter().filter(|c| c.outcome.capped()).count();
         println!(
-            "{label}: {found} of {} verified, {capped} stopped by the cap; GetObject per cell: mean {:.1}, max {}, total {}; ListObjectsV2 per cell {:.1}",
+            "{label}: {found} of {} verified, {capped} stopped by the cap; log file GetObject per cell: mean {:.1}, max {}, total {}; digests read per cell {:.1}; ListObjectsV2 per cell {:.1}",
             v.cells.len(),
             gets.iter().sum::<u32>() as f64 / gets.len().max(1) as f64,
             gets.iter().max().copied().unwrap_or(0),
             gets.iter().sum::<u32>(),
+            digests as f64 / v.cells.len().max(1) as f64,
             lists as f64 / v.cells.len().max(1) as f64
         );
         Ok(())
     };
-    verify("footprints delivered")?;
+    verify("no digests, footprints delivered")?;
+    // Three hours of digests per account-region from the footprint's hour,
+    // as a trail with log file validation writes them.
+    let t = Instant::now();
+    let mut digest_keys = Vec::new();
+    for (c, f) in v.cells.iter().zip(&plan.footprints) {
+        let (Some(f), Some(d)) = (f, v.destination(c)) else {
+            continue;
+        };
+        let Some(trail) = trailaudit_model::Trail::from_arn(&d.trail_arn) else {
+            continue;
+        };
+        let chain = trailaudit_testkit::digests::Chain {
+            bucket: d.bucket.clone(),
+            root: d.root.clone(),
+            account: c.account_id.clone(),
+            region: c.region.clone(),
+            trail_name: trail.name,
+            home_region: trail.home_region,
+        };
+        use chrono::DurationRound;
+        let start = f.sent_at.duration_trunc(chrono::Duration::hours(1))?;
+        let written = rt.block_on(trailaudit_testkit::digests::write_chain(
+            &s3,
+            &chain,
+            start,
+            3,
+            &trailaudit_testkit::digests::SigningKey::test(),
+        ))?;
+        digest_keys.extend(written.into_iter().map(|w| (d.bucket.clone(), w.key)));
+    }
+    println!(
+        "{} digests written in {:.1} s (each log file of the hour hashed)",
+        digest_keys.len(),
+        t.elapsed().as_secs_f64()
+    );
+    verify("digests, footprints delivered")?;
     rt.block_on(async {
         for url in &delivered.files {
             if let Some((bucket, key)) = url.trim_start_matches("s3://").split_once('/') {
@@ -327,7 +365,14 @@ fn busy_prefix(files: usize) -> Result<()> {
         }
         Ok::<_, anyhow::Error>(())
     })?;
-    verify("footprints missing")?;
+    verify("digests, footprints missing")?;
+    rt.block_on(async {
+        for (bucket, key) in &digest_keys {
+            s3.delete_object().bucket(bucket).key(key).send().await?;
+        }
+        Ok::<_, anyhow::Error>(())
+    })?;
+    verify("no digests, footprints missing")?;
     println!(
         "cap: at most {} GetObject per account-region (trailaudit_model::FILES_OPENED_CAP)",
         trailaudit_model::FILES_OPENED_CAP

@@ -110,6 +110,7 @@ pub fn plan(
                 outcome: VerifyOutcome::NotSampled,
                 lists: 0,
                 gets: 0,
+                digests: 0,
             });
             footprints.push(look.then(|| f.clone()));
         }

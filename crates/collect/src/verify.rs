@@ -31,7 +31,7 @@ pub(crate) async fn verify(run: &Run<'_>, plan: VerifyPlan) -> Verification {
         "footprints",
         footprints.iter().filter(|f| f.is_some()).count(),
     );
-    let found: Vec<(usize, VerifyOutcome, u32, u32)> = {
+    let found: Vec<(usize, VerifyOutcome, Reads)> = {
         let v = &v;
         futures::stream::iter(
             footprints
@@ -40,7 +40,7 @@ pub(crate) async fn verify(run: &Run<'_>, plan: VerifyPlan) -> Verification {
                 .filter_map(|(i, f)| f.as_ref().map(|f| (i, f)))
                 .map(|(i, f)| async move {
                     let c = &v.cells[i];
-                    let (outcome, lists, gets) = if run.cancel.is_cancelled() {
+                    let (outcome, reads) = if run.cancel.is_cancelled() {
                         (
                             VerifyOutcome::Failed {
                                 error: Box::new(ErrorInfo {
@@ -50,26 +50,25 @@ pub(crate) async fn verify(run: &Run<'_>, plan: VerifyPlan) -> Verification {
                                     message: "interrupted before the archive was read".into(),
                                 }),
                             },
-                            0,
-                            0,
+                            Reads::default(),
                         )
                     } else {
                         match v.destination(c) {
                             Some(d) => one(run, v, d, c, f).await,
-                            None => (VerifyOutcome::NotSampled, 0, 0),
+                            None => (VerifyOutcome::NotSampled, Reads::default()),
                         }
                     };
                     run.reporter.step("footprints");
-                    (i, outcome, lists, gets)
+                    (i, outcome, reads)
                 }),
         )
         .buffered(run.opts.concurrency.max(1))
         .collect()
         .await
     };
-    for (i, outcome, lists, gets) in found {
+    for (i, outcome, r) in found {
         let c = &mut v.cells[i];
-        (c.outcome, c.lists, c.gets) = (outcome, lists, gets);
+        (c.outcome, c.lists, c.gets, c.digests) = (outcome, r.lists, r.gets, r.digests);
     }
     v.checked_at = Utc::now();
     v
@@ -86,15 +85,38 @@ async fn reader(run: &Run<'_>, d: &VerifyDestination, account: &str) -> Option<S
     run.config_or_assume(account).await
 }
 
-/// One account-region: the outcome and the list and get calls it took.
+/// The reads one account-region took.
+#[derive(Debug, Clone, Copy, Default)]
+struct Reads {
+    lists: u32,
+    gets: u32,
+    digests: u32,
+}
+
+/// One account-region: the outcome and the reads it took. Where digest
+/// files cover the footprint's hour, only the log files whose event-time
+/// window holds it are opened ([`by_digests`]); elsewhere the files
+/// delivered in the hour after it are listed and opened in turn.
 async fn one(
     run: &Run<'_>,
     v: &Verification,
     d: &VerifyDestination,
     c: &VerifiedCell,
     f: &Footprint,
-) -> (VerifyOutcome, u32, u32) {
-    let (mut lists, mut gets) = (0, 0);
+) -> (VerifyOutcome, Reads) {
+    let mut r = Reads::default();
+    let out = one_reading(run, v, d, c, f, &mut r).await;
+    (out, r)
+}
+
+async fn one_reading(
+    run: &Run<'_>,
+    v: &Verification,
+    d: &VerifyDestination,
+    c: &VerifiedCell,
+    f: &Footprint,
+    reads: &mut Reads,
+) -> VerifyOutcome {
     let Some(cfg) = reader(run, d, &c.account_id).await else {
         let outcome = VerifyOutcome::Unreadable {
             error: Box::new(ErrorInfo {
@@ -108,9 +130,12 @@ async fn one(
                 ),
             }),
         };
-        return (outcome, lists, gets);
+        return outcome;
     };
     let s3 = run.s3(&cfg, &d.bucket_region);
+    if let Some(outcome) = by_digests(run, &s3, v, d, c, f, reads).await {
+        return outcome;
+    }
     let prefix = v.prefix(c);
     let from = f.sent_at - Duration::minutes(1);
     let to = f.answered_at + Duration::minutes(DELIVERY_WINDOW_MINUTES);
@@ -136,12 +161,12 @@ async fn one(
                 }
                 req.send().await
             };
-            lists += 1;
+            reads.lists += 1;
             let page = match resp {
                 Ok(p) => p,
                 Err(e) => {
                     let info = aws::classify("s3:ListBucket", &e);
-                    return (failure(run, d, c, &d.bucket, info), lists, gets);
+                    return failure(run, d, c, &d.bucket, info);
                 }
             };
             let mut past = false;
@@ -176,18 +201,147 @@ async fn one(
     let principal = v.principal(c);
     for (_, key) in keys.iter().take(FILES_OPENED_CAP as usize) {
         opened += 1;
-        gets += 1;
+        reads.gets += 1;
         match read_records(run, &s3, &d.bucket, key).await {
             Ok(records) => {
                 if records.iter().any(|r| matches(r, c, f, principal)) {
                     let file = key.strip_prefix(&prefix).unwrap_or(key).to_string();
-                    return (VerifyOutcome::Verified { file }, lists, gets);
+                    return VerifyOutcome::Verified { file };
                 }
             }
-            Err(info) => return (failure(run, d, c, key, info), lists, gets),
+            Err(info) => return failure(run, d, c, key, info),
         }
     }
-    (VerifyOutcome::NotFound { listed, opened }, lists, gets)
+    VerifyOutcome::NotFound { listed, opened }
+}
+
+/// Digest files read at most per account-region to find the footprint's
+/// log file: the hour after it, and the next (a late delivery).
+const DIGESTS_READ_CAP: usize = 3;
+
+/// The footprint found through the digests that cover its hour: each lists
+/// the log files delivered in its hour with the oldest and newest event
+/// they hold, so only those whose window holds the footprint are opened
+/// (one to three files, whatever the account-region's load). `None` when no
+/// digest covers the hour after the footprint (validation off, digests not
+/// readable): the caller then searches the log files themselves. Digests
+/// are not verified here (`audit verify --integrity` does that): a wrong
+/// digest can only make the search open the wrong files, and then the
+/// footprint is `not_found`, never verified.
+async fn by_digests(
+    run: &Run<'_>,
+    s3: &aws_sdk_s3::Client,
+    v: &Verification,
+    d: &VerifyDestination,
+    c: &VerifiedCell,
+    f: &Footprint,
+    reads: &mut Reads,
+) -> Option<VerifyOutcome> {
+    let trail = trailaudit_model::Trail::from_arn(&d.trail_arn)?;
+    let root = format!("{}{}/CloudTrail-Digest/{}/", d.root, c.account_id, c.region);
+    let stem = format!(
+        "{}_CloudTrail-Digest_{}_{}_{}_",
+        c.account_id, c.region, trail.name, trail.home_region
+    );
+    let until = f.answered_at + Duration::minutes(DELIVERY_WINDOW_MINUTES) + Duration::hours(1);
+    let mut keys: Vec<String> = Vec::new();
+    for day in trailaudit_model::day_prefixes(
+        &root,
+        f.sent_at,
+        until - Duration::minutes(DELIVERY_WINDOW_MINUTES),
+    ) {
+        if keys.len() >= DIGESTS_READ_CAP {
+            break;
+        }
+        let start_after = format!("{day}{stem}{}", f.sent_at.format("%Y%m%dT%H%M%SZ"));
+        let page = {
+            let _p = run.permit().await;
+            s3.list_objects_v2()
+                .bucket(&d.bucket)
+                .prefix(&day)
+                .start_after(&start_after)
+                .max_keys(20)
+                .send()
+                .await
+        };
+        reads.lists += 1;
+        let page = page.ok()?;
+        for k in page.contents().iter().filter_map(|o| o.key()) {
+            if !k.contains(&stem) || k.ends_with("_backfill.json.gz") {
+                continue;
+            }
+            match crate::integrity::key_time(k) {
+                Some(at) if at > f.sent_at && at <= until && keys.len() < DIGESTS_READ_CAP => {
+                    keys.push(k.to_string())
+                }
+                _ => {}
+            }
+        }
+    }
+    if keys.is_empty() {
+        return None;
+    }
+    let prefix = v.prefix(c);
+    let principal = v.principal(c);
+    let (mut listed, mut opened) = (0u32, 0u32);
+    let mut newest_end = None;
+    let mut tried: Vec<String> = Vec::new();
+    for key in &keys {
+        let obj = {
+            let _p = run.permit().await;
+            s3.get_object().bucket(&d.bucket).key(key).send().await
+        };
+        reads.digests += 1;
+        let body = obj.ok()?.body.collect().await.ok()?.into_bytes();
+        let mut inflated = Vec::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_end(&mut inflated)
+            .ok()?;
+        let digest = crate::digest::parse(key, &inflated, None, None).ok()?;
+        newest_end = Some(digest.end);
+        let slack = Duration::seconds(1);
+        let candidates: Vec<&crate::digest::ListedLog> = digest
+            .logs
+            .iter()
+            .filter(|l| {
+                l.oldest.is_none_or(|o| o - slack <= f.answered_at)
+                    && l.newest.is_none_or(|n| n + slack >= f.sent_at)
+                    && !tried.contains(&l.key)
+            })
+            .collect();
+        // Only these could hold it: the others' events are all before or
+        // after it, so the search is complete (`listed` counts candidates).
+        listed += candidates.len() as u32;
+        for log in candidates {
+            tried.push(log.key.clone());
+            opened += 1;
+            reads.gets += 1;
+            match read_records(run, s3, &log.bucket, &log.key).await {
+                Ok(records) => {
+                    if records.iter().any(|r| matches(r, c, f, principal)) {
+                        let file = log
+                            .key
+                            .strip_prefix(&prefix)
+                            .unwrap_or(&log.key)
+                            .to_string();
+                        return Some(VerifyOutcome::Verified { file });
+                    }
+                }
+                // Listed but gone: deleted after delivery (`audit verify
+                // --integrity` reports it); the other candidates still count.
+                Err(info) if info.code.as_deref() == Some("NoSuchKey") => {}
+                Err(info) => return Some(failure(run, d, c, &log.key, info)),
+            }
+        }
+    }
+    // The digests cover the whole delivery window and list no file that
+    // holds the footprint: it was not delivered.
+    match newest_end {
+        Some(end) if end >= f.answered_at + Duration::minutes(DELIVERY_WINDOW_MINUTES) => {
+            Some(VerifyOutcome::NotFound { listed, opened })
+        }
+        _ => None,
+    }
 }
 
 /// A failed read: recorded as a collection error (an AccessDenied is then a

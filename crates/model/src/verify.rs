@@ -170,8 +170,16 @@ pub struct VerifiedCell {
     pub outcome: VerifyOutcome,
     /// `ListObjectsV2` pages asked for.
     pub lists: u32,
-    /// `GetObject` calls made.
+    /// `GetObject` calls made for log files.
     pub gets: u32,
+    /// Digest files read to find the log files that can hold the footprint
+    /// (`GetObject` calls, counted apart from [`VerifiedCell::gets`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub digests: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The verification of an earlier run's footprints.

@@ -266,6 +266,7 @@ fn verified_cells_show_and_lost_verification_is_listed() {
                 },
                 lists: 1,
                 gets: 1,
+                digests: 0,
             })
             .collect(),
         ..Default::default()

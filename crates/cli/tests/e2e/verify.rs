@@ -807,3 +807,114 @@ fn a_busy_archive_costs_at_most_the_cap_and_a_search_it_stops_is_unknown() {
         );
     }
 }
+
+/// With digest files (the trail validates log files; the test kit writes
+/// them, moto does not), a busy archive costs a few reads per account-region:
+/// the digests of the hour after the footprint name the log files whose
+/// event times hold it, and only those are opened. When the footprint was
+/// not delivered, the digests say so without the cap: not delivered, not
+/// unknown.
+#[test]
+fn digests_find_footprints_in_a_few_reads_on_a_busy_archive() {
+    use trailaudit_testkit::digests::{write_chain, Chain, SigningKey};
+    const FILES: usize = 300;
+    let emu = shared().expect("emulator");
+    let seeded = seed(&emu, &bundled("clean"));
+    let name = "busy-digests";
+    let base = out_dir(&format!("verify-{name}"));
+    let first = base.join("reports/first");
+    let proxy = Proxy::recording(emu.port()).expect("proxy");
+    let (code, out, err) = run_audit(REGIONS, &proxy.endpoint(), &seeded, &base, &first, &[]);
+    assert!(code < 2, "{out}\n{err}");
+    make_busy(&emu, name, FILES);
+    if seeded.iam_enforced {
+        emu.set_iam_enforcement(false).unwrap();
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let delivered = rt
+        .block_on(deliver(&emu.endpoint(), &proxy.seen(), Duration::zero()))
+        .unwrap();
+    let snap = Snapshot::from_json(&std::fs::read_to_string(first.join("snapshot.json")).unwrap())
+        .unwrap();
+    let org = snap
+        .trails
+        .iter()
+        .find(|t| t.is_organization_trail)
+        .unwrap();
+    let write_digests = || {
+        with_s3(&emu, async |s3| {
+            for a in &snap.accounts {
+                for r in &a.regions {
+                    let Some(f) = &r.footprint else { continue };
+                    let prefix = snap.trail_log_prefix(org, &a.id, &r.region);
+                    let chain = Chain {
+                        bucket: BUCKET.into(),
+                        root: prefix
+                            .strip_suffix(&format!("{}/CloudTrail/{}/", a.id, r.region))
+                            .unwrap()
+                            .to_string(),
+                        account: a.id.clone(),
+                        region: r.region.clone(),
+                        trail_name: org.name.clone(),
+                        home_region: org.home_region.clone(),
+                    };
+                    use chrono::DurationRound;
+                    let start = f.sent_at.duration_trunc(Duration::hours(1)).unwrap();
+                    write_chain(&s3, &chain, start, 3, &SigningKey::test())
+                        .await
+                        .unwrap();
+                }
+            }
+        });
+    };
+    write_digests();
+    let verify = || {
+        let o = Command::new(env!("CARGO_BIN_EXE_audit"))
+            .args(["verify", "--snapshot"])
+            .arg(first.join("snapshot.json"))
+            .args(["--json", "-q", "--endpoint-url", &emu.endpoint()])
+            .envs(seeded.audit_env(&emu.endpoint()))
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap();
+        let v: trailaudit_model::Verification = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
+        (o.status.code().unwrap_or(-1), v)
+    };
+    let (code, v) = verify();
+    assert_eq!(code, 0);
+    assert_eq!(v.cells.len(), 8);
+    for c in &v.cells {
+        assert!(matches!(c.outcome, VerifyOutcome::Verified { .. }), "{c:?}");
+        assert!(
+            c.gets >= 1 && c.gets <= 3,
+            "at most 3 log files opened: {c:?}"
+        );
+        assert!(
+            c.digests >= 1 && c.digests <= 3,
+            "digests counted apart: {c:?}"
+        );
+    }
+    // The footprints gone (as if never delivered): the digests list no file
+    // that holds them; a handful of reads, not the cap, and not unknown.
+    with_s3(&emu, async |s3| {
+        for url in &delivered.files {
+            let (bucket, key) = url.trim_start_matches("s3://").split_once('/').unwrap();
+            s3.delete_object()
+                .bucket(bucket)
+                .key(key)
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let (code, v) = verify();
+    assert_eq!(code, 1);
+    for c in &v.cells {
+        assert!(
+            matches!(c.outcome, VerifyOutcome::NotFound { .. }) && !c.outcome.capped(),
+            "{c:?}"
+        );
+        assert!(c.gets <= 3, "{c:?}");
+    }
+}
