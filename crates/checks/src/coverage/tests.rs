@@ -487,7 +487,8 @@ fn an_unknown_delivery_verdict_stays_with_what_the_trail_records() {
         }
         s
     };
-    let causes: Vec<(&str, Box<dyn Fn(&mut Snapshot)>, State)> = vec![
+    type Cause = (&'static str, Box<dyn Fn(&mut Snapshot)>, State);
+    let causes: Vec<Cause> = vec![
         (
             "bucket policy unread",
             Box::new(|s| s.buckets[0].policy = denied("s3:GetBucketPolicy")),
