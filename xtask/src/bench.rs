@@ -11,6 +11,10 @@
 //! 3. Analysis and reports: synthetic 1,000 / 3,000 / 10,000 / 30,000 x 17
 //!    snapshots through `audit report --snapshot`: wall time, time per cell,
 //!    peak memory, every report's size; report.html opened in Chromium.
+//!
+//! Also on request: `busy-prefix [FILES]` (proof of delivery on a busy
+//! prefix, with and without digests) and `integrity [HOURS]` (`audit verify
+//! --integrity`: digests verified per second, bytes per second with `full`).
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -54,6 +58,13 @@ pub fn run(args: &[String]) -> Result<()> {
             None => 1_152,
         };
         busy_prefix(files)?;
+    }
+    if only == Some("integrity") {
+        let hours = match args.get(1) {
+            Some(n) => n.parse().context("integrity: a number of hours")?,
+            None => 24,
+        };
+        integrity(hours, 60)?;
     }
     if only == Some("simulated-child") {
         return simulated_child(&args[1..]);
@@ -377,6 +388,162 @@ fn busy_prefix(files: usize) -> Result<()> {
         "cap: at most {} GetObject per account-region (trailaudit_model::FILES_OPENED_CAP)",
         trailaudit_model::FILES_OPENED_CAP
     );
+    Ok(())
+}
+
+/// `audit verify --integrity` on the emulator: the clean organization's 8
+/// account-regions, `hours` hours of `per_hour` log files each and their
+/// signed digests (the test kit's writer), checked at both depths: digests
+/// verified per second, and with `full` the bytes per second.
+fn integrity(hours: usize, per_hour: usize) -> Result<()> {
+    use chrono::DurationRound;
+    println!(
+        "\n## Integrity: 8 account-regions x {hours} hours x {per_hour} log files, digests signed"
+    );
+    let root = workspace_root();
+    build_audit(&root)?;
+    let emu = Emulator::start()?;
+    let rt = tokio::runtime::Runtime::new()?;
+    let seeded = rt.block_on(trailaudit_testkit::seed(
+        &emu,
+        &trailaudit_testkit::bundled("clean"),
+    ))?;
+    let out = root.join("target").join("bench-integrity");
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out)?;
+    let audit = |args: &[&str]| {
+        Command::new(root.join("target/release/audit"))
+            .args(args)
+            .arg("--endpoint-url")
+            .arg(emu.endpoint())
+            .envs(seeded.audit_env(&emu.endpoint()))
+            .current_dir(&out)
+            .output()
+    };
+    let first = out.join("first");
+    let o = audit(&[
+        "org",
+        "--regions",
+        "us-east-1,eu-west-1",
+        "-q",
+        "--exit-zero",
+        "--out-dir",
+        first.to_str().unwrap_or_default(),
+    ])?;
+    anyhow::ensure!(
+        o.status.success(),
+        "audit: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let snap_path = first.join("snapshot.json");
+    let mut snap = trailaudit_model::Snapshot::from_json(&std::fs::read_to_string(&snap_path)?)?;
+    let now = chrono::Utc::now();
+    let start =
+        now.duration_trunc(chrono::Duration::hours(1))? - chrono::Duration::hours(hours as i64);
+    for t in &mut snap.trails {
+        if let trailaudit_model::Fact::Collected { value } = &mut t.status {
+            value.start_logging_time = Some(start - chrono::Duration::days(1));
+        }
+    }
+    let mut buf = Vec::new();
+    snap.write_json(&mut buf)?;
+    std::fs::write(&snap_path, buf)?;
+    let plan = trailaudit_checks::integrity::plan(
+        &snap,
+        start,
+        now,
+        trailaudit_model::IntegrityDepth::Digests,
+        None,
+        0,
+    );
+    let cfg = trailaudit_testkit::seed::emulator_config(
+        &emu.endpoint(),
+        trailaudit_testkit::seed::management_credentials(),
+    );
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&cfg)
+            .force_path_style(true)
+            .build(),
+    );
+    let t = Instant::now();
+    for (c, target) in plan.integrity.cells.iter().zip(&plan.targets) {
+        let Some(target) = target else { continue };
+        let log_prefix = c
+            .digest_prefix
+            .replace("/CloudTrail-Digest/", "/CloudTrail/");
+        for h in 0..hours {
+            rt.block_on(trailaudit_testkit::delivery::busy_prefix(
+                &s3,
+                &c.bucket,
+                &log_prefix,
+                &c.account_id,
+                &c.region,
+                start + chrono::Duration::hours(h as i64) + chrono::Duration::minutes(2),
+                per_hour,
+            ))?;
+        }
+        let chain = trailaudit_testkit::digests::Chain {
+            bucket: c.bucket.clone(),
+            root: c
+                .digest_prefix
+                .strip_suffix(&format!("{}/CloudTrail-Digest/{}/", c.account_id, c.region))
+                .unwrap_or_default()
+                .to_string(),
+            account: c.account_id.clone(),
+            region: c.region.clone(),
+            trail_name: target.trail_name.clone(),
+            home_region: target.home_region.clone(),
+        };
+        // Clear the scenario's placeholder digests, then write the chain.
+        rt.block_on(async {
+            let l = s3
+                .list_objects_v2()
+                .bucket(&chain.bucket)
+                .prefix(chain.digest_prefix())
+                .send()
+                .await?;
+            for k in l.contents().iter().filter_map(|o| o.key()) {
+                s3.delete_object()
+                    .bucket(&chain.bucket)
+                    .key(k)
+                    .send()
+                    .await?;
+            }
+            trailaudit_testkit::digests::write_chain(
+                &s3,
+                &chain,
+                start,
+                hours + 1,
+                &trailaudit_testkit::digests::SigningKey::test(),
+            )
+            .await
+        })?;
+    }
+    println!(
+        "{} account-regions: {} log files and {} digests written in {:.1} s",
+        plan.integrity.cells.len(),
+        plan.integrity.cells.len() * hours * per_hour,
+        plan.integrity.cells.len() * (hours + 1),
+        t.elapsed().as_secs_f64()
+    );
+    for depth in ["digests", "full"] {
+        let o = audit(&[
+            "verify",
+            "--snapshot",
+            snap_path.to_str().unwrap_or_default(),
+            "--integrity",
+            depth,
+            "--from",
+            &start.to_rfc3339(),
+        ])?;
+        let text = String::from_utf8_lossy(&o.stdout);
+        let line = text
+            .lines()
+            .find(|l| l.contains("digests read and verified"))
+            .unwrap_or("no summary line");
+        let verdicts = text.lines().next().unwrap_or_default();
+        println!("--integrity {depth}: {line} [{verdicts}]");
+    }
     Ok(())
 }
 

@@ -35,7 +35,7 @@ fn main() -> ExitCode {
                  layout  crate dependencies the architecture allows, no circle between files, files of at most 800 lines
                  docs    regenerate docs/checks.md, docs/permissions.md and the man page docs/audit.1\n  \
                  install-check  cargo install the CLI into a temporary root and run it\n  \
-                 bench   [emulator|busy-prefix [FILES]|simulated|analysis [SIZES]] print performance figures (never fails on time)"
+                 bench   [emulator|busy-prefix [FILES]|integrity [HOURS]|simulated|analysis [SIZES]] print performance figures (never fails on time)"
             );
             return ExitCode::from(2);
         }
