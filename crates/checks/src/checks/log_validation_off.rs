@@ -1,5 +1,7 @@
 //! Log file validation (digest files) off.
 
+use trailaudit_model::IntegrityVerdict;
+
 use crate::check::*;
 
 /// Metadata.
@@ -25,15 +27,29 @@ pub fn run(ctx: &Ctx, out: &mut Out) {
         if !required {
             continue;
         }
+        // Evidence from an integrity check of the archive, when one ran.
+        let unverifiable = ctx.snapshot.integrity.as_ref().map(|i| {
+            let n = i
+                .cells
+                .iter()
+                .filter(|c| c.trail_arn == t.arn && c.verdict == IntegrityVerdict::NotValidated)
+                .count();
+            format!(
+                "; the integrity check of {} to {} could not verify its {n} account-region(s): there are no digests",
+                i.from.format("%Y-%m-%dT%H:%MZ"),
+                i.to.format("%Y-%m-%dT%H:%MZ")
+            )
+        });
         out.push(
             Status::Fail,
             &t.owner_account_id,
             &t.home_region,
             &t.arn,
             format!(
-                "trail {} has log file validation off{}",
+                "trail {} has log file validation off{}{}",
                 t.name,
-                ctx.origin(&who, "require.log_file_validation")
+                ctx.origin(&who, "require.log_file_validation"),
+                unverifiable.unwrap_or_default()
             ),
         );
     }

@@ -392,6 +392,10 @@ fn validation_off_is_not_validated_and_an_unreadable_archive_is_unknown() {
     assert!(cells.iter().all(|c| c.digests_read == 0));
     let off_findings = v.findings("log_validation_off");
     assert_eq!(off_findings.len(), 1, "{off_findings:?}");
+    assert!(
+        off_findings[0]["message"].contains("could not verify its 8 account-region(s)"),
+        "{off_findings:?}"
+    );
 
     // The digests denied to every reader: unknown, never intact.
     let bucket = a.chains[0].0.bucket.clone();
