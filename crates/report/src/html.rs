@@ -79,6 +79,13 @@ pub fn render(i: &Inputs) -> String {
             esc(&v.line())
         );
     }
+    if let Some(i) = &sum.integrity {
+        let _ = write!(
+            o,
+            "<p id=\"integrity\"><b>Integrity:</b> {}.</p>",
+            esc(&i.line())
+        );
+    }
 
     // Heatmap: per OU x region, every class, failing accounts on demand.
     heatmap(&mut o, i);

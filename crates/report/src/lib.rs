@@ -209,6 +209,9 @@ pub fn terminal_summary(s: &Snapshot, e: &Evaluation, changes: Option<&Changes>)
     if let Some(v) = &sum.verification {
         out.push_str(&format!("\n{}\n", v.line()));
     }
+    if let Some(i) = &sum.integrity {
+        out.push_str(&format!("\n{}\n", i.line()));
+    }
     out.push_str("\nfindings (fail + unknown): ");
     let parts: Vec<String> = Severity::DESCENDING
         .iter()

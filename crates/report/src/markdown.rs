@@ -77,6 +77,9 @@ fn head(i: &Inputs) -> String {
             v.gets
         ));
     }
+    if let Some(i) = &sum.integrity {
+        o.push_str(&format!("**Integrity:** {}.\n\n", i.line()));
+    }
 
     o.push_str("## Findings by severity\n\n| severity | fail | unknown | info | suppressed |\n|---|---:|---:|---:|---:|\n");
     for sev in Severity::DESCENDING {

@@ -62,6 +62,67 @@ pub struct Summary {
     /// The earlier run's footprints looked for (`--verify-previous`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification: Option<VerificationSummary>,
+    /// The archive's integrity check (`audit verify --integrity`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<IntegritySummary>,
+}
+
+/// What `audit verify --integrity` found, counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntegritySummary {
+    /// The window's start.
+    pub from: String,
+    /// The window's end.
+    pub to: String,
+    /// `digests` or `full`.
+    pub depth: String,
+    /// Account-regions per verdict (`intact`, `log_file_deleted`...).
+    pub verdicts: BTreeMap<String, usize>,
+    /// Digests read and verified.
+    pub digests_read: u64,
+    /// Log files checked.
+    pub log_files_checked: u64,
+}
+
+impl IntegritySummary {
+    /// One line: "integrity of 2026-11-01T00:00Z to ...: 7 intact, 1 log_file_deleted (168 digests, 1000 log files checked)".
+    pub fn line(&self) -> String {
+        format!(
+            "integrity of {} to {} ({}): {} ({} digests verified, {} log files checked)",
+            self.from,
+            self.to,
+            self.depth,
+            self.verdicts
+                .iter()
+                .map(|(k, n)| format!("{n} {k}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.digests_read,
+            self.log_files_checked
+        )
+    }
+}
+
+/// Counts of the integrity check, when the snapshot has one.
+pub fn integrity_summary(s: &Snapshot) -> Option<IntegritySummary> {
+    let i = s.integrity.as_ref()?;
+    let mut out = IntegritySummary {
+        from: trailaudit_model::utc(i.from),
+        to: trailaudit_model::utc(i.to),
+        depth: match i.depth {
+            trailaudit_model::IntegrityDepth::Digests => "digests".into(),
+            trailaudit_model::IntegrityDepth::Full => "full".into(),
+        },
+        ..Default::default()
+    };
+    for c in &i.cells {
+        *out.verdicts
+            .entry(c.verdict.name().to_string())
+            .or_default() += 1;
+        out.digests_read += u64::from(c.digests_read);
+        out.log_files_checked += u64::from(c.log_files_checked);
+    }
+    Some(out)
 }
 
 /// What `--verify-previous` found, counted.
@@ -215,6 +276,7 @@ pub fn summary(s: &Snapshot, e: &Evaluation) -> Summary {
         collected_from: trailaudit_model::utc(s.started_at),
         collected_to: trailaudit_model::utc(s.finished_at),
         verification: verification_summary(s, e),
+        integrity: integrity_summary(s),
     }
 }
 

@@ -359,6 +359,25 @@ fn every_kind_of_tampering_is_its_own_verdict_and_an_untouched_archive_is_intact
         md.contains("log_files_tampered"),
         "report.md names the finding"
     );
+    assert!(
+        md.contains("**Integrity:** integrity of"),
+        "report.md has the summary"
+    );
+    let html = std::fs::read_to_string(v.dir.join("report.html")).unwrap();
+    assert!(html.contains("id=\"integrity\""));
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(v.dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(
+        json["summary"]["integrity"]["verdicts"]["log_file_deleted"], 1,
+        "{}",
+        json["summary"]
+    );
+    assert_eq!(
+        json["summary"]["integrity"]["verdicts"]["digest_missing"],
+        1
+    );
+    let ocsf = std::fs::read_to_string(v.dir.join("findings.ocsf.json")).unwrap();
+    assert!(ocsf.contains("log_files_tampered"));
 
     let v = verify(&emu, &a, &a.first, "full", "full");
     assert_eq!(v.verdicts()[&cell(1)], "log_file_modified", "{}", v.output);
