@@ -152,7 +152,13 @@ fn source_files(src: &Path) -> Result<BTreeMap<Vec<String>, SourceFile>> {
             }
         }
     }
-    // Modules declared under #[cfg(test)], and everything below them.
+    mark_test_only(&mut files);
+    Ok(files)
+}
+
+/// Marks the modules declared under `#[cfg(test)]` (and everything below
+/// them) and `tests.rs` files as test-only.
+fn mark_test_only(files: &mut BTreeMap<Vec<String>, SourceFile>) {
     let test_roots: Vec<Vec<String>> = files
         .iter()
         .flat_map(|(m, f)| {
@@ -166,7 +172,6 @@ fn source_files(src: &Path) -> Result<BTreeMap<Vec<String>, SourceFile>> {
     for (m, f) in files.iter_mut() {
         f.test_only = test_roots.iter().any(|t| m.starts_with(t)) || f.rel.ends_with("tests.rs");
     }
-    Ok(files)
 }
 
 fn module_path(rel: &str) -> Vec<String> {
@@ -688,19 +693,7 @@ mod tests {
                 )
             })
             .collect();
-        let roots: Vec<Vec<String>> = out
-            .iter()
-            .flat_map(|(m, f)| {
-                test_modules(&clean(&f.raw)).into_iter().map(move |c| {
-                    let mut m = m.clone();
-                    m.push(c);
-                    m
-                })
-            })
-            .collect();
-        for (m, f) in out.iter_mut() {
-            f.test_only = roots.iter().any(|t| m.starts_with(t));
-        }
+        mark_test_only(&mut out);
         out
     }
 

@@ -379,3 +379,30 @@ pub struct AuditArgs {
     #[command(flatten)]
     pub analysis: AnalysisArgs,
 }
+
+impl VerifyArgs {
+    /// The collection options `audit verify` reads the archive with (the
+    /// earlier run's organization, this command's role and concurrency).
+    pub fn collect_options(&self, global: &Global) -> trailaudit_collect::CollectOptions {
+        trailaudit_collect::CollectOptions {
+            mode: trailaudit_model::Mode::Organization,
+            concurrency: self.concurrency,
+            role_name: self.role.role_name.clone(),
+            external_id: self.role.external_id.clone(),
+            profile: global.profile.clone(),
+            arguments: std::env::args().collect(),
+            ..trailaudit_collect::CollectOptions::default()
+        }
+    }
+}
+
+impl Global {
+    /// How to reach AWS: profile, region, endpoint.
+    pub fn connection(&self) -> trailaudit_collect::Connection {
+        trailaudit_collect::Connection {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+        }
+    }
+}

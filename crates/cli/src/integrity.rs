@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use trailaudit_collect::{CollectOptions, Connection, Guard};
-use trailaudit_model::{IntegrityDepth, IntegrityVerdict, Mode, Snapshot};
+use trailaudit_collect::Guard;
+use trailaudit_model::{IntegrityDepth, IntegrityVerdict, Snapshot};
 
 use crate::args::{Global, IntegrityDepthArg, VerifyArgs};
 use crate::progress::Bars;
@@ -114,15 +114,7 @@ pub fn run(
             }
         );
     }
-    let opts = CollectOptions {
-        mode: Mode::Organization,
-        concurrency: v.concurrency,
-        role_name: v.role.role_name.clone(),
-        external_id: v.role.external_id.clone(),
-        profile: global.profile.clone(),
-        arguments: std::env::args().collect(),
-        ..CollectOptions::default()
-    };
+    let opts = v.collect_options(global);
     let accounts: Vec<String> = snapshot.accounts.iter().map(|a| a.id.clone()).collect();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -130,12 +122,7 @@ pub fn run(
         .context("starting the async runtime")?;
     let started = Instant::now();
     let (integrity, errors) = rt.block_on(async {
-        let conn = Connection {
-            profile: global.profile.clone(),
-            region: global.region.clone(),
-            endpoint_url: global.endpoint_url.clone(),
-        };
-        let cfg = trailaudit_collect::load_config(&conn).await;
+        let cfg = trailaudit_collect::load_config(&global.connection()).await;
         let bars = Bars::new(global.quiet);
         trailaudit_collect::integrity_only(&cfg, Guard::new(), &opts, accounts, plan, &bars).await
     })?;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use trailaudit_collect::{Cancel, CollectOptions, Connection, Guard};
+use trailaudit_collect::{Cancel, CollectOptions, Guard};
 use trailaudit_model::regions::RegionSelection;
 use trailaudit_model::{is_account_id, Mode, Snapshot};
 use trailaudit_report::diff::Previous;
@@ -396,12 +396,7 @@ fn collect(
         .build()
         .context("starting the async runtime")?;
     rt.block_on(async {
-        let conn = Connection {
-            profile: global.profile.clone(),
-            region: global.region.clone(),
-            endpoint_url: global.endpoint_url.clone(),
-        };
-        let cfg = trailaudit_collect::load_config(&conn).await;
+        let cfg = trailaudit_collect::load_config(&global.connection()).await;
         let guard = Guard::new();
         let cancel = Cancel::default();
         let on_signal = cancel.clone();

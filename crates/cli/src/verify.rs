@@ -6,8 +6,8 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use trailaudit_collect::{CollectOptions, Connection, Guard};
-use trailaudit_model::{Mode, VerifyOutcome};
+use trailaudit_collect::Guard;
+use trailaudit_model::VerifyOutcome;
 
 use crate::args::{Global, VerifyArgs};
 use crate::progress::Bars;
@@ -49,15 +49,7 @@ pub fn run(global: &Global, v: &VerifyArgs) -> Result<ExitCode> {
             trailaudit_model::utc(snapshot.started_at)
         );
     }
-    let opts = CollectOptions {
-        mode: Mode::Organization,
-        concurrency: v.concurrency,
-        role_name: v.role.role_name.clone(),
-        external_id: v.role.external_id.clone(),
-        profile: global.profile.clone(),
-        arguments: std::env::args().collect(),
-        ..CollectOptions::default()
-    };
+    let opts = v.collect_options(global);
     let accounts: Vec<String> = snapshot.accounts.iter().map(|a| a.id.clone()).collect();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .max_blocking_threads(4)
@@ -65,12 +57,7 @@ pub fn run(global: &Global, v: &VerifyArgs) -> Result<ExitCode> {
         .build()
         .context("starting the async runtime")?;
     let (verification, errors) = rt.block_on(async {
-        let conn = Connection {
-            profile: global.profile.clone(),
-            region: global.region.clone(),
-            endpoint_url: global.endpoint_url.clone(),
-        };
-        let cfg = trailaudit_collect::load_config(&conn).await;
+        let cfg = trailaudit_collect::load_config(&global.connection()).await;
         let bars = Bars::new(global.quiet);
         trailaudit_collect::verify_only(&cfg, Guard::new(), &opts, accounts, plan, &bars).await
     })?;

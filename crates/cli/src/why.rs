@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
-use trailaudit_collect::{Cancel, CollectOptions, Connection, FatalError, Guard};
+use trailaudit_collect::{Cancel, CollectOptions, FatalError, Guard};
 use trailaudit_explain::{Explanation, Outcome, Question};
 use trailaudit_model::regions::RegionSelection;
 use trailaudit_model::{is_account_id, Mode, WhyProbes};
@@ -157,12 +157,7 @@ fn collect(
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let conn = Connection {
-            profile: global.profile.clone(),
-            region: global.region.clone(),
-            endpoint_url: global.endpoint_url.clone(),
-        };
-        let cfg = trailaudit_collect::load_config(&conn).await;
+        let cfg = trailaudit_collect::load_config(&global.connection()).await;
         let mut opts = CollectOptions {
             mode: Mode::Organization,
             regions: RegionSelection::List(regions.to_vec()),
