@@ -12,7 +12,7 @@
 //!
 //! [`question`] holds the question and its classification, [`walk`] what
 //! the causes read ([`walk::Walk`]), [`causes`] the catalogue of causes
-//! with their fixes, [`athena`] the Athena table and query.
+//! with their fixes, [`mod@athena`] the Athena table and query.
 
 pub mod athena;
 pub mod causes;

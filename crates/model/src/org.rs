@@ -170,7 +170,7 @@ pub struct AccountRegion {
     pub trails: Vec<TrailRef>,
     /// ARNs of the CloudTrail Lake event data stores `ListEventDataStores`
     /// returned in this account-region (details in
-    /// [`Snapshot::event_data_stores`]). `Failed` when the listing failed:
+    /// [`Snapshot::event_data_stores`](crate::Snapshot::event_data_stores)). `Failed` when the listing failed:
     /// a store there might record the account.
     #[serde(default = "not_read")]
     pub event_data_stores: Fact<Vec<String>>,
@@ -223,7 +223,7 @@ pub enum RegionStatus {
 /// A trail as listed in an account-region.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrailRef {
-    /// Trail ARN (key into [`Snapshot::trails`]).
+    /// Trail ARN (key into [`Snapshot::trails`](crate::Snapshot::trails)).
     pub arn: String,
     /// True when this is a shadow copy (home region or owner elsewhere).
     pub shadow: bool,
