@@ -23,6 +23,9 @@ use crate::aws;
 use crate::digest::{self, Digest, PublicKey};
 use crate::run::Run;
 
+/// Log files of one account-region checked at once.
+const LOGS_IN_FLIGHT: usize = 8;
+
 /// Public keys per region, read once.
 type Keys = Mutex<HashMap<String, Result<Vec<PublicKey>, ErrorInfo>>>;
 
@@ -163,20 +166,32 @@ async fn one(
         .filter(|d| !bad.contains(&d.key) && d.signature.is_some())
         .map(|d| d.end)
         .max();
-    // Every log file a signed digest lists.
-    for d in digests.iter().filter(|d| !bad.contains(&d.key)) {
-        for log in &d.logs {
-            cell.log_files_checked += 1;
-            match check_log(run, &s3, log, plan.depth).await {
-                Ok((None, bytes)) => cell.bytes_read += bytes,
-                Ok((Some(p), bytes)) => {
-                    cell.bytes_read += bytes;
-                    problems.push(p);
-                }
-                Err(info) => {
-                    record(&info, &log.key);
-                    return unknown(cell, info);
-                }
+    // Every log file a signed digest lists, a few at a time (the run's
+    // permits bound the calls in flight overall), in the digests' order.
+    let logs: Vec<&digest::ListedLog> = digests
+        .iter()
+        .filter(|d| !bad.contains(&d.key))
+        .flat_map(|d| &d.logs)
+        .collect();
+    let depth = plan.depth;
+    let checked: Vec<_> = futures::stream::iter(logs)
+        .map(|log| {
+            let s3 = &s3;
+            async move { (log, check_log(run, s3, log, depth).await) }
+        })
+        .buffered(LOGS_IN_FLIGHT)
+        .collect()
+        .await;
+    for (log, result) in checked {
+        cell.log_files_checked += 1;
+        match result {
+            Ok((found, bytes)) => {
+                cell.bytes_read += bytes;
+                problems.extend(found);
+            }
+            Err(info) => {
+                record(&info, &log.key);
+                return unknown(cell, info);
             }
         }
     }
