@@ -101,7 +101,11 @@ pub enum Command {
     /// new audit: look for its footprints (its own DescribeTrails calls)
     /// where the covering trail delivers them. Exit 0 when every footprint
     /// looked for is there, 1 when some are not. `audit org
-    /// --verify-previous` does the same inside the monthly run.
+    /// --verify-previous` does the same inside the monthly run. With
+    /// --integrity, check instead that the delivered logs were neither
+    /// deleted nor modified, from CloudTrail's signed digest files, for every
+    /// account-region of the run's trails (exit 1 when one is broken or
+    /// cannot be checked).
     Verify(VerifyArgs),
 }
 
@@ -201,8 +205,9 @@ pub struct VerifyArgs {
     /// reports/*/snapshot.json).
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
-    /// Verify at most N account-regions per trail destination, spread over
-    /// accounts and regions (default: all).
+    /// Verify at most N account-regions per trail destination (with
+    /// --integrity: N in all), spread over accounts and regions and rotated
+    /// month by month (default: all).
     #[arg(long, value_name = "N")]
     pub sample: Option<usize>,
     /// Calls in flight at once.
