@@ -162,7 +162,7 @@ pub fn summary(i: &trailaudit_model::Integrity, seconds: f64, failed_reads: usiz
     let logs: u64 = i.cells.iter().map(|c| u64::from(c.log_files_checked)).sum();
     let bytes: u64 = i.cells.iter().map(|c| c.bytes_read).sum();
     let mut o = format!(
-        "integrity: {}\n{digests} digests read and verified, {logs} log files checked, {:.1} MB read in {seconds:.1} s ({:.0} digests/s{})\n",
+        "integrity: {}\n{digests} digests read and verified, {logs} log files checked, {:.1} MB read in {seconds:.1} s ({:.0} digests/s, {:.0} log files/s{})\n",
         counts
             .iter()
             .map(|(k, n)| format!("{n} {k}"))
@@ -170,6 +170,7 @@ pub fn summary(i: &trailaudit_model::Integrity, seconds: f64, failed_reads: usiz
             .join(", "),
         bytes as f64 / 1e6,
         digests as f64 / seconds.max(1e-3),
+        logs as f64 / seconds.max(1e-3),
         if i.depth == IntegrityDepth::Full {
             format!(", {:.1} MB/s", bytes as f64 / 1e6 / seconds.max(1e-3))
         } else {
