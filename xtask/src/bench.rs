@@ -582,10 +582,12 @@ fn integrity(hours: usize, per_hour: usize) -> Result<()> {
             &keys,
             start,
             start + chrono::Duration::hours(2000),
-            None,
-            None,
+            Some(trailaudit_model::LoggingWindow {
+                since: None,
+                until: None,
+            }),
         )
-        .map_err(|e| anyhow::anyhow!("unknown keys {e:?}"))?;
+        .map_err(|e| anyhow::anyhow!("not judged: {e:?}"))?;
         let secs = t.elapsed().as_secs_f64();
         println!(
             "in process (no I/O): 2000 digests of 60 log files parsed, verified and chained in {secs:.2} s: {:.0} digests/s ({} problems)",

@@ -6,10 +6,10 @@
 //! over accounts then regions and rotated month by month as the footprint
 //! sample is.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use trailaudit_model::{
-    Fact, Integrity, IntegrityCell, IntegrityDepth, IntegrityPlan, IntegrityTarget,
-    IntegrityVerdict, RegionStatus, Snapshot, Trail,
+    Integrity, IntegrityCell, IntegrityDepth, IntegrityPlan, IntegrityTarget, IntegrityVerdict,
+    LoggingWindow, RegionStatus, Snapshot, Trail,
 };
 
 use crate::sample::{rotated, spread};
@@ -37,8 +37,7 @@ pub fn plan(
             bucket_region: b
                 .and_then(|b| b.region.value().cloned())
                 .unwrap_or_else(|| t.home_region.clone()),
-            logging_since: logging(t).0,
-            logging_until: logging(t).1,
+            logging: logging(t),
         };
         for (account, region) in delivered(s, t) {
             cells.push(IntegrityCell {
@@ -93,24 +92,18 @@ pub fn digests_to_read(p: &IntegrityPlan) -> u64 {
     p.targets.iter().filter(|t| t.is_some()).count() as u64 * hours
 }
 
-/// The start of a trail's current logging and when it stopped, from its
-/// status (none known when the status was not read).
-fn logging(t: &Trail) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
-    match &t.status {
-        Fact::Collected { value } => (
-            value.start_logging_time,
-            if value.is_logging {
-                None
-            } else {
-                Some(
-                    value
-                        .stop_logging_time
-                        .unwrap_or(DateTime::<Utc>::MIN_UTC + Duration::days(1)),
-                )
-            },
-        ),
-        _ => (None, None),
-    }
+/// When a trail was logging, from its status: `None` when the status was
+/// not read, or the trail is stopped and says not since when.
+fn logging(t: &Trail) -> Option<LoggingWindow> {
+    let status = t.status.value()?;
+    Some(LoggingWindow {
+        since: status.start_logging_time,
+        until: match (status.is_logging, status.stop_logging_time) {
+            (true, _) => None,
+            (false, Some(stopped)) => Some(stopped),
+            (false, None) => return None,
+        },
+    })
 }
 
 /// The account-regions whose logs trail `t` delivers.
@@ -140,6 +133,8 @@ fn delivered<'a>(s: &'a Snapshot, t: &'a Trail) -> Vec<(&'a str, &'a str)> {
 
 #[cfg(test)]
 mod tests {
+    use chrono::Duration;
+
     use super::*;
     use crate::fixture::*;
 
@@ -170,6 +165,20 @@ mod tests {
             .sum();
         assert_eq!(p.integrity.cells.len(), enabled);
         assert!(p.targets.iter().all(Option::is_some));
+        // Logging since it started, as its status says; unknown when the
+        // status was not read.
+        assert!(p.targets[0].as_ref().unwrap().logging.is_some());
+        let mut unread = s.clone();
+        unread.trails[0].status = denied("cloudtrail:GetTrailStatus");
+        let q = plan(
+            &unread,
+            now - Duration::days(7),
+            now,
+            IntegrityDepth::Digests,
+            None,
+            0,
+        );
+        assert_eq!(q.targets[0].as_ref().unwrap().logging, None);
         assert_eq!(digests_to_read(&p), enabled as u64 * 168);
         let p = plan(
             &s,

@@ -23,7 +23,7 @@
 use chrono::{DateTime, Duration, Utc};
 use ring::signature::{UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 use serde_json::Value;
-use trailaudit_model::IntegrityProblem;
+use trailaudit_model::{IntegrityProblem, LoggingWindow};
 
 /// One log file a digest lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,8 +197,8 @@ pub fn verify_signature(d: &Digest, key: &PublicKey) -> Result<(), String> {
 /// `[from, to)`: every digest signed by the key it names (in `keys`),
 /// stored where it says it is, chained to the one before (its
 /// `previousDigestS3Object` and `previousDigestSignature`), and no hour
-/// without one while the trail was logging (`logging_since`, the start of
-/// its current logging, and `logging_until`, when it stopped, if it did).
+/// without one while the trail was logging (`logging`; when that is not
+/// known, only the hours inside a chain).
 /// The last hour before `to` is given an hour's grace (digests are
 /// delivered after their hour ends). A digest whose key is not in `keys`
 /// is left to the caller (`Err` with the fingerprints not found).
@@ -207,9 +207,8 @@ pub fn judge(
     keys: &[PublicKey],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-    logging_since: Option<DateTime<Utc>>,
-    logging_until: Option<DateTime<Utc>>,
-) -> Result<Vec<IntegrityProblem>, Vec<String>> {
+    logging: Option<LoggingWindow>,
+) -> Result<Vec<IntegrityProblem>, Unjudged> {
     let mut problems = Vec::new();
     let mut unknown_keys = Vec::new();
     for d in digests {
@@ -235,12 +234,19 @@ pub fn judge(
         }
     }
     if !unknown_keys.is_empty() {
-        return Err(unknown_keys);
+        return Err(Unjudged::Keys(unknown_keys));
     }
     let mut hourly: Vec<&Digest> = digests.iter().filter(|d| !d.backfill).collect();
     hourly.sort_by_key(|d| d.end);
-    let logging_from = logging_since.map_or(from, |s| s.max(from));
-    let logging_to = logging_until.map_or(to, |u| u.min(to));
+    // Without the trail's logging window, the hours before the first digest
+    // and after the last may be hours it was not logging: only the hours
+    // inside a chain can be called missing.
+    let edges = logging.is_some();
+    let logging_from = match logging {
+        Some(l) => l.since.map_or(from, |s| s.max(from)),
+        None => hourly.first().map_or(to, |d| d.start.max(from)),
+    };
+    let logging_to = logging.and_then(|l| l.until).map_or(to, |u| u.min(to));
     // The hours from `after`, `n` of them, that fall while logging.
     let gap = |after: DateTime<Utc>, n: i64, out: &mut Vec<IntegrityProblem>| {
         for k in 0..n.max(0) {
@@ -255,6 +261,9 @@ pub fn judge(
     // Whole hours between two instants, rounded.
     let hours = |a: DateTime<Utc>, b: DateTime<Utc>| ((b - a).num_minutes() + 30).div_euclid(60);
     let Some(first) = hourly.first() else {
+        if !edges {
+            return Err(Unjudged::Logging);
+        }
         // The last hour before `to` may not be delivered yet.
         gap(
             logging_from,
@@ -292,10 +301,23 @@ pub fn judge(
             Some(_) => gap(p.end, hours(p.end, d.start).max(1), &mut problems),
         }
     }
+    if !edges {
+        return Ok(problems);
+    }
     let last = hourly.last().expect("not empty");
     // An hour's grace: a digest is delivered after its hour ends.
     gap(last.end, hours(last.end, logging_to) - 1, &mut problems);
     Ok(problems)
+}
+
+/// Why a chain could not be judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unjudged {
+    /// CloudTrail has no public key with these fingerprints for the window.
+    Keys(Vec<String>),
+    /// No digest in the window, and when the trail was logging is not
+    /// known: the hours may be missing or the trail was not logging.
+    Logging,
 }
 
 fn trunc_hour(t: DateTime<Utc>) -> DateTime<Utc> {

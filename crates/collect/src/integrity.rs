@@ -20,7 +20,7 @@ use trailaudit_model::{
 };
 
 use crate::aws;
-use crate::digest::{self, Digest, PublicKey};
+use crate::digest::{self, Digest, PublicKey, Unjudged};
 use crate::run::Run;
 
 /// Log files of one account-region checked at once.
@@ -135,25 +135,34 @@ async fn one(
         Ok(k) => k,
         Err(info) => return unknown(cell, info),
     };
-    let mut problems =
-        match digest::judge(&digests, &region_keys, plan.from, plan.to, t.logging_since, t.logging_until) {
-            Ok(p) => unreadable.into_iter().chain(p).collect::<Vec<_>>(),
-            Err(fingerprints) => {
-                return unknown(
-                    cell,
-                    ErrorInfo {
-                        kind: ErrorKind::Other,
-                        operation: "cloudtrail:ListPublicKeys".into(),
-                        code: None,
-                        message: format!(
+    let mut problems = match digest::judge(&digests, &region_keys, plan.from, plan.to, t.logging) {
+        Ok(p) => unreadable.into_iter().chain(p).collect::<Vec<_>>(),
+        Err(why) => {
+            let (operation, message) = match why {
+                    Unjudged::Keys(fingerprints) => (
+                        "cloudtrail:ListPublicKeys",
+                        format!(
                             "CloudTrail has no public key with fingerprint {} in {} for the window: the digests cannot be verified",
                             fingerprints.join(", "),
                             cell.region
                         ),
-                    },
-                )
-            }
-        };
+                    ),
+                    Unjudged::Logging => (
+                        "cloudtrail:GetTrailStatus",
+                        "no digest in the window, and when the trail was logging is not known (its status was not read, or it is stopped since a time not given)".to_string(),
+                    ),
+                };
+            return unknown(
+                cell,
+                ErrorInfo {
+                    kind: ErrorKind::Other,
+                    operation: operation.into(),
+                    code: None,
+                    message,
+                },
+            );
+        }
+    };
     let bad: Vec<String> = problems
         .iter()
         .filter_map(|p| match p {

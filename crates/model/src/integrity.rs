@@ -228,10 +228,20 @@ pub struct IntegrityTarget {
     pub bucket_owner: Option<String>,
     /// The bucket's region.
     pub bucket_region: String,
-    /// The start of the trail's current logging, when known.
-    pub logging_since: Option<DateTime<Utc>>,
-    /// When it stopped logging, if it is stopped.
-    pub logging_until: Option<DateTime<Utc>>,
+    /// When the trail was logging, as its status says; `None` when that is
+    /// not known (status not read, or stopped at a time not given): then
+    /// only the hours inside a chain of digests can be called missing.
+    pub logging: Option<LoggingWindow>,
+}
+
+/// When a trail was logging: since its current `StartLoggingTime` (if
+/// given), until its `StopLoggingTime` (if it is stopped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoggingWindow {
+    /// The start of its current logging, when given.
+    pub since: Option<DateTime<Utc>>,
+    /// When it stopped, if it is stopped.
+    pub until: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]

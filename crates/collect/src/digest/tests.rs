@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::json;
-use trailaudit_model::IntegrityProblem;
+use trailaudit_model::{IntegrityProblem, LoggingWindow};
 use trailaudit_testkit::digests::{build, link, Chain, SigningKey, Written};
 
 use super::*;
@@ -63,6 +63,12 @@ fn keys() -> Vec<PublicKey> {
     }]
 }
 
+/// Logging all along.
+const LOGGING: Option<LoggingWindow> = Some(LoggingWindow {
+    since: None,
+    until: None,
+});
+
 fn window() -> (DateTime<Utc>, DateTime<Utc>) {
     // Six digests end at 06:03; the last is delivered within the hour.
     (
@@ -73,7 +79,7 @@ fn window() -> (DateTime<Utc>, DateTime<Utc>) {
 
 fn judged(ds: &[Digest]) -> Vec<IntegrityProblem> {
     let (from, to) = window();
-    judge(ds, &keys(), from, to, None, None).unwrap()
+    judge(ds, &keys(), from, to, LOGGING).unwrap()
 }
 
 #[test]
@@ -116,7 +122,17 @@ fn the_last_hours_and_the_first_are_missing_too_while_logging() {
     let (from, to) = window();
     let stopped = from + Duration::hours(4) + Duration::minutes(7);
     assert_eq!(
-        judge(&ds[..4], &keys(), from, to, None, Some(stopped)).unwrap(),
+        judge(
+            &ds[..4],
+            &keys(),
+            from,
+            to,
+            Some(LoggingWindow {
+                since: None,
+                until: Some(stopped)
+            })
+        )
+        .unwrap(),
         vec![]
     );
     // The first two hours gone.
@@ -167,7 +183,7 @@ fn a_modified_digest_fails_its_signature() {
     .unwrap();
     let ds = vec![parsed(&w[0]), d];
     let (from, _) = window();
-    let p = judge(&ds, &keys(), from, from + Duration::hours(2), None, None).unwrap();
+    let p = judge(&ds, &keys(), from, from + Duration::hours(2), LOGGING).unwrap();
     assert!(
         matches!(&p[0], IntegrityProblem::SignatureInvalid { .. }),
         "{p:?}"
@@ -201,8 +217,8 @@ fn a_validly_signed_digest_that_does_not_chain_is_broken() {
 fn a_key_cloudtrail_does_not_have_is_unknown() {
     let ds: Vec<Digest> = written(2).iter().map(parsed).collect();
     let (from, to) = window();
-    let err = judge(&ds, &[], from, to, None, None).unwrap_err();
-    assert_eq!(err, vec![SigningKey::fingerprint()]);
+    let err = judge(&ds, &[], from, to, LOGGING).unwrap_err();
+    assert_eq!(err, Unjudged::Keys(vec![SigningKey::fingerprint()]));
 }
 
 #[test]
@@ -211,4 +227,19 @@ fn the_signing_string_is_cloudtrails() {
         string_to_sign("2015-08-17T15:01:31Z", "b", "AWSLogs/k.json.gz", "ab", None),
         "2015-08-17T15:01:31Z\nb/AWSLogs/k.json.gz\nab\nnull"
     );
+}
+
+/// When the trail's logging is not known, only the hours inside a chain
+/// are missing: those before the first digest and after the last may be
+/// hours it was stopped; with no digest at all nothing can be told.
+#[test]
+fn without_the_logging_window_only_hours_inside_a_chain_are_missing() {
+    let mut ds: Vec<Digest> = written(6).iter().map(parsed).collect();
+    let (from, to) = window();
+    // The first two and the last hour gone: not claimed.
+    assert_eq!(judge(&ds[2..5], &keys(), from, to, None).unwrap(), vec![]);
+    // A digest deleted inside the chain still is.
+    ds.remove(3);
+    assert_eq!(judge(&ds, &keys(), from, to, None).unwrap().len(), 1);
+    assert_eq!(judge(&[], &keys(), from, to, None), Err(Unjudged::Logging));
 }
