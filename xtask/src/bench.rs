@@ -266,15 +266,7 @@ fn busy_prefix(files: usize) -> Result<()> {
     )?)?;
     let e = trailaudit_checks::evaluate(&snap, &trailaudit_checks::AuditPolicy::default());
     let plan = trailaudit_checks::footprints::plan(&snap, &e.coverage, None, 0);
-    let cfg = trailaudit_testkit::seed::emulator_config(
-        &emu.endpoint(),
-        trailaudit_testkit::seed::management_credentials(),
-    );
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&cfg)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = trailaudit_testkit::seed::emulator_s3(&emu.endpoint());
     let t = Instant::now();
     let v = &plan.verification;
     for (c, f) in v.cells.iter().zip(&plan.footprints) {
@@ -456,15 +448,7 @@ fn integrity(hours: usize, per_hour: usize) -> Result<()> {
         None,
         0,
     );
-    let cfg = trailaudit_testkit::seed::emulator_config(
-        &emu.endpoint(),
-        trailaudit_testkit::seed::management_credentials(),
-    );
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&cfg)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = trailaudit_testkit::seed::emulator_s3(&emu.endpoint());
     let t = Instant::now();
     for (c, target) in plan.integrity.cells.iter().zip(&plan.targets) {
         let Some(target) = target else { continue };

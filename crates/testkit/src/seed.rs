@@ -78,6 +78,16 @@ pub fn emulator_config(endpoint: &str, creds: Credentials) -> SdkConfig {
         .build()
 }
 
+/// An S3 client on the emulator as the management account (path-style
+/// addressing: `BUCKET.localhost` does not resolve here).
+pub fn emulator_s3(endpoint: &str) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&emulator_config(endpoint, management_credentials()))
+            .force_path_style(true)
+            .build(),
+    )
+}
+
 /// The default (management account) credentials of the emulator.
 pub fn management_credentials() -> Credentials {
     Credentials::new(

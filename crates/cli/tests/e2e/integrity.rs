@@ -18,7 +18,7 @@ use trailaudit_testkit::delivery::deliver;
 use trailaudit_testkit::digests::{link, put, put_digest, write_chain, Chain, SigningKey, Written};
 use trailaudit_testkit::emulator::shared;
 use trailaudit_testkit::proxy::Proxy;
-use trailaudit_testkit::seed::{emulator_config, management_credentials};
+use trailaudit_testkit::seed::emulator_s3;
 use trailaudit_testkit::{bundled, Emulator, Seeded};
 
 use crate::{out_dir, seed};
@@ -27,12 +27,7 @@ const REGIONS: &str = "us-east-1,eu-west-1";
 const HOURS: usize = 4;
 
 fn s3(emu: &Emulator) -> aws_sdk_s3::Client {
-    let cfg = emulator_config(&emu.endpoint(), management_credentials());
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&cfg)
-            .force_path_style(true)
-            .build(),
-    )
+    emulator_s3(&emu.endpoint())
 }
 
 struct Archive {

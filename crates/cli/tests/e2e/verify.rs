@@ -178,12 +178,7 @@ fn two_runs(
 }
 
 fn with_s3<T>(emu: &Emulator, f: impl AsyncFnOnce(aws_sdk_s3::Client) -> T) -> T {
-    let cfg = emulator_config(&emu.endpoint(), management_credentials());
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&cfg)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = trailaudit_testkit::seed::emulator_s3(&emu.endpoint());
     tokio::runtime::Runtime::new().unwrap().block_on(f(s3))
 }
 
