@@ -272,11 +272,16 @@ pub fn judge(
         );
         return Ok(problems);
     };
-    gap(
-        logging_from,
-        hours(logging_from, first.start),
-        &mut problems,
-    );
+    // Hours before the first digest are missing only when it chains to an
+    // earlier one: a digest without a previous starts a chain (logging, or
+    // validation, began then), so the hours before it had none to lose.
+    if first.previous_object.is_some() {
+        gap(
+            logging_from,
+            hours(logging_from, first.start),
+            &mut problems,
+        );
+    }
     for w in hourly.windows(2) {
         let (p, d) = (w[0], w[1]);
         match &d.previous_object {

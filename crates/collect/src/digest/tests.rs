@@ -243,3 +243,20 @@ fn without_the_logging_window_only_hours_inside_a_chain_are_missing() {
     assert_eq!(judge(&ds, &keys(), from, to, None).unwrap().len(), 1);
     assert_eq!(judge(&[], &keys(), from, to, None), Err(Unjudged::Logging));
 }
+
+/// A chain that starts in the window (validation or logging turned on
+/// then: its first digest has no previous) leaves no hour missing before it.
+#[test]
+fn hours_before_a_chain_start_are_not_missing() {
+    let ds: Vec<Digest> = written(6).iter().map(parsed).collect();
+    let (from, to) = window();
+    let earlier = from - Duration::hours(3);
+    assert_eq!(judge(&ds, &keys(), earlier, to, LOGGING).unwrap(), vec![]);
+    // Its first digests deleted: the next one names a previous, the hours count.
+    assert_eq!(
+        judge(&ds[2..], &keys(), earlier, to, LOGGING)
+            .unwrap()
+            .len(),
+        5
+    );
+}
