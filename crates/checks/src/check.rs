@@ -212,6 +212,7 @@ impl Out {
             region: region.to_string(),
             resource: resource.to_string(),
             message,
+            attribution: None,
         });
     }
 

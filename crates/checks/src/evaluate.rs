@@ -10,6 +10,7 @@ use crate::checks;
 use crate::coverage::{self, Coverage};
 use crate::finding::{Finding, Severity, Status};
 use crate::footprints;
+use crate::history;
 use crate::requirements::{self, Requirements, ResourceCell};
 
 /// Everything the checks concluded from a snapshot.
@@ -62,6 +63,7 @@ pub fn evaluate(snapshot: &Snapshot, policy: &AuditPolicy) -> Evaluation {
         now: snapshot.finished_at,
     };
     let mut findings = checks::run_all(&ctx);
+    history::attribute(&mut findings, snapshot);
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

@@ -104,6 +104,11 @@ pub struct Finding {
     pub resource: String,
     /// What was found, with the evidence.
     pub message: String,
+    /// Who made the change behind it, and when, from CloudTrail's event
+    /// history (`None`: no change causes it, or the history was not looked
+    /// up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<trailaudit_model::Attribution>,
 }
 
 impl Finding {

@@ -28,6 +28,7 @@ pub mod coverage;
 pub mod evaluate;
 pub mod finding;
 pub mod footprints;
+pub mod history;
 pub mod integrity;
 pub mod rcp;
 pub mod requirements;

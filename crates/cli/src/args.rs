@@ -380,6 +380,15 @@ pub struct AuditArgs {
     /// destination, spread over accounts and regions (default: all).
     #[arg(long, value_name = "N", requires = "verify_previous")]
     pub sample: Option<usize>,
+    /// Do not look up who made the changes behind the findings. By default
+    /// each finding a change can cause (a trail stopped or updated,
+    /// selectors, a bucket's policy, lifecycle or encryption, a key, an RCP,
+    /// trusted access) gets the change from CloudTrail's 90-day event
+    /// history: who, when, from where (cloudtrail:LookupEvents in the
+    /// account and region where it is recorded; one query per
+    /// account-region and event name, at most 2 per second each).
+    #[arg(long)]
+    pub no_history: bool,
     /// The shared analysis options.
     #[command(flatten)]
     pub analysis: AnalysisArgs,

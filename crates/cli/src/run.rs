@@ -126,6 +126,10 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
         .as_ref()
         .filter(|_| a.verify_previous)
         .map(|p| p.organization_id().map(str::to_string));
+    // The previous run's trails: a trail gone since is looked up as deleted.
+    let mut previous_trails = chosen_previous
+        .as_ref()
+        .map(trailaudit_checks::history::known_trails);
     let chosen_previous = match chosen_previous {
         Some(p) => {
             let evaluation = trailaudit_checks::evaluate(&p, &an.policy);
@@ -152,9 +156,26 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
     };
     output::prepare_dir(&out_dir)?;
 
+    let history_planner = |snapshot: &Snapshot| {
+        if a.no_history {
+            return None;
+        }
+        let trails = previous_trails.take().unwrap_or_else(|| {
+            find_previous(&out_dir, snapshot)
+                .map(|p| trailaudit_checks::history::known_trails(&p))
+                .unwrap_or_default()
+        });
+        let evaluation = trailaudit_checks::evaluate(snapshot, &an.policy);
+        Some(trailaudit_checks::history::plan(
+            snapshot,
+            &evaluation.findings,
+            &trails,
+            chrono::Utc::now(),
+        ))
+    };
     let (snapshot, interrupted) = match stored {
         Some(s) => (s, false),
-        None => collect(global, &opts, verify)?,
+        None => collect(global, &opts, verify, history_planner)?,
     };
     if let Some(org) = verified_org {
         if org.as_deref() != snapshot.organization_id() {
@@ -385,6 +406,7 @@ fn collect(
     global: &Global,
     opts: &CollectOptions,
     verify: Option<trailaudit_model::VerifyPlan>,
+    history: impl FnOnce(&Snapshot) -> Option<trailaudit_model::History>,
 ) -> Result<(Snapshot, bool)> {
     // Few blocking threads: they only resolve endpoint names, and each
     // thread that allocates may get its own malloc arena (measured on the
@@ -407,13 +429,14 @@ fn collect(
             }
         });
         let bars = Bars::new(global.quiet);
-        let result = trailaudit_collect::collect_verifying(
+        let result = trailaudit_collect::collect_attributing(
             &cfg,
             guard,
             opts,
             verify,
             &bars,
             cancel.clone(),
+            history,
         )
         .await;
         bars.finish();

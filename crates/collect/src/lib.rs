@@ -16,6 +16,7 @@ pub mod allowlist;
 pub mod aws;
 mod convert;
 pub mod digest;
+pub mod history;
 mod integrity;
 mod options;
 mod org;
@@ -64,8 +65,27 @@ pub async fn collect_verifying(
     reporter: &dyn Reporter,
     cancel: Cancel,
 ) -> Result<Snapshot, FatalError> {
+    collect_attributing(cfg, guard, opts, verify, reporter, cancel, |_| None).await
+}
+
+/// [`collect_verifying`], then, in the same run (same credentials, same
+/// guard), the event-history lookups `history` plans from the snapshot
+/// (`trailaudit_checks::history::plan`; `None`: none, as with
+/// `--no-history`), answered into `Snapshot::history`.
+pub async fn collect_attributing(
+    cfg: &SdkConfig,
+    guard: Arc<Guard>,
+    opts: &CollectOptions,
+    verify: Option<VerifyPlan>,
+    reporter: &dyn Reporter,
+    cancel: Cancel,
+    history: impl FnOnce(&Snapshot) -> Option<trailaudit_model::History>,
+) -> Result<Snapshot, FatalError> {
     let run = Run::new(cfg, guard.clone(), opts, reporter, cancel);
     let mut snapshot = audit(&run, cfg, verify).await?;
+    if let Some(plan) = history(&snapshot).filter(|_| !run.cancel.is_cancelled()) {
+        snapshot.history = Some(history::look_up(&run, plan).await);
+    }
     finish(run, &guard, &mut snapshot);
     Ok(snapshot)
 }
@@ -132,6 +152,7 @@ async fn audit(
         delivery_probes: vec![],
         verification: None,
         integrity: None,
+        history: None,
         errors: vec![],
         api_calls: BTreeMap::new(),
         session_name: (opts.mode == Mode::Organization).then(|| opts.session_name.clone()),

@@ -109,6 +109,7 @@ fn snapshot() -> Snapshot {
         delivery_probes: vec![],
         verification: None,
         integrity: None,
+        history: None,
         errors: vec![],
         api_calls: Default::default(),
         session_name: None,

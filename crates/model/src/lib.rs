@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 mod arn;
 mod fact;
+mod history;
 pub mod index;
 mod integrity;
 mod org;
@@ -29,6 +30,7 @@ mod verify;
 
 pub use arn::*;
 pub use fact::*;
+pub use history::*;
 pub use integrity::*;
 pub use org::*;
 pub use probe::*;
@@ -94,6 +96,11 @@ pub struct Snapshot {
     /// --integrity`); `None` when none was made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integrity: Option<Integrity>,
+    /// What CloudTrail's event history said about the changes behind the
+    /// findings; `None` when it was not looked up (`--no-history`, or an
+    /// older snapshot).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<History>,
     /// How many times each AWS operation was called (`service:Operation`).
     pub api_calls: BTreeMap<String, u64>,
     /// Lookups by key, built at the first lookup (not serialized).

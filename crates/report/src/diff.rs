@@ -56,6 +56,10 @@ pub struct Changes {
     /// proven this time; `gap`, `unknown`...: coverage lost too).
     #[serde(default)]
     pub lost_verification: Vec<LostVerification>,
+    /// What changed coverage since the previous run: the changes found in
+    /// the event history behind the open findings, oldest first.
+    #[serde(default)]
+    pub timeline: Vec<crate::history::TimelineEntry>,
 }
 
 impl Changes {
@@ -235,5 +239,6 @@ pub fn compare_with(prev: &Previous, cur: &Snapshot, cur_eval: &Evaluation) -> C
                 })
             })
             .collect(),
+        timeline: crate::history::timeline(cur_eval, prev.collected_at.parse().ok()),
     }
 }

@@ -251,7 +251,20 @@ pub fn write(i: &crate::inputs::Inputs, w: &mut dyn Write) -> io::Result<()> {
             w.write_all(b",")?;
         }
         w.write_all(b"\n")?;
-        json(w, f)?;
+        match &f.attribution {
+            // The actor and time at the top level too, beside the whole
+            // attribution.
+            Some(a) => {
+                let mut v = serde_json::to_value(f).map_err(io::Error::from)?;
+                v["changed_by"] = a.changed_by().into();
+                v["changed_at"] = a.changed_at().into();
+                if let Some(since) = a.since(e.as_of) {
+                    v["since"] = since.into();
+                }
+                json(w, &v)?;
+            }
+            None => json(w, f)?,
+        }
     }
     w.write_all(b"],\n\"resources\":[")?;
     for (k, r) in e.resources.iter().enumerate() {

@@ -86,11 +86,24 @@ pub fn render(i: &Inputs) -> String {
             esc(&i.line())
         );
     }
+    if let Some(h) = &sum.history {
+        let _ = write!(
+            o,
+            "<p id=\"history\"><b>Who changed coverage:</b> {}.</p>",
+            esc(&h.line())
+        );
+    }
 
     // Heatmap: per OU x region, every class, failing accounts on demand.
     heatmap(&mut o, i);
 
     findings_tables(&mut o, e);
+    timeline(
+        &mut o,
+        "who-changed",
+        "Who changed coverage",
+        &crate::history::timeline(e, None),
+    );
     gaps(&mut o, e);
     resources(&mut o, e);
     if let Some(c) = i.changes {
@@ -218,6 +231,40 @@ fn changes(o: &mut String, c: &crate::diff::Changes) {
     if let Some(l) = c.lost_verification_line(LIST_LIMIT) {
         let _ = write!(o, "<p id=\"lost-verification\">{}.</p>", esc(&l));
     }
+    timeline(
+        o,
+        "changed-this-month",
+        "What changed coverage this month",
+        &c.timeline,
+    );
+}
+
+/// Changes from the event history as a table, oldest first.
+fn timeline(o: &mut String, id: &str, title: &str, entries: &[crate::history::TimelineEntry]) {
+    if entries.is_empty() {
+        return;
+    }
+    let _ = write!(o, "<h2 id=\"{id}\">{}</h2><table><tr><th>when</th><th>change</th><th>by</th><th>resource</th><th>explains</th></tr>", esc(title));
+    for t in entries.iter().take(LIST_LIMIT) {
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td><b>{}</b>{}</td><td>{}<br><span class=\"muted\">{}{}</span></td><td>{}<br><span class=\"muted\">{} {}</span></td><td>{} finding(s) ({}) in {} account-region(s)<br><span class=\"muted\">event {}</span></td></tr>",
+            esc(&t.time),
+            esc(&t.event_name),
+            t.detail.as_ref().map(|d| format!(" ({})", esc(d))).unwrap_or_default(),
+            esc(&t.actor),
+            esc(&t.principal_arn),
+            t.source_ip.as_ref().map(|ip| format!(" from {}", esc(ip))).unwrap_or_default(),
+            esc(&t.resource),
+            t.account_id,
+            esc(&t.region),
+            t.findings,
+            esc(&t.checks.join(", ")),
+            t.account_regions,
+            esc(&t.event_id)
+        );
+    }
+    o.push_str("</table>");
 }
 
 /// At most this many items in a list of the page; the rest are in the CSVs.
@@ -431,7 +478,10 @@ fn accounts_with_findings(o: &mut String, i: &Inputs) {
                 first.severity.as_str(),
                 first.status.as_str(),
                 check,
-                esc(&first.message),
+                esc(&match &first.attribution {
+                    Some(a) => format!("{} — {}", first.message, a.describe()),
+                    None => first.message.clone(),
+                }),
                 if fs.len() > 1 {
                     format!(
                         " <span class=\"muted\">({} places: {})</span>",

@@ -7,6 +7,7 @@
 
 pub mod diff;
 pub mod format;
+pub mod history;
 mod html;
 pub mod inputs;
 mod markdown;
@@ -73,8 +74,13 @@ pub fn write_findings_csv(e: &Evaluation, w: &mut dyn Write) -> io::Result<()> {
         "message",
         "remediation",
         "compliance",
+        "changed_by",
+        "changed_at",
+        "since",
+        "change",
     ])?;
     for f in &e.findings {
+        let a = f.attribution.as_ref();
         w.write_record([
             f.account_id.as_str(),
             &f.account_name,
@@ -87,6 +93,10 @@ pub fn write_findings_csv(e: &Evaluation, w: &mut dyn Write) -> io::Result<()> {
             &f.message,
             f.remediation(),
             &f.compliance().join(";"),
+            &a.map(|a| a.changed_by()).unwrap_or_default(),
+            &a.map(|a| a.changed_at()).unwrap_or_default(),
+            &a.and_then(|a| a.since(e.as_of)).unwrap_or_default(),
+            &a.map(|a| a.describe()).unwrap_or_default(),
         ])?;
     }
     w.flush()
@@ -211,6 +221,19 @@ pub fn terminal_summary(s: &Snapshot, e: &Evaluation, changes: Option<&Changes>)
     }
     if let Some(i) = &sum.integrity {
         out.push_str(&format!("\n{}\n", i.line()));
+    }
+    if let Some(h) = &sum.history {
+        out.push_str(&format!("\n{}\n", h.line()));
+        let changes = history::timeline(e, None);
+        for c in changes.iter().rev().take(5) {
+            out.push_str(&format!("  {}\n", c.line()));
+        }
+        if changes.len() > 5 {
+            out.push_str(&format!(
+                "  ...and {} earlier change(s): see report.md\n",
+                changes.len() - 5
+            ));
+        }
     }
     out.push_str("\nfindings (fail + unknown): ");
     let parts: Vec<String> = Severity::DESCENDING

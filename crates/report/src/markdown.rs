@@ -80,6 +80,9 @@ fn head(i: &Inputs) -> String {
     if let Some(i) = &sum.integrity {
         o.push_str(&format!("**Integrity:** {}.\n\n", i.line()));
     }
+    if let Some(h) = &sum.history {
+        o.push_str(&format!("**Who changed coverage:** {}.\n\n", h.line()));
+    }
 
     o.push_str("## Findings by severity\n\n| severity | fail | unknown | info | suppressed |\n|---|---:|---:|---:|---:|\n");
     for sev in Severity::DESCENDING {
@@ -193,6 +196,17 @@ fn findings(w: &mut dyn Write, e: &trailaudit_checks::Evaluation) -> io::Result<
         .filter(|f| f.status != Status::Info)
         .collect();
     for f in open.iter().take(LIST_LIMIT) {
+        let message = match &f.attribution {
+            Some(a) => format!(
+                "{} — {}{}",
+                f.message,
+                a.describe(),
+                a.since(e.as_of)
+                    .map(|s| format!("; {s}"))
+                    .unwrap_or_default()
+            ),
+            None => f.message.clone(),
+        };
         let acct = if f.account_name.is_empty() {
             f.account_id.clone()
         } else {
@@ -207,10 +221,11 @@ fn findings(w: &mut dyn Write, e: &trailaudit_checks::Evaluation) -> io::Result<
             f.region,
             f.check_id,
             cell(&f.resource),
-            cell(&f.message)
+            cell(&message)
         )?;
     }
     more(w, open.len(), "findings")?;
+    who_changed(w, e)?;
     let infos: Vec<_> = e
         .findings
         .iter()
@@ -230,6 +245,20 @@ fn findings(w: &mut dyn Write, e: &trailaudit_checks::Evaluation) -> io::Result<
         more(w, infos.len(), "notes")?;
     }
     Ok(())
+}
+
+/// The changes behind the open findings, oldest first (when the event
+/// history was looked up and found any).
+fn who_changed(w: &mut dyn Write, e: &trailaudit_checks::Evaluation) -> io::Result<()> {
+    let all = crate::history::timeline(e, None);
+    if all.is_empty() {
+        return Ok(());
+    }
+    w.write_all(b"\n## Who changed coverage\n\nFrom CloudTrail's event history, oldest first; each change once with the findings it explains.\n\n")?;
+    for t in all.iter().take(LIST_LIMIT) {
+        writeln!(w, "- {} (event {})", cell(&t.line()), t.event_id)?;
+    }
+    more(w, all.len(), "changes")
 }
 
 /// Month over month.
@@ -270,6 +299,13 @@ fn changes(w: &mut dyn Write, c: &crate::diff::Changes) -> io::Result<()> {
     )?;
     if let Some(l) = c.lost_verification_line(LIST_LIMIT) {
         writeln!(w, "\n**Lost verification:** {l}.")?;
+    }
+    if !c.timeline.is_empty() {
+        w.write_all(b"\n### What changed coverage this month\n\n")?;
+        for t in c.timeline.iter().take(LIST_LIMIT) {
+            writeln!(w, "- {}", cell(&t.line()))?;
+        }
+        more(w, c.timeline.len(), "changes")?;
     }
     for (title, list) in [("New", &c.new_findings), ("Resolved", &c.resolved_findings)] {
         if !list.is_empty() {

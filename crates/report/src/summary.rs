@@ -65,6 +65,9 @@ pub struct Summary {
     /// The archive's integrity check (`audit verify --integrity`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integrity: Option<IntegritySummary>,
+    /// Who changed coverage: the event-history lookups, counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<crate::history::HistorySummary>,
 }
 
 /// What `audit verify --integrity` found, counted.
@@ -277,6 +280,7 @@ pub fn summary(s: &Snapshot, e: &Evaluation) -> Summary {
         collected_to: trailaudit_model::utc(s.finished_at),
         verification: verification_summary(s, e),
         integrity: integrity_summary(s),
+        history: crate::history::history_summary(s, e),
     }
 }
 

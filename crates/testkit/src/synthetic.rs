@@ -131,6 +131,7 @@ pub fn organization(accounts: usize) -> Snapshot {
         delivery_probes: vec![],
         verification: None,
         integrity: None,
+        history: None,
         errors: vec![],
         api_calls: Default::default(),
         session_name: None,
