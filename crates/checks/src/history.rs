@@ -115,14 +115,32 @@ pub fn wanted(f: &Finding, s: &Snapshot, deleted: &[KnownTrail]) -> Vec<Wanted> 
             s.trails_applying(&f.account_id, &f.region)
         }
     };
-    let on_applying = |names: &'static [&'static str]| -> Vec<Wanted> {
-        match trail() {
-            Some(t) => vec![on_trail(t, names)],
-            None => applying().into_iter().map(|t| on_trail(t, names)).collect(),
+    // The finding's trail, else the trails recording its account-region;
+    // for what they record (`coverage`), a trail that is not logging was
+    // stopped, which is looked up too.
+    let on_trails = |names: &'static [&'static str], coverage: bool| -> Vec<Wanted> {
+        let trails = match trail() {
+            Some(t) => vec![t],
+            None => applying(),
+        };
+        let mut w: Vec<Wanted> = trails.iter().map(|t| on_trail(t, names)).collect();
+        if coverage {
+            w.extend(
+                trails
+                    .iter()
+                    .filter(|t| not_logging(t))
+                    .map(|t| on_trail(t, STOP)),
+            );
         }
+        w
     };
+    // A bucket's findings name it, or a location in it (`s3://NAME/PREFIX`).
     let bucket = |names: &'static [&'static str]| -> Vec<Wanted> {
-        let b = s.bucket(&f.resource);
+        let name = match f.resource.strip_prefix("s3://") {
+            Some(rest) => rest.split('/').next().unwrap_or(rest),
+            None => f.resource.as_str(),
+        };
+        let b = s.bucket(name);
         let region = b
             .and_then(|b| b.region.value().cloned())
             .unwrap_or_else(|| f.region.clone());
@@ -136,7 +154,7 @@ pub fn wanted(f: &Finding, s: &Snapshot, deleted: &[KnownTrail]) -> Vec<Wanted> 
             account_id: owner,
             region,
             event_names: names,
-            resource: f.resource.clone(),
+            resource: name.to_string(),
         }]
     };
     let management = |names: &'static [&'static str], resource: &str| -> Vec<Wanted> {
@@ -156,7 +174,7 @@ pub fn wanted(f: &Finding, s: &Snapshot, deleted: &[KnownTrail]) -> Vec<Wanted> 
         "region_not_logged" => {
             let mut w: Vec<Wanted> = applying()
                 .into_iter()
-                .filter(|t| t.status.value().is_some_and(|st| !st.is_logging))
+                .filter(|t| not_logging(t))
                 .map(|t| on_trail(t, STOP))
                 .collect();
             w.extend(
@@ -175,13 +193,12 @@ pub fn wanted(f: &Finding, s: &Snapshot, deleted: &[KnownTrail]) -> Vec<Wanted> 
             );
             w
         }
-        "global_events_not_captured" | "log_validation_off" | "not_kms_encrypted" => {
-            on_applying(UPDATE_TRAIL)
-        }
+        "global_events_not_captured" => on_trails(UPDATE_TRAIL, true),
+        "log_validation_off" | "not_kms_encrypted" => on_trails(UPDATE_TRAIL, false),
         "management_events_incomplete" | "data_events_missing" | "network_events_missing" => {
-            on_applying(SELECTORS)
+            on_trails(SELECTORS, true)
         }
-        "insights_off" => on_applying(INSIGHTS),
+        "insights_off" => on_trails(INSIGHTS, false),
         "cloudwatch_logs" => match trail() {
             Some(t) => vec![on_trail(t, UPDATE_TRAIL)],
             None => {
@@ -215,6 +232,11 @@ pub fn wanted(f: &Finding, s: &Snapshot, deleted: &[KnownTrail]) -> Vec<Wanted> 
         "org_trail_not_reaching_members" => management(TRUSTED_ACCESS, "cloudtrail.amazonaws.com"),
         _ => vec![],
     }
+}
+
+/// Known not to be logging.
+fn not_logging(t: &Trail) -> bool {
+    t.status.value().is_some_and(|st| !st.is_logging)
 }
 
 /// A log group's name from its ARN (`arn:aws:logs:R:A:log-group:NAME[:*]`),
@@ -332,6 +354,85 @@ pub fn attribute(findings: &mut [Finding], s: &Snapshot) {
     for f in findings.iter_mut() {
         f.attribution = attribution(f, s, h);
     }
+}
+
+/// The changes `audit why` looks for on the trails that record an
+/// account-region: logging stopped or started, selectors or settings changed.
+pub const TRAIL_CHANGES: &[&str] = &[
+    "StopLogging",
+    "StartLogging",
+    "PutEventSelectors",
+    "PutInsightSelectors",
+    "UpdateTrail",
+];
+
+/// The lookups `audit why` makes: [`TRAIL_CHANGES`] of every trail that
+/// records `account` in `region`, in each trail's owner and home region.
+pub fn trail_plan(s: &Snapshot, account: &str, region: &str, now: DateTime<Utc>) -> History {
+    let mut history = History::new(now);
+    let mut queries: BTreeMap<(String, String, &str), Vec<String>> = BTreeMap::new();
+    for t in s.trails_applying(account, region) {
+        for name in TRAIL_CHANGES {
+            let r = queries
+                .entry((t.owner_account_id.clone(), t.home_region.clone(), name))
+                .or_default();
+            if !r.contains(&t.arn) {
+                r.push(t.arn.clone());
+            }
+        }
+    }
+    history.queries = queries
+        .into_iter()
+        .map(|((account_id, region, name), resources)| HistoryQuery {
+            account_id,
+            region,
+            event_name: name.to_string(),
+            resources,
+            answer: HistoryAnswer::NotLookedUp,
+        })
+        .collect();
+    history
+}
+
+/// What the history says about the trails that record `account` in
+/// `region`: every change found, oldest first, and why any query could not
+/// be read.
+pub fn trail_changes(s: &Snapshot, account: &str, region: &str) -> (Vec<Change>, Vec<String>) {
+    let (mut changes, mut unreadable) = (Vec::new(), Vec::new());
+    let Some(h) = &s.history else {
+        return (changes, unreadable);
+    };
+    for t in s.trails_applying(account, region) {
+        for name in TRAIL_CHANGES {
+            match h
+                .query(&t.owner_account_id, &t.home_region, name)
+                .map(|q| &q.answer)
+            {
+                Some(HistoryAnswer::Read { changes: c, .. }) => changes.extend(
+                    c.iter()
+                        .filter(|c| c.resource == t.arn && !changes.contains(*c))
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                ),
+                Some(HistoryAnswer::Unreadable { error }) => {
+                    let line = format!(
+                        "{} of {} in {} {}: {}",
+                        name,
+                        t.name,
+                        t.owner_account_id,
+                        t.home_region,
+                        error.describe()
+                    );
+                    if !unreadable.contains(&line) {
+                        unreadable.push(line);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    changes.sort_by(|a, b| a.event_time.cmp(&b.event_time));
+    (changes, unreadable)
 }
 
 /// The trails of a snapshot, as a later run's plan needs them.

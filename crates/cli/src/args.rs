@@ -179,6 +179,11 @@ pub struct WhyArgs {
     /// Work offline from a stored snapshot (no probes).
     #[arg(long, value_name = "FILE")]
     pub from_snapshot: Option<PathBuf>,
+    /// Do not look up in the event history who stopped or started logging
+    /// or changed the selectors of the trails that record the account and
+    /// region (cloudtrail:LookupEvents in each trail's home region).
+    #[arg(long)]
+    pub no_history: bool,
     /// The audit role.
     #[command(flatten)]
     pub role: RoleArgs,

@@ -171,6 +171,14 @@ fn collect(
         };
         let bars = Bars::new(true);
         let plan = |s: &trailaudit_model::Snapshot| trailaudit_explain::plan(s, q);
+        let region = trailaudit_explain::classify(q)
+            .map(|c| c.record_region)
+            .unwrap_or_default();
+        let history = |s: &trailaudit_model::Snapshot| {
+            (!w.no_history).then(|| {
+                trailaudit_checks::history::trail_plan(s, &q.account, &region, chrono::Utc::now())
+            })
+        };
         let first = trailaudit_collect::collect_and_probe(
             &cfg,
             Guard::new(),
@@ -178,6 +186,7 @@ fn collect(
             &bars,
             Cancel::default(),
             plan,
+            history,
         )
         .await;
         let (snapshot, probes) = match first {
@@ -192,6 +201,7 @@ fn collect(
                     &bars,
                     Cancel::default(),
                     plan,
+                    history,
                 )
                 .await?
             }
@@ -248,6 +258,12 @@ fn render(q: &Question, e: &Explanation) -> String {
         o.push_str(&format!("  {mark} {cause:<21} {}\n", ch.evidence));
     }
     o.push_str(&format!("\nevent history: {}\n", e.event_history));
+    if !e.trail_changes.is_empty() {
+        o.push_str("\nwho changed the trails (event history):\n");
+        for c in &e.trail_changes {
+            o.push_str(&format!("  {c}\n"));
+        }
+    }
     if !e.locations.is_empty() {
         o.push_str("\nlook in:\n");
         for l in &e.locations {

@@ -91,7 +91,8 @@ pub async fn collect_attributing(
 }
 
 /// Collects a snapshot, then, in the same run (same credentials, same guard),
-/// runs the probes `audit why` plans from it.
+/// runs the probes `audit why` plans from it and the event-history lookups
+/// `history` plans (`trailaudit_checks::history::trail_plan`).
 pub async fn collect_and_probe(
     cfg: &SdkConfig,
     guard: Arc<Guard>,
@@ -99,6 +100,7 @@ pub async fn collect_and_probe(
     reporter: &dyn Reporter,
     cancel: Cancel,
     plan: impl FnOnce(&Snapshot) -> Option<trailaudit_model::WhyPlan>,
+    history: impl FnOnce(&Snapshot) -> Option<trailaudit_model::History>,
 ) -> Result<(Snapshot, Option<trailaudit_model::WhyProbes>), FatalError> {
     let run = Run::new(cfg, guard.clone(), opts, reporter, cancel);
     let mut snapshot = audit(&run, cfg, None).await?;
@@ -106,6 +108,9 @@ pub async fn collect_and_probe(
         Some(p) => Some(why::probe(&run, &p).await),
         None => None,
     };
+    if let Some(h) = history(&snapshot) {
+        snapshot.history = Some(history::look_up(&run, h).await);
+    }
     finish(run, &guard, &mut snapshot);
     Ok((snapshot, probes))
 }

@@ -78,6 +78,7 @@ pub fn explain(s: &Snapshot, q: &Question, probes: &WhyProbes) -> Result<Explana
     let locations = w.locations();
     let commands = causes::commands(&w, &verdict, &locations, found.as_deref());
     let event_history = w.event_history();
+    let trail_changes = trail_changes(s, q, &c.record_region);
     Ok(Explanation {
         verdict,
         event: c,
@@ -85,7 +86,43 @@ pub fn explain(s: &Snapshot, q: &Question, probes: &WhyProbes) -> Result<Explana
         locations,
         event_history,
         commands,
+        trail_changes,
     })
+}
+
+/// The trail changes around the event's time, as lines.
+fn trail_changes(s: &Snapshot, q: &Question, region: &str) -> Vec<String> {
+    let (changes, unreadable) = trailaudit_checks::history::trail_changes(s, &q.account, region);
+    let mut out: Vec<String> = changes
+        .iter()
+        .map(|c| {
+            format!(
+                "{} the event: {} on {}",
+                if c.event_time <= q.time {
+                    "before"
+                } else {
+                    "after"
+                },
+                c.describe(),
+                c.resource
+            )
+        })
+        .collect();
+    if out.is_empty() && unreadable.is_empty() && s.history.is_some() {
+        out.push(format!(
+            "no {} of the trails that record {} {} in the {} days of event history",
+            trailaudit_checks::history::TRAIL_CHANGES.join(", "),
+            q.account,
+            region,
+            trailaudit_model::HISTORY_DAYS
+        ));
+    }
+    out.extend(
+        unreadable
+            .into_iter()
+            .map(|u| format!("event history not readable (who changed the trail is unknown): {u}")),
+    );
+    out
 }
 
 /// Cells where the coverage matrix and `audit why` disagree, as lines

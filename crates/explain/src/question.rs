@@ -131,6 +131,12 @@ pub struct Explanation {
     pub event_history: String,
     /// Commands that find the event or fix the cause.
     pub commands: Vec<String>,
+    /// Who stopped or started logging or changed the selectors or settings
+    /// of the trails that record the account-region, from the event
+    /// history, oldest first, each marked before or after the event (empty
+    /// when the history was not looked up).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trail_changes: Vec<String>,
 }
 
 /// The verdict.

@@ -200,6 +200,28 @@ impl Emulator {
         Ok(())
     }
 
+    /// Moves `account`'s recorded event history `days` back (the compat
+    /// layer's test control): a change made now becomes one older than the
+    /// 90 days LookupEvents answers for.
+    pub fn age_history(&self, account: &str, days: u32) -> Result<()> {
+        self.expect_ok(
+            "POST",
+            "/_compat/history/age",
+            Some(&format!(r#"{{"account": "{account}", "days": {days}}}"#)),
+        )
+    }
+
+    /// Sets how many LookupEvents requests per second per account-region
+    /// the emulator answers before it throttles (AWS: 2; `reset` restores
+    /// it): another caller sharing the quota.
+    pub fn set_lookup_rate(&self, per_second: u32) -> Result<()> {
+        self.expect_ok(
+            "POST",
+            "/_compat/lookup-rate",
+            Some(&per_second.to_string()),
+        )
+    }
+
     /// A plain HTTP/1.1 request to the emulator's control API.
     pub fn request(&self, method: &str, path: &str, body: Option<&str>) -> Result<(u16, String)> {
         let mut s = TcpStream::connect(("127.0.0.1", self.port))?;

@@ -4,6 +4,7 @@
 //!
 //! Used by the end-to-end tests and by `cargo xtask`; never by the product.
 
+pub mod actors;
 pub mod delivery;
 pub mod digests;
 pub mod emulator;

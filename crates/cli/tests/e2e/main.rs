@@ -6,6 +6,7 @@
 mod collector;
 mod findings;
 mod foundation;
+mod history;
 mod integrity;
 mod prove;
 mod requirements;
