@@ -13,8 +13,11 @@
 //!    peak memory, every report's size; report.html opened in Chromium.
 //!
 //! Also on request: `busy-prefix [FILES]` (proof of delivery on a busy
-//! prefix, with and without digests) and `integrity [HOURS]` (`audit verify
-//! --integrity`: digests verified per second, bytes per second with `full`).
+//! prefix, with and without digests), `integrity [HOURS]` (`audit verify
+//! --integrity`: digests verified per second, bytes per second with `full`)
+//! and `history [ACCOUNTS]` (who changed coverage: LookupEvents calls and
+//! time for an organization with 1% of its accounts broken, on the fake
+//! transport with AWS's 2-a-second quota).
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -65,6 +68,13 @@ pub fn run(args: &[String]) -> Result<()> {
             None => 24,
         };
         integrity(hours, 60)?;
+    }
+    if only == Some("history") {
+        let accounts = match args.get(1) {
+            Some(n) => n.parse().context("history: a number of accounts")?,
+            None => 10_000,
+        };
+        history(accounts, 50, 256)?;
     }
     if only == Some("simulated-child") {
         return simulated_child(&args[1..]);
@@ -932,6 +942,101 @@ fn open_in_chromium(accounts: usize, page: &std::path::Path) -> Result<()> {
     println!(
         "report.html of {accounts} accounts in headless Chromium: {wall:.2} s to a dumped DOM ({:.2} s over an empty page's {blank_wall:.2} s); heatmap drawn in {drawn} ms by the page",
         wall - blank_wall
+    );
+    Ok(())
+}
+
+/// Who changed coverage at scale: `accounts` accounts x 17 regions on the
+/// fake transport (`latency_ms` per call, AWS's LookupEvents quota of 2 a
+/// second per account-region), every hundredth member with its own trail
+/// stopped; collection, then the lookups the findings plan, in one run.
+fn history(accounts: usize, latency_ms: u64, concurrency: usize) -> Result<()> {
+    use trailaudit_testkit::fake::FakeTrail;
+    println!(
+        "\n## Event history: {accounts} accounts x 17 regions, 1% with a stopped trail, {latency_ms} ms per call, concurrency {concurrency}"
+    );
+    let regions: Vec<&str> = trailaudit_model::regions::KNOWN_REGIONS
+        .iter()
+        .filter(|r| !r.opt_in)
+        .map(|r| r.name)
+        .collect();
+    let mut builder = FakeAws::builder(accounts - 1, &regions)
+        .organization_trail(None)
+        .latency(Duration::from_millis(latency_ms))
+        .counts_only();
+    let broken: Vec<String> = (1..accounts)
+        .filter(|i| i % 100 == 50)
+        .map(|i| format!("{:012}", 100_000_000_000u64 + i as u64))
+        .collect();
+    for id in &broken {
+        builder = builder.trail(FakeTrail {
+            account: id.clone(),
+            name: "local".into(),
+            home_region: "eu-west-1".into(),
+            multi_region: false,
+            organization: false,
+            delivery_error: None,
+            stopped: true,
+        });
+    }
+    let fake = builder.build();
+    let opts = trailaudit_collect::CollectOptions {
+        regions: trailaudit_model::regions::RegionSelection::All,
+        concurrency,
+        ..Default::default()
+    };
+    let policy = trailaudit_checks::AuditPolicy::default();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let mut planning = Duration::ZERO;
+    let t = Instant::now();
+    let snap = rt.block_on(trailaudit_collect::collect_attributing(
+        &fake.sdk_config(),
+        trailaudit_collect::Guard::new(),
+        &opts,
+        None,
+        &trailaudit_collect::Silent,
+        trailaudit_collect::Cancel::default(),
+        |s| {
+            let t = Instant::now();
+            let e = trailaudit_checks::evaluate(s, &policy);
+            let h = trailaudit_checks::history::plan(s, &e.findings, &[], chrono::Utc::now());
+            planning = t.elapsed();
+            Some(h)
+        },
+    ))?;
+    let wall = t.elapsed().as_secs_f64();
+    let h = snap.history.as_ref().context("no history")?;
+    let e = trailaudit_checks::evaluate(&snap, &policy);
+    let attributed = e
+        .findings
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.attribution,
+                Some(trailaudit_model::Attribution::Changed { .. })
+            )
+        })
+        .count();
+    let unreadable = h
+        .queries
+        .iter()
+        .filter(|q| matches!(q.answer, trailaudit_model::HistoryAnswer::Unreadable { .. }))
+        .count();
+    println!(
+        "{} accounts, {} broken; {} findings, {attributed} attributed to a change",
+        snap.accounts.len(),
+        broken.len(),
+        e.findings.len()
+    );
+    println!(
+        "event history: {} queries, {} LookupEvents calls ({} throttled and retried, {unreadable} unreadable) in {:.2} s; planning (evaluation + plan) {:.2} s; whole run {wall:.1} s",
+        h.queries.len(),
+        h.lookups,
+        h.throttled,
+        h.seconds,
+        planning.as_secs_f64()
     );
     Ok(())
 }

@@ -105,6 +105,9 @@ pub struct FakeTrail {
     pub organization: bool,
     /// `LatestDeliveryError`, if any.
     pub delivery_error: Option<String>,
+    /// Stopped (by `arn:aws:sts::OWNER:assumed-role/Ops/night-shift`, an
+    /// hour before the fake's clock: its event history says so).
+    pub stopped: bool,
 }
 
 impl FakeTrail {
@@ -140,6 +143,9 @@ struct Inner {
     attempts: Mutex<HashMap<(String, String, String), usize>>,
     counts: Mutex<HashMap<String, usize>>,
     counts_only: bool,
+    /// LookupEvents requests per account-region in the current second
+    /// (AWS's quota: 2 a second, then ThrottlingException).
+    lookups: Mutex<HashMap<(String, String), (std::time::Instant, u32)>>,
 }
 
 impl std::fmt::Debug for FakeAws {
@@ -368,7 +374,8 @@ impl FakeAws {
                 }
                 match op {
                     "GetTrailStatus" => Reply::json(format!(
-                        r#"{{"IsLogging":true,"LatestDeliveryTime":1.7E9,"StartLoggingTime":1.6E9{}}}"#,
+                        r#"{{"IsLogging":{},"LatestDeliveryTime":1.7E9,"StartLoggingTime":1.6E9{}}}"#,
+                        !t.stopped,
                         t.delivery_error.as_ref().map(|e| format!(r#","LatestDeliveryError":"{e}""#)).unwrap_or_default()
                     )),
                     "GetEventSelectors" => Reply::json(format!(
@@ -377,6 +384,41 @@ impl FakeAws {
                     )),
                     _ => Reply::json_error(400, "InsightNotEnabledException", "Trail has no insight selectors"),
                 }
+            }
+            ("cloudtrail", "LookupEvents") => {
+                {
+                    let mut q = i.lookups.lock().expect("lookups lock");
+                    let now = std::time::Instant::now();
+                    let slot = q.entry((c.account.clone(), c.region.clone())).or_insert((now, 0));
+                    if now.duration_since(slot.0) >= Duration::from_secs(1) {
+                        *slot = (now, 0);
+                    }
+                    if slot.1 >= 2 {
+                        return Reply::json_error(400, "ThrottlingException", "Rate exceeded");
+                    }
+                    slot.1 += 1;
+                }
+                let events: Vec<String> = if body.contains("\"StopLogging\"") {
+                    i.trails
+                        .iter()
+                        .filter(|t| t.stopped && t.account == c.account && t.home_region == c.region)
+                        .map(|t| {
+                            let record = format!(
+                                r#"{{"eventVersion":"1.09","userIdentity":{{"type":"AssumedRole","arn":"arn:aws:sts::{0}:assumed-role/Ops/night-shift","accountId":"{0}","sessionContext":{{"sessionIssuer":{{"type":"Role","arn":"arn:aws:iam::{0}:role/Ops","userName":"Ops"}}}}}},"eventTime":"2026-11-01T00:00:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"{1}","sourceIPAddress":"198.51.100.7","userAgent":"aws-cli/2.15.0","requestParameters":{{"name":"{2}"}},"eventID":"fake-{0}-{3}"}}"#,
+                                t.account, t.home_region, t.arn(), t.name
+                            );
+                            format!(
+                                r#"{{"EventId":"fake-{}-{}","EventName":"StopLogging","EventTime":1.7E9,"EventSource":"cloudtrail.amazonaws.com","Username":"night-shift","CloudTrailEvent":{}}}"#,
+                                t.account,
+                                t.name,
+                                serde_json::Value::String(record)
+                            )
+                        })
+                        .collect()
+                } else {
+                    vec![]
+                };
+                Reply::json(format!(r#"{{"Events":[{}]}}"#, events.join(",")))
             }
             ("cloudtrail", "ListEventDataStores") => Reply::json(r#"{"EventDataStores":[]}"#.into()),
             ("s3", "ListBuckets") => Reply::xml(format!(
@@ -475,6 +517,7 @@ impl FakeAwsBuilder {
             multi_region: true,
             organization: true,
             delivery_error: delivery_error.map(str::to_string),
+            stopped: false,
         })
     }
     /// The audit role in this account refuses AssumeRole.
@@ -516,6 +559,7 @@ impl FakeAwsBuilder {
                 attempts: Mutex::new(HashMap::new()),
                 counts: Mutex::new(HashMap::new()),
                 counts_only: self.counts_only,
+                lookups: Mutex::new(HashMap::new()),
             }),
         }
     }

@@ -65,11 +65,27 @@ fn org(emu: &trailaudit_testkit::Emulator, seeded: &Seeded, test: &str) -> Run {
 fn an_organization_trail_stopped_by_a_named_role_is_reported_with_role_session_and_time() {
     let emu = shared().expect("emulator");
     let seeded = seed(&emu, &bundled("clean"));
+    // Last month's run: covered, nothing to attribute.
+    let last = org(&emu, &seeded, "history-last-month");
+    assert!(rows_of(&last.csv("findings.csv"), "trail_not_logging").is_empty());
     let before = chrono::Utc::now() - chrono::Duration::seconds(2);
     stop_org_trail(&break_glass(&emu.endpoint()));
     let after = chrono::Utc::now() + chrono::Duration::seconds(2);
 
-    let run = org(&emu, &seeded, "history-stopped");
+    let previous = last.out_dir.join("snapshot.json");
+    let run = audit(
+        &emu,
+        &seeded,
+        "history-stopped",
+        &[
+            "org",
+            "--regions",
+            "us-east-1",
+            "--previous",
+            previous.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 1, "stderr:\n{}", run.stderr);
     let rows = run.csv("findings.csv");
     let stopped = rows_of(&rows, "trail_not_logging");
     assert_eq!(stopped.len(), 1, "{rows:#?}");
@@ -132,6 +148,26 @@ fn an_organization_trail_stopped_by_a_named_role_is_reported_with_role_session_a
         .unwrap();
     assert_eq!(f["changed_by"], "role/BreakGlass (session alice)");
     assert_eq!(f["attribution"]["change"]["session"], "alice");
+    // The month-over-month comparison: what changed coverage this month.
+    let timeline = json["changes"]["timeline"].as_array().expect("timeline");
+    assert_eq!(timeline.len(), 1, "{timeline:#?}");
+    assert_eq!(timeline[0]["event_name"], "StopLogging");
+    assert_eq!(timeline[0]["actor"], "role/BreakGlass (session alice)");
+    assert_eq!(timeline[0]["account_regions"], 4);
+    let this_month = md
+        .split("### What changed coverage this month")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no timeline in the comparison: {md}"));
+    assert!(
+        this_month.contains("StopLogging on arn:aws:cloudtrail:us-east-1:123456789012:trail/org-trail by role/BreakGlass (session alice)"),
+        "{this_month}"
+    );
+    let html = std::fs::read_to_string(run.out_dir.join("report.html")).unwrap();
+    assert!(
+        html.contains("<h2 id=\"changed-this-month\">What changed coverage this month</h2>")
+            && html.contains("role/BreakGlass (session alice)"),
+        "no timeline in report.html"
+    );
     let ocsf: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(run.out_dir.join("findings.ocsf.json")).unwrap(),
     )
