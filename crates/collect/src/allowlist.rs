@@ -147,7 +147,7 @@ pub const ALLOWED_OPERATIONS: &[AllowedOperation] = &[
         "CloudTrail",
         "LookupEvents",
         "cloudtrail:LookupEvents",
-        "90-day event history (audit why)",
+        "90-day event history: who changed coverage (audit org, audit why)",
     ),
     op(
         "S3",

@@ -28,6 +28,9 @@ use crate::run::Run;
 pub const PAGE_CAP: u32 = 10;
 /// Retries of a throttled request before the query is given up as unreadable.
 pub const THROTTLE_RETRIES: u32 = 8;
+/// Retries of a request that failed in transit (timeout, dropped
+/// connection, 5xx), as the SDK's standard mode would (3 attempts).
+pub const TRANSIENT_RETRIES: u32 = 2;
 /// LookupEvents requests per second per account-region (AWS's quota).
 pub const LOOKUPS_PER_SECOND: u32 = 2;
 
@@ -104,7 +107,7 @@ async fn one(
             },
         };
     };
-    // Retries are this loop's (counted), not the SDK's.
+    // Retries are this loop's (throttling counted apart), not the SDK's.
     let client = {
         let conf = aws_sdk_cloudtrail::config::Builder::from(&run.regional(&cfg, &q.region))
             .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
@@ -121,7 +124,7 @@ async fn one(
     let mut changes: Vec<Change> = Vec::new();
     let mut events_read = 0u32;
     for _page in 0..PAGE_CAP {
-        let mut attempt = 0;
+        let (mut throttles, mut transients) = (0, 0);
         let resp = loop {
             rate.wait(&q.account_id, &q.region).await;
             let sent = {
@@ -142,10 +145,20 @@ async fn one(
                 Ok(r) => break r,
                 Err(e) => {
                     let info = aws::classify("cloudtrail:LookupEvents", &e);
-                    if info.kind == ErrorKind::Throttled && attempt < THROTTLE_RETRIES {
-                        attempt += 1;
+                    if info.kind == ErrorKind::Throttled && throttles < THROTTLE_RETRIES {
+                        throttles += 1;
                         counters.throttled.fetch_add(1, Ordering::Relaxed);
-                        tokio::time::sleep(backoff(attempt)).await;
+                        tokio::time::sleep(backoff(throttles)).await;
+                        continue;
+                    }
+                    use aws_smithy_runtime_api::client::result::SdkError;
+                    let transient = matches!(info.kind, ErrorKind::Timeout | ErrorKind::Network)
+                        || matches!(e, SdkError::DispatchFailure(_) | SdkError::TimeoutError(_))
+                        || e.raw_response()
+                            .is_some_and(|r| r.status().is_server_error());
+                    if transient && transients < TRANSIENT_RETRIES {
+                        transients += 1;
+                        tokio::time::sleep(backoff(transients)).await;
                         continue;
                     }
                     run.record(
