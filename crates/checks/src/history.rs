@@ -334,7 +334,9 @@ pub fn attribution(f: &Finding, s: &Snapshot, h: &History) -> Option<Attribution
         }
     }
     Some(match (newest, unreadable, partial) {
-        (Some(c), _, _) => Attribution::Changed { change: c.clone() },
+        (Some(c), _, _) => Attribution::Changed {
+            change: Box::new(c.clone()),
+        },
         (None, Some(reason), _) => Attribution::Unreadable { reason },
         (None, None, Some(events_read)) => Attribution::NotFoundInPart {
             events_read,
@@ -431,7 +433,7 @@ pub fn trail_changes(s: &Snapshot, account: &str, region: &str) -> (Vec<Change>,
             }
         }
     }
-    changes.sort_by(|a, b| a.event_time.cmp(&b.event_time));
+    changes.sort_by_key(|a| a.event_time);
     (changes, unreadable)
 }
 

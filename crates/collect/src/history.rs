@@ -196,7 +196,7 @@ async fn one(
             break;
         }
     }
-    changes.sort_by(|a, b| b.event_time.cmp(&a.event_time));
+    changes.sort_by_key(|c| std::cmp::Reverse(c.event_time));
     HistoryAnswer::Read {
         changes,
         complete: token.is_none(),

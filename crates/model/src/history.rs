@@ -206,7 +206,7 @@ pub enum Attribution {
     /// The change was found: the newest matching one.
     Changed {
         /// The change.
-        change: Change,
+        change: Box<Change>,
     },
     /// Every page of the history was read and no such change is there: it
     /// is older than the history (the gap began before `before`).
@@ -235,7 +235,7 @@ impl Attribution {
     /// The change, when found.
     pub fn change(&self) -> Option<&Change> {
         match self {
-            Attribution::Changed { change } => Some(change),
+            Attribution::Changed { change } => Some(change.as_ref()),
             _ => None,
         }
     }
@@ -357,7 +357,7 @@ mod tests {
     fn since_counts_from_the_change_or_the_oldest_history() {
         let now: DateTime<Utc> = "2026-12-04T12:30:00Z".parse().unwrap();
         let a = Attribution::Changed {
-            change: change(Some("R")),
+            change: Box::new(change(Some("R"))),
         };
         assert_eq!(
             a.since(now).unwrap(),
