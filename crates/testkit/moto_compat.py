@@ -3,7 +3,8 @@ where trailaudit reads it. Loaded in the moto process by the test harness
 (crates/testkit/src/emulator.rs): `python moto_compat.py -H HOST -p PORT`.
 
 Each fix names the difference (see ../shared/emulator.md) and is checked by a
-test through the real Rust SDK (testkit tests/emulator_compat.rs), so a moto
+test through the real Rust SDK (the end-to-end tests in crates/cli/tests/e2e/,
+the event history's in history.rs), so a moto
 upgrade that fixes or changes the behaviour shows up as a failing test.
 
 1. GetBucketVersioning: moto 5.2.5 wraps the answer in a

@@ -156,15 +156,22 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
     };
     output::prepare_dir(&out_dir)?;
 
+    // The earlier run found for the plan is digested then, not read twice.
+    let mut found_previous: Option<Previous> = None;
     let history_planner = |snapshot: &Snapshot| {
         if a.no_history {
             return None;
         }
-        let trails = previous_trails.take().unwrap_or_else(|| {
-            find_previous(&out_dir, snapshot)
-                .map(|p| trailaudit_checks::history::known_trails(&p))
-                .unwrap_or_default()
-        });
+        let trails = match previous_trails.take() {
+            Some(t) => t,
+            None => match find_previous(&out_dir, snapshot) {
+                Some(p) => {
+                    found_previous = Some(previous_run(&p, &an));
+                    trailaudit_checks::history::known_trails(&p)
+                }
+                None => vec![],
+            },
+        };
         let evaluation = trailaudit_checks::evaluate(snapshot, &an.policy);
         Some(trailaudit_checks::history::plan(
             snapshot,
@@ -186,7 +193,7 @@ fn audit(global: &Global, mode: Mode, a: &AuditArgs, org: Option<&OrgArgs>) -> R
             );
         }
     }
-    let previous = match chosen_previous {
+    let previous = match chosen_previous.or(found_previous) {
         Some(p) => Some(p),
         None => find_previous(&out_dir, &snapshot).map(|p| previous_run(&p, &an)),
     };

@@ -35,7 +35,7 @@ fn moto_server_bin() -> PathBuf {
 
 /// The compatibility layer loaded into the moto process: fixes where moto
 /// answers differently from AWS in what trailaudit reads (documented in the
-/// file, each checked by `tests/emulator_compat.rs`).
+/// file, each checked through the real SDK by the end-to-end tests).
 pub fn compat_script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("moto_compat.py")
 }

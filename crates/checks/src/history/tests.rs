@@ -299,3 +299,13 @@ fn audit_why_looks_up_the_changes_of_the_trails_recording_the_cell() {
         "oldest first"
     );
 }
+
+#[test]
+fn every_attributed_check_exists() {
+    for id in ATTRIBUTED_CHECKS {
+        assert!(
+            crate::checks::CATALOGUE.iter().any(|c| c.meta.id == *id),
+            "{id} is not a check"
+        );
+    }
+}

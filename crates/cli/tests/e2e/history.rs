@@ -346,6 +346,24 @@ fn event_history_denied_is_unknown_and_a_permission_gap_never_a_guessed_actor() 
         .iter()
         .filter(|q| q.account_id == MANAGEMENT_ACCOUNT_ID)
         .all(|q| matches!(q.answer, HistoryAnswer::Unreadable { .. })));
+
+    // --no-history: no lookup, no attribution, no gap for it.
+    let quiet = audit(
+        &emu,
+        &seeded,
+        "history-none",
+        &["org", "--regions", "us-east-1", "--no-history"],
+    );
+    assert_eq!(quiet.code, 1, "stderr:\n{}", quiet.stderr);
+    let snap = quiet.snapshot();
+    assert!(snap.history.is_none());
+    assert!(!snap.api_calls.contains_key("cloudtrail:LookupEvents"));
+    let rows = quiet.csv("findings.csv");
+    assert!(rows.iter().all(|r| r["change"].is_empty()), "{rows:#?}");
+    assert!(!rows
+        .iter()
+        .any(|g| g["check_id"] == "permission_gap" && g["message"].contains("LookupEvents")));
+    assert!(!quiet.stdout.contains("event history:"), "{}", quiet.stdout);
 }
 
 #[test]
@@ -394,4 +412,115 @@ fn throttling_is_absorbed_and_the_answer_is_the_same() {
         "{a:#?}"
     );
     assert_eq!(a, b);
+}
+
+/// The compat layer's LookupEvents, through the real SDK: lookup
+/// attributes, time range, paging, newest first, errors and the quota.
+#[test]
+fn the_emulator_answers_lookup_events_as_aws_does() {
+    use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
+    let emu = shared().expect("emulator");
+    let _seeded = seed(&emu, &bundled("clean"));
+    let cfg = trailaudit_testkit::seed::emulator_config(
+        &emu.endpoint(),
+        trailaudit_testkit::seed::management_credentials(),
+    );
+    let ct = aws_sdk_cloudtrail::Client::from_conf(
+        aws_sdk_cloudtrail::config::Builder::from(&cfg)
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
+            .build(),
+    );
+    let by = |k: LookupAttributeKey, v: &str| {
+        LookupAttribute::builder()
+            .attribute_key(k)
+            .attribute_value(v)
+            .build()
+            .unwrap()
+    };
+    rt().block_on(async {
+        for _ in 0..3 {
+            ct.stop_logging().name(ORG_TRAIL).send().await.unwrap();
+            ct.start_logging().name(ORG_TRAIL).send().await.unwrap();
+        }
+        // Paging: 3 stops, 2 a page, newest first.
+        let p1 = ct
+            .lookup_events()
+            .lookup_attributes(by(LookupAttributeKey::EventName, "StopLogging"))
+            .max_results(2)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(p1.events().len(), 2);
+        let t = p1.next_token().expect("a second page").to_string();
+        assert!(p1.events()[0].event_time() >= p1.events()[1].event_time());
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let p2 = ct
+            .lookup_events()
+            .lookup_attributes(by(LookupAttributeKey::EventName, "StopLogging"))
+            .max_results(2)
+            .next_token(t)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(p2.events().len(), 1);
+        assert!(p2.next_token().is_none());
+        // The unknown key acts as the account's root; the record is CloudTrail's.
+        let e = &p2.events()[0];
+        assert_eq!(e.username(), Some("root"));
+        assert_eq!(e.event_source(), Some("cloudtrail.amazonaws.com"));
+        let record: serde_json::Value =
+            serde_json::from_str(e.cloud_trail_event().unwrap()).unwrap();
+        assert_eq!(record["userIdentity"]["type"], "Root");
+        assert_eq!(record["requestParameters"]["name"], ORG_TRAIL);
+        assert_eq!(record["awsRegion"], "us-east-1");
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        // By resource name; a time range after them finds nothing.
+        let named = ct
+            .lookup_events()
+            .lookup_attributes(by(LookupAttributeKey::ResourceName, ORG_TRAIL))
+            .send()
+            .await
+            .unwrap();
+        assert!(named.events().len() >= 6, "{:?}", named.events());
+        assert!(named.events().iter().all(|e| e
+            .resources()
+            .iter()
+            .any(|r| r.resource_name() == Some(ORG_TRAIL))));
+        let later = ct
+            .lookup_events()
+            .start_time(aws_sdk_cloudtrail::primitives::DateTime::from_secs(
+                chrono::Utc::now().timestamp() + 3600,
+            ))
+            .end_time(aws_sdk_cloudtrail::primitives::DateTime::from_secs(
+                chrono::Utc::now().timestamp() + 7200,
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert!(later.events().is_empty());
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        // MaxResults above 50 is refused.
+        let err = ct.lookup_events().max_results(51).send().await.unwrap_err();
+        assert_eq!(
+            aws_sdk_cloudtrail::error::ProvideErrorMetadata::code(&err),
+            Some("InvalidMaxResultsException")
+        );
+        // Past 2 requests a second in one account-region: ThrottlingException.
+        let west = aws_sdk_cloudtrail::Client::from_conf(
+            aws_sdk_cloudtrail::config::Builder::from(&cfg)
+                .region(aws_config::Region::new("eu-west-1"))
+                .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
+                .build(),
+        );
+        let mut codes = Vec::new();
+        for _ in 0..3 {
+            codes.push(match west.lookup_events().send().await {
+                Ok(_) => "ok".to_string(),
+                Err(e) => aws_sdk_cloudtrail::error::ProvideErrorMetadata::code(&e)
+                    .unwrap_or("?")
+                    .to_string(),
+            });
+        }
+        assert_eq!(codes, vec!["ok", "ok", "ThrottlingException"]);
+    });
 }
