@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use trailaudit_model::{
-    parse_arn, Attribution, Change, History, HistoryAnswer, HistoryQuery, KnownTrail, Snapshot,
-    Trail,
+    parse_arn, Attribution, Change, History, HistoryAnswer, HistoryQuery, KnownTrail, Selectors,
+    Snapshot, Trail,
 };
 
 use crate::finding::{Finding, Status};
@@ -116,19 +116,20 @@ pub fn wanted(f: &Finding, s: &Snapshot, deleted: &[KnownTrail]) -> Vec<Wanted> 
         }
     };
     // The finding's trail, else the trails recording its account-region;
-    // for what they record (`coverage`), a trail that is not logging was
-    // stopped, which is looked up too.
-    let on_trails = |names: &'static [&'static str], coverage: bool| -> Vec<Wanted> {
+    // for what they record (`coverage`: a trail that could record it and is
+    // not logging was stopped), the stop is looked up too.
+    let on_trails = |names: &'static [&'static str], coverage: fn(&Trail) -> bool| -> Vec<Wanted> {
         let trails = match trail() {
             Some(t) => vec![t],
             None => applying(),
         };
         let mut w: Vec<Wanted> = trails.iter().map(|t| on_trail(t, names)).collect();
-        if coverage {
+        // A finding about the trail's own settings is not caused by a stop.
+        if trail().is_none() {
             w.extend(
                 trails
                     .iter()
-                    .filter(|t| not_logging(t))
+                    .filter(|t| not_logging(t) && coverage(t))
                     .map(|t| on_trail(t, STOP)),
             );
         }
@@ -193,12 +194,15 @@ pub fn wanted(f: &Finding, s: &Snapshot, deleted: &[KnownTrail]) -> Vec<Wanted> 
             );
             w
         }
-        "global_events_not_captured" => on_trails(UPDATE_TRAIL, true),
-        "log_validation_off" | "not_kms_encrypted" => on_trails(UPDATE_TRAIL, false),
-        "management_events_incomplete" | "data_events_missing" | "network_events_missing" => {
-            on_trails(SELECTORS, true)
+        "global_events_not_captured" => {
+            on_trails(UPDATE_TRAIL, |t| t.include_global_service_events)
         }
-        "insights_off" => on_trails(INSIGHTS, false),
+        "log_validation_off" | "not_kms_encrypted" => on_trails(UPDATE_TRAIL, |_| false),
+        "management_events_incomplete" => on_trails(SELECTORS, |_| true),
+        "data_events_missing" | "network_events_missing" => {
+            on_trails(SELECTORS, selects_beyond_management)
+        }
+        "insights_off" => on_trails(INSIGHTS, |_| false),
         "cloudwatch_logs" => match trail() {
             Some(t) => vec![on_trail(t, UPDATE_TRAIL)],
             None => {
@@ -231,6 +235,17 @@ pub fn wanted(f: &Finding, s: &Snapshot, deleted: &[KnownTrail]) -> Vec<Wanted> 
         "rcp_blocks_delivery" => management(RCP, ""),
         "org_trail_not_reaching_members" => management(TRUSTED_ACCESS, "cloudtrail.amazonaws.com"),
         _ => vec![],
+    }
+}
+
+/// Whether a trail's selectors could record data or network activity
+/// events (a stop of one that records only management events did not take
+/// them away).
+fn selects_beyond_management(t: &Trail) -> bool {
+    match t.selectors.value() {
+        Some(Selectors::Default) => false,
+        Some(Selectors::Basic(b)) => b.iter().any(|s| !s.data_resources.is_empty()),
+        Some(Selectors::Advanced(_)) | None => true,
     }
 }
 

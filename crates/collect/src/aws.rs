@@ -476,8 +476,13 @@ pub struct RateBound {
 impl RateBound {
     /// At most `per_second` calls per account-region.
     pub fn new(per_second: u32) -> RateBound {
+        RateBound::every(Duration::from_secs(1) / per_second.max(1))
+    }
+
+    /// One call per `interval` per account-region.
+    pub fn every(interval: Duration) -> RateBound {
         RateBound {
-            interval: Duration::from_secs(1) / per_second.max(1),
+            interval,
             next: Mutex::new((HashMap::new(), 1024)),
         }
     }

@@ -309,3 +309,37 @@ fn every_attributed_check_exists() {
         );
     }
 }
+
+#[test]
+fn a_stop_explains_missing_data_events_only_if_the_trail_recorded_them() {
+    let f = Finding {
+        check_id: "data_events_missing".into(),
+        severity: crate::Severity::Medium,
+        status: Status::Fail,
+        account_id: MEMBER.into(),
+        account_name: String::new(),
+        ou_path: String::new(),
+        region: String::new(),
+        resource: "s3_data".into(),
+        message: String::new(),
+        attribution: None,
+    };
+    let names = |s: &Snapshot| -> Vec<&'static str> {
+        wanted(&f, s, &[])
+            .iter()
+            .flat_map(|w| w.event_names.iter().copied())
+            .collect()
+    };
+    // Management events only: the stop took no data events away.
+    let s = stopped();
+    assert_eq!(names(&s), vec!["PutEventSelectors"]);
+    // S3 data events selected: the stop is a cause too.
+    let mut s = stopped();
+    s.trails[0].selectors = basic(
+        trailaudit_model::ReadWriteType::All,
+        &[],
+        "AWS::S3::Object",
+        &["arn:aws:s3"],
+    );
+    assert_eq!(names(&s), vec!["PutEventSelectors", "StopLogging"]);
+}
