@@ -279,30 +279,45 @@ pub fn plan(
         .filter(|t| s.trail(&t.arn).is_none())
         .cloned()
         .collect();
-    let mut queries: BTreeMap<(String, String, &str), Vec<String>> = BTreeMap::new();
+    let mut queries = Queries::default();
     for f in findings {
         for w in wanted(f, s, &history.deleted_trails) {
             for name in w.event_names {
-                let resources = queries
-                    .entry((w.account_id.clone(), w.region.clone(), name))
-                    .or_default();
-                if !resources.contains(&w.resource) {
-                    resources.push(w.resource.clone());
-                }
+                queries.ask(&w.account_id, &w.region, name, &w.resource);
             }
         }
     }
-    history.queries = queries
-        .into_iter()
-        .map(|((account_id, region, name), resources)| HistoryQuery {
-            account_id,
-            region,
-            event_name: name.to_string(),
-            resources,
-            answer: HistoryAnswer::NotLookedUp,
-        })
-        .collect();
+    history.queries = queries.planned();
     history
+}
+
+/// Queries keyed by account-region and event name, each resource once.
+#[derive(Default)]
+struct Queries(BTreeMap<(String, String, &'static str), Vec<String>>);
+
+impl Queries {
+    fn ask(&mut self, account: &str, region: &str, event_name: &'static str, resource: &str) {
+        let resources = self
+            .0
+            .entry((account.to_string(), region.to_string(), event_name))
+            .or_default();
+        if !resources.iter().any(|r| r == resource) {
+            resources.push(resource.to_string());
+        }
+    }
+
+    fn planned(self) -> Vec<HistoryQuery> {
+        self.0
+            .into_iter()
+            .map(|((account_id, region, name), resources)| HistoryQuery {
+                account_id,
+                region,
+                event_name: name.to_string(),
+                resources,
+                answer: HistoryAnswer::NotLookedUp,
+            })
+            .collect()
+    }
 }
 
 /// The attribution of one finding from a history that was looked up.
@@ -387,27 +402,13 @@ pub const TRAIL_CHANGES: &[&str] = &[
 /// records `account` in `region`, in each trail's owner and home region.
 pub fn trail_plan(s: &Snapshot, account: &str, region: &str, now: DateTime<Utc>) -> History {
     let mut history = History::new(now);
-    let mut queries: BTreeMap<(String, String, &str), Vec<String>> = BTreeMap::new();
+    let mut queries = Queries::default();
     for t in s.trails_applying(account, region) {
         for name in TRAIL_CHANGES {
-            let r = queries
-                .entry((t.owner_account_id.clone(), t.home_region.clone(), name))
-                .or_default();
-            if !r.contains(&t.arn) {
-                r.push(t.arn.clone());
-            }
+            queries.ask(&t.owner_account_id, &t.home_region, name, &t.arn);
         }
     }
-    history.queries = queries
-        .into_iter()
-        .map(|((account_id, region, name), resources)| HistoryQuery {
-            account_id,
-            region,
-            event_name: name.to_string(),
-            resources,
-            answer: HistoryAnswer::NotLookedUp,
-        })
-        .collect();
+    history.queries = queries.planned();
     history
 }
 
