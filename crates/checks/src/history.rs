@@ -367,10 +367,14 @@ pub fn attribution(f: &Finding, s: &Snapshot, h: &History) -> Option<Attribution
         (Some(c), _, _) => Attribution::Changed {
             change: Box::new(c.clone()),
         },
-        (None, Some(reason), _) => Attribution::Unreadable { reason },
+        (None, Some(reason), _) => Attribution::Unreadable {
+            reason,
+            open_before: None,
+        },
         (None, None, Some(events_read)) => Attribution::NotFoundInPart {
             events_read,
             looked_for,
+            open_before: None,
         },
         (None, None, None) => Attribution::NotInHistory {
             before: h.oldest,

@@ -102,7 +102,10 @@ pub(crate) fn analyse_and_report(
     an.policy
         .check_scopes(snapshot, &an.policy_file)
         .map_err(|e| anyhow::anyhow!("invalid policy: {e}"))?;
-    let evaluation: Evaluation = trailaudit_checks::evaluate(snapshot, &an.policy);
+    let mut evaluation: Evaluation = trailaudit_checks::evaluate(snapshot, &an.policy);
+    if let Some(p) = previous {
+        p.bound_unknown_starts(&mut evaluation);
+    }
     let changes: Option<Changes> =
         previous.map(|p| trailaudit_report::diff::compare_with(p, snapshot, &evaluation));
     let inputs = trailaudit_report::Inputs {

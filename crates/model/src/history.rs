@@ -223,11 +223,17 @@ pub enum Attribution {
         events_read: u32,
         /// The event names looked for.
         looked_for: Vec<String>,
+        /// The finding was already open in the previous run of this time.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        open_before: Option<DateTime<Utc>>,
     },
     /// The history could not be read: unknown, never a guessed actor.
     Unreadable {
         /// The permission (or call) that failed, and why.
         reason: String,
+        /// The finding was already open in the previous run of this time.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        open_before: Option<DateTime<Utc>>,
     },
 }
 
@@ -266,7 +272,29 @@ impl Attribution {
                 before.date_naive(),
                 duration(now - *before)
             )),
+            Attribution::NotFoundInPart {
+                open_before: Some(t),
+                ..
+            }
+            | Attribution::Unreadable {
+                open_before: Some(t),
+                ..
+            } => Some(format!(
+                "since before {} (open in the previous run; more than {})",
+                crate::utc(*t),
+                duration(now - *t)
+            )),
             _ => None,
+        }
+    }
+
+    /// Bounds an unknown start by the previous run that already had the
+    /// finding open (`at`): the gap began before it.
+    pub fn open_in_previous_run(&mut self, at: DateTime<Utc>) {
+        match self {
+            Attribution::NotFoundInPart { open_before, .. }
+            | Attribution::Unreadable { open_before, .. } => *open_before = Some(at),
+            _ => {}
         }
     }
 
@@ -282,11 +310,12 @@ impl Attribution {
             Attribution::NotFoundInPart {
                 events_read,
                 looked_for,
+                ..
             } => format!(
                 "not found among the newest {events_read} {} events (the rest of the history was not read): unknown",
                 looked_for.join("/")
             ),
-            Attribution::Unreadable { reason } => {
+            Attribution::Unreadable { reason, .. } => {
                 format!("event history not readable ({reason}): who changed it is unknown")
             }
         }
@@ -370,10 +399,18 @@ mod tests {
         };
         assert!(b.since(now).unwrap().starts_with("since before 2026-09-05"));
         assert!(b.describe().contains("in the 90 days of event history"));
-        let u = Attribution::Unreadable {
+        let mut u = Attribution::Unreadable {
             reason: "cloudtrail:LookupEvents: access denied".into(),
+            open_before: None,
         };
         assert_eq!(u.since(now), None);
+        let mut open = u.clone();
+        open.open_in_previous_run("2026-11-04T12:30:00Z".parse().unwrap());
+        assert_eq!(
+            open.since(now).unwrap(),
+            "since before 2026-11-04T12:30:00Z (open in the previous run; more than 30 days 0 hours)"
+        );
+        u.open_in_previous_run(now);
         assert_eq!(u.changed_by(), "");
         assert!(u.describe().contains("not readable"));
     }

@@ -148,6 +148,32 @@ impl Previous {
     }
 }
 
+impl Previous {
+    /// Bounds the start of every open finding whose change could not be
+    /// looked for (history unreadable or read in part) by this run, when
+    /// the finding was already open in it: "since before" its time.
+    pub fn bound_unknown_starts(&self, e: &mut Evaluation) {
+        use std::collections::HashSet;
+        let Ok(at) = self.collected_at.parse() else {
+            return;
+        };
+        let before: HashSet<_> = self.open.iter().map(ref_key).collect();
+        for f in e.findings.iter_mut() {
+            let key = (
+                f.check_id.as_str(),
+                f.account_id.as_str(),
+                f.region.as_str(),
+                f.resource.as_str(),
+            );
+            if before.contains(&key) {
+                if let Some(a) = f.attribution.as_mut() {
+                    a.open_in_previous_run(at);
+                }
+            }
+        }
+    }
+}
+
 fn ref_key(f: &FindingRef) -> (&str, &str, &str, &str) {
     (&f.check_id, &f.account_id, &f.region, &f.resource)
 }

@@ -331,7 +331,12 @@ fn event_history_denied_is_unknown_and_a_permission_gap_never_a_guessed_actor() 
         "{}",
         stopped[0]["change"]
     );
-    assert_eq!(stopped[0]["since"], "");
+    // (No start from the history; a run beside it may bound it: below.)
+    assert!(
+        !stopped[0]["since"].starts_with("since 2"),
+        "{}",
+        stopped[0]["since"]
+    );
     let gaps = rows_of(&rows, "permission_gap");
     assert!(
         gaps.iter().any(|g| g["account_id"] == MANAGEMENT_ACCOUNT_ID
@@ -339,6 +344,7 @@ fn event_history_denied_is_unknown_and_a_permission_gap_never_a_guessed_actor() 
         "{gaps:#?}"
     );
     let snap: Snapshot = run.snapshot();
+    let snap_finished = snap.finished_at;
     assert!(snap
         .history
         .unwrap()
@@ -346,6 +352,33 @@ fn event_history_denied_is_unknown_and_a_permission_gap_never_a_guessed_actor() 
         .iter()
         .filter(|q| q.account_id == MANAGEMENT_ACCOUNT_ID)
         .all(|q| matches!(q.answer, HistoryAnswer::Unreadable { .. })));
+
+    // A month later, still unreadable: the gap began before the run that
+    // already had it open.
+    let previous = run.out_dir.join("snapshot.json");
+    let again = audit(
+        &emu,
+        &seeded,
+        "history-denied-again",
+        &[
+            "org",
+            "--regions",
+            "us-east-1",
+            "--previous",
+            previous.to_str().unwrap(),
+        ],
+    );
+    let rows = again.csv("findings.csv");
+    let stopped = rows_of(&rows, "trail_not_logging");
+    assert_eq!(stopped[0]["changed_by"], "");
+    assert!(
+        stopped[0]["since"].starts_with(&format!(
+            "since before {} (open in the previous run",
+            trailaudit_model::utc(snap_finished)
+        )),
+        "{}",
+        stopped[0]["since"]
+    );
 
     // --no-history: no lookup, no attribution, no gap for it.
     let quiet = audit(
