@@ -557,3 +557,59 @@ fn the_emulator_answers_lookup_events_as_aws_does() {
         assert_eq!(codes, vec!["ok", "ok", "ThrottlingException"]);
     });
 }
+
+/// A key disabled in its account and region, and trusted access for
+/// CloudTrail disabled in Organizations (recorded in us-east-1 of the
+/// management account): both name the role that did it.
+#[test]
+fn a_disabled_key_and_disabled_trusted_access_name_who_did_it() {
+    let emu = shared().expect("emulator");
+    let seeded = seed(&emu, &bundled("clean"));
+    let actor = break_glass(&emu.endpoint());
+    rt().block_on(async {
+        let kms = aws_sdk_kms::Client::new(&actor);
+        let keys = kms.list_keys().send().await.unwrap();
+        let mut disabled = 0;
+        for k in keys.keys() {
+            let id = k.key_id().unwrap();
+            let d = kms.describe_key().key_id(id).send().await.unwrap();
+            if d.key_metadata().and_then(|m| m.description())
+                == Some("trailaudit scenario key org-trail-key")
+            {
+                kms.disable_key().key_id(id).send().await.unwrap();
+                disabled += 1;
+            }
+        }
+        assert_eq!(disabled, 1, "the organization trail's key");
+        aws_sdk_organizations::Client::new(&actor)
+            .disable_aws_service_access()
+            .service_principal("cloudtrail.amazonaws.com")
+            .send()
+            .await
+            .unwrap();
+    });
+    let run = org(&emu, &seeded, "history-key-and-access");
+    let rows = run.csv("findings.csv");
+    for check in ["kms_key_unusable", "org_trail_not_reaching_members"] {
+        let found = rows_of(&rows, check);
+        assert_eq!(found.len(), 1, "{check}: {rows:#?}");
+        assert_eq!(
+            found[0]["changed_by"], "role/BreakGlass (session alice)",
+            "{check}: {}",
+            found[0]["change"]
+        );
+    }
+    let snap = run.snapshot();
+    let h = snap.history.unwrap();
+    let access = h
+        .query(
+            MANAGEMENT_ACCOUNT_ID,
+            "us-east-1",
+            "DisableAWSServiceAccess",
+        )
+        .expect("looked up in us-east-1 of the management account");
+    assert_eq!(
+        access.resources,
+        vec!["cloudtrail.amazonaws.com".to_string()]
+    );
+}
