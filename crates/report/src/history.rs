@@ -113,7 +113,7 @@ impl TimelineEntry {
     /// One line for the reports.
     pub fn line(&self) -> String {
         format!(
-            "{} {}{} on {} by {} ({}){}: {} finding(s) ({}) in {} account-region(s)",
+            "{} {}{} on {} by {} ({}){}: {} finding(s) ({}){}",
             self.time,
             self.event_name,
             self.detail
@@ -129,8 +129,16 @@ impl TimelineEntry {
                 .unwrap_or_default(),
             self.findings,
             self.checks.join(", "),
-            self.account_regions
+            self.cells()
         )
+    }
+
+    /// " in N account-region(s)", or nothing for account-wide findings.
+    pub fn cells(&self) -> String {
+        match self.account_regions {
+            0 => String::new(),
+            n => format!(" in {n} account-region(s)"),
+        }
     }
 }
 

@@ -248,7 +248,7 @@ fn timeline(o: &mut String, id: &str, title: &str, entries: &[crate::history::Ti
     for t in entries.iter().take(LIST_LIMIT) {
         let _ = write!(
             o,
-            "<tr><td>{}</td><td><b>{}</b>{}</td><td>{}<br><span class=\"muted\">{}{}</span></td><td>{}<br><span class=\"muted\">{} {}</span></td><td>{} finding(s) ({}) in {} account-region(s)<br><span class=\"muted\">event {}</span></td></tr>",
+            "<tr><td>{}</td><td><b>{}</b>{}</td><td>{}<br><span class=\"muted\">{}{}</span></td><td>{}<br><span class=\"muted\">{} {}</span></td><td>{} finding(s) ({}){}<br><span class=\"muted\">event {}</span></td></tr>",
             esc(&t.time),
             esc(&t.event_name),
             t.detail.as_ref().map(|d| format!(" ({})", esc(d))).unwrap_or_default(),
@@ -260,7 +260,7 @@ fn timeline(o: &mut String, id: &str, title: &str, entries: &[crate::history::Ti
             esc(&t.region),
             t.findings,
             esc(&t.checks.join(", ")),
-            t.account_regions,
+            t.cells(),
             esc(&t.event_id)
         );
     }

@@ -323,3 +323,81 @@ fn verified_cells_show_and_lost_verification_is_listed() {
         "{md}"
     );
 }
+
+/// Findings attributed to changes: the timeline groups each change once,
+/// counts the findings and account-regions it explains, keeps only this
+/// month's in the comparison, and every format carries the actor.
+#[test]
+fn who_changed_coverage_in_every_format() {
+    use trailaudit_model::{Attribution, Change};
+    let s = demo();
+    let mut e = evaluate(&s, &AuditPolicy::default());
+    let change = |id: &str, days_ago: i64| Change {
+        event_id: id.into(),
+        event_name: "StopLogging".into(),
+        event_time: s.finished_at - chrono::Duration::days(days_ago),
+        account_id: "111111111111".into(),
+        region: "us-east-1".into(),
+        resource: "arn:aws:cloudtrail:us-east-1:111111111111:trail/t".into(),
+        principal_arn: "arn:aws:sts::111111111111:assumed-role/Ops/night".into(),
+        role_arn: Some("arn:aws:iam::111111111111:role/Ops".into()),
+        session: Some("night".into()),
+        source_ip: Some("198.51.100.7".into()),
+        user_agent: None,
+        detail: None,
+    };
+    let failing: Vec<usize> = (0..e.findings.len())
+        .filter(|&i| e.findings[i].status == trailaudit_checks::Status::Fail)
+        .take(3)
+        .collect();
+    assert_eq!(failing.len(), 3);
+    // Two findings share a change of 2 days ago, one has a change of 40.
+    for (k, &i) in failing.iter().enumerate() {
+        e.findings[i].attribution = Some(Attribution::Changed {
+            change: Box::new(if k < 2 {
+                change("recent", 2)
+            } else {
+                change("old", 40)
+            }),
+        });
+    }
+    let all = trailaudit_report::history::timeline(&e, None);
+    assert_eq!(
+        all.iter()
+            .map(|t| (t.event_id.as_str(), t.findings))
+            .collect::<Vec<_>>(),
+        vec![("old", 1), ("recent", 2)],
+        "oldest first, each change once"
+    );
+    let month =
+        trailaudit_report::history::timeline(&e, Some(s.finished_at - chrono::Duration::days(30)));
+    assert_eq!(month.len(), 1);
+    assert_eq!(month[0].actor, "role/Ops (session night)");
+    let files = render_all(&Inputs {
+        snapshot: &s,
+        evaluation: &e,
+        changes: None,
+    });
+    let text = |name: &str| {
+        String::from_utf8(files.iter().find(|(n, _)| *n == name).unwrap().1.clone()).unwrap()
+    };
+    let md = text("report.md");
+    assert!(md.contains("## Who changed coverage"), "{md}");
+    assert!(md.contains("StopLogging on arn:aws:cloudtrail:us-east-1:111111111111:trail/t by role/Ops (session night)"));
+    let csv = text("findings.csv");
+    assert_eq!(
+        csv.matches(",role/Ops (session night),").count(),
+        3,
+        "{csv}"
+    );
+    let html = text("report.html");
+    assert!(html.contains("<h2 id=\"who-changed\">Who changed coverage</h2>"));
+    let ocsf: serde_json::Value = serde_json::from_str(&text("findings.ocsf.json")).unwrap();
+    let actors = ocsf
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|ev| ev["actor"]["session"]["uid"] == "night")
+        .count();
+    assert_eq!(actors, 3);
+}
