@@ -62,7 +62,7 @@ impl Default for CollectOptions {
 /// Progress callbacks; the CLI draws bars with them, libraries stay silent.
 pub trait Reporter: Send + Sync {
     /// A phase starts with `total` units (`accounts`, `regions`, `resources`,
-    /// `probes`, `footprints`).
+    /// `probes`, `footprints`, `digests`, `history`).
     fn phase(&self, _name: &str, _total: usize) {}
     /// One unit of the current phase is done.
     fn step(&self, _name: &str) {}
