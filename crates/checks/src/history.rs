@@ -192,6 +192,20 @@ pub fn wanted(f: &Finding, s: &Snapshot, deleted: &[KnownTrail]) -> Vec<Wanted> 
                         resource: t.arn.clone(),
                     }),
             );
+            // A member left out by organization trails that no longer reach
+            // members: trusted access for CloudTrail was disabled.
+            let member = s
+                .organization
+                .as_ref()
+                .is_some_and(|o| o.management_account_id != f.account_id);
+            if member
+                && s.organization_trails_reach_members() == Some(false)
+                && s.trails.iter().any(|t| {
+                    t.is_organization_trail && (t.is_multi_region || t.home_region == f.region)
+                })
+            {
+                w.extend(management(TRUSTED_ACCESS, "cloudtrail.amazonaws.com"));
+            }
             w
         }
         "global_events_not_captured" => {

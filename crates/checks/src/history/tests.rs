@@ -343,3 +343,27 @@ fn a_stop_explains_missing_data_events_only_if_the_trail_recorded_them() {
     );
     assert_eq!(names(&s), vec!["PutEventSelectors", "StopLogging"]);
 }
+
+#[test]
+fn members_an_organization_trail_no_longer_reaches_look_up_trusted_access() {
+    let mut s = healthy();
+    s.organization.as_mut().unwrap().cloudtrail_trusted_access =
+        trailaudit_model::Fact::Collected { value: false };
+    let findings = evaluated(&s);
+    let member = findings
+        .iter()
+        .find(|f| f.check_id == "region_not_logged" && f.account_id == MEMBER)
+        .expect("the member is not recorded");
+    let w = wanted(member, &s, &[]);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].event_names, &["DisableAWSServiceAccess"]);
+    assert_eq!(
+        (w[0].account_id.as_str(), w[0].region.as_str()),
+        (MGMT, "us-east-1")
+    );
+    // The management account's own cells are not the member's drift.
+    assert!(findings
+        .iter()
+        .filter(|f| f.check_id == "region_not_logged" && f.account_id == MGMT)
+        .all(|f| wanted(f, &s, &[]).is_empty()));
+}

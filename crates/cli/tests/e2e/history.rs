@@ -599,6 +599,19 @@ fn a_disabled_key_and_disabled_trusted_access_name_who_did_it() {
             found[0]["change"]
         );
     }
+    // The members the organization trail no longer reaches name it too.
+    let lost: Vec<_> = rows_of(&rows, "region_not_logged")
+        .into_iter()
+        .filter(|r| r["account_id"] != MANAGEMENT_ACCOUNT_ID)
+        .collect();
+    assert_eq!(lost.len(), 3, "the 3 members: {rows:#?}");
+    for r in &lost {
+        assert!(
+            r["change"].starts_with("changed: DisableAWSServiceAccess")
+                && r["changed_by"] == "role/BreakGlass (session alice)",
+            "{r:?}"
+        );
+    }
     let snap = run.snapshot();
     let h = snap.history.unwrap();
     let access = h
