@@ -303,7 +303,7 @@ impl Attribution {
         match self {
             Attribution::Changed { change } => format!("changed: {}", change.describe()),
             Attribution::NotInHistory { before, looked_for } => format!(
-                "no such change ({}) in the {HISTORY_DAYS} days of event history: the change is older than {}",
+                "no such change ({}) in the {HISTORY_DAYS} days of event history: the change, if there was one (not a setting made at creation), is older than {}",
                 looked_for.join(", "),
                 before.date_naive()
             ),
