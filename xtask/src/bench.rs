@@ -1008,7 +1008,14 @@ fn history(accounts: usize, latency_ms: u64, concurrency: usize) -> Result<()> {
     ))?;
     let wall = t.elapsed().as_secs_f64();
     let h = snap.history.as_ref().context("no history")?;
+    let t = Instant::now();
     let e = trailaudit_checks::evaluate(&snap, &policy);
+    let with_history = t.elapsed().as_secs_f64();
+    let mut bare = snap.clone();
+    bare.history = None;
+    let t = Instant::now();
+    let _ = trailaudit_checks::evaluate(&bare, &policy);
+    let without_history = t.elapsed().as_secs_f64();
     let attributed = e
         .findings
         .iter()
@@ -1037,6 +1044,9 @@ fn history(accounts: usize, latency_ms: u64, concurrency: usize) -> Result<()> {
         h.throttled,
         h.seconds,
         planning.as_secs_f64()
+    );
+    println!(
+        "evaluation of the snapshot with its attributions {with_history:.2} s, without {without_history:.2} s"
     );
     Ok(())
 }

@@ -61,7 +61,8 @@ const TRUSTED_ACCESS: &[&str] = &["DisableAWSServiceAccess"];
 /// Organizations and other global services record in us-east-1.
 const GLOBAL_REGION: &str = "us-east-1";
 
-/// The checks whose findings a change can cause, and which changes.
+/// The checks whose findings a change can cause (`wanted` says which
+/// changes); no other finding is looked up.
 pub const ATTRIBUTED_CHECKS: &[&str] = &[
     "trail_not_logging",
     "region_not_logged",
@@ -97,7 +98,7 @@ fn on_trail(t: &Trail, names: &'static [&'static str]) -> Wanted {
 /// or one that is not a failure). `deleted`: trails of the previous run
 /// that are gone.
 pub fn wanted(f: &Finding, s: &Snapshot, deleted: &[KnownTrail]) -> Vec<Wanted> {
-    if f.status != Status::Fail {
+    if f.status != Status::Fail || !ATTRIBUTED_CHECKS.contains(&f.check_id.as_str()) {
         return vec![];
     }
     let trail = || s.trail(&f.resource);

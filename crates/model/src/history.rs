@@ -53,11 +53,20 @@ impl History {
         }
     }
 
-    /// The query for `event_name` in an account-region, if planned.
+    /// The query for `event_name` in an account-region, if planned. The
+    /// plan lists queries sorted by (account, region, event name), so this
+    /// is a binary search (attribution asks it for every finding: 180,000
+    /// findings against 600 queries at 10,000 accounts); a list edited out
+    /// of order is still searched whole before the answer is "not planned".
     pub fn query(&self, account: &str, region: &str, event_name: &str) -> Option<&HistoryQuery> {
-        self.queries
-            .iter()
-            .find(|q| q.account_id == account && q.region == region && q.event_name == event_name)
+        let key = (account, region, event_name);
+        fn of(q: &HistoryQuery) -> (&str, &str, &str) {
+            (&q.account_id, &q.region, &q.event_name)
+        }
+        match self.queries.binary_search_by(|q| of(q).cmp(&key)) {
+            Ok(i) => Some(&self.queries[i]),
+            Err(_) => self.queries.iter().find(|q| of(q) == key),
+        }
     }
 }
 
@@ -358,6 +367,33 @@ mod tests {
             source_ip: Some("203.0.113.9".into()),
             user_agent: Some("aws-cli/2.15.0 Python/3.11".into()),
             detail: None,
+        }
+    }
+
+    #[test]
+    fn a_query_is_found_sorted_or_not() {
+        let q = |a: &str, r: &str, e: &str| HistoryQuery {
+            account_id: a.into(),
+            region: r.into(),
+            event_name: e.into(),
+            resources: vec![],
+            answer: HistoryAnswer::NotLookedUp,
+        };
+        let mut h = History::new("2026-12-01T00:00:00Z".parse().unwrap());
+        h.queries = vec![
+            q("1", "us-east-1", "StopLogging"),
+            q("1", "us-east-1", "UpdateTrail"),
+            q("2", "eu-west-1", "PutBucketLifecycle"),
+        ];
+        assert!(h.query("1", "us-east-1", "UpdateTrail").is_some());
+        assert!(h.query("2", "eu-west-1", "StopLogging").is_none());
+        h.queries.reverse();
+        for (a, r, e) in [
+            ("1", "us-east-1", "StopLogging"),
+            ("1", "us-east-1", "UpdateTrail"),
+            ("2", "eu-west-1", "PutBucketLifecycle"),
+        ] {
+            assert_eq!(h.query(a, r, e).map(|q| q.event_name.as_str()), Some(e));
         }
     }
 

@@ -88,6 +88,38 @@ pub fn emulator_s3(endpoint: &str) -> aws_sdk_s3::Client {
     )
 }
 
+/// Replaces a bucket's lifecycle with one rule expiring objects under
+/// `prefix` after `days` days (a retention someone shortened).
+pub async fn expire_after(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    rule_id: &str,
+    prefix: &str,
+    days: i32,
+) -> Result<()> {
+    use aws_sdk_s3::types::{
+        BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule,
+        LifecycleRuleFilter,
+    };
+    let rule = LifecycleRule::builder()
+        .id(rule_id)
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix(prefix).build())
+        .expiration(LifecycleExpiration::builder().days(days).build())
+        .build()?;
+    s3.put_bucket_lifecycle_configuration()
+        .bucket(bucket)
+        .lifecycle_configuration(
+            BucketLifecycleConfiguration::builder()
+                .rules(rule)
+                .build()?,
+        )
+        .send()
+        .await
+        .with_context(|| format!("lifecycle of {bucket}"))?;
+    Ok(())
+}
+
 /// The default (management account) credentials of the emulator.
 pub fn management_credentials() -> Credentials {
     Credentials::new(

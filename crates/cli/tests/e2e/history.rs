@@ -222,10 +222,6 @@ fn an_organization_trail_stopped_by_a_named_role_is_reported_with_role_session_a
 
 #[test]
 fn a_lifecycle_rule_shortened_by_another_principal_names_that_principal_and_the_days() {
-    use aws_sdk_s3::types::{
-        BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule,
-        LifecycleRuleFilter,
-    };
     let emu = shared().expect("emulator");
     let seeded = seed(&emu, &bundled("clean"));
     let archive = seeded.id("log-archive").to_string();
@@ -238,24 +234,15 @@ fn a_lifecycle_rule_shortened_by_another_principal_names_that_principal_and_the_
                 .force_path_style(true)
                 .build(),
         );
-        let rule = LifecycleRule::builder()
-            .id("save-money")
-            .status(ExpirationStatus::Enabled)
-            .filter(LifecycleRuleFilter::builder().prefix("").build())
-            .expiration(LifecycleExpiration::builder().days(30).build())
-            .build()
-            .unwrap();
-        s3.put_bucket_lifecycle_configuration()
-            .bucket("clean-org-cloudtrail-logs")
-            .lifecycle_configuration(
-                BucketLifecycleConfiguration::builder()
-                    .rules(rule)
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .expect("put lifecycle");
+        trailaudit_testkit::seed::expire_after(
+            &s3,
+            "clean-org-cloudtrail-logs",
+            "save-money",
+            "",
+            30,
+        )
+        .await
+        .expect("put lifecycle");
     });
     let run = org(&emu, &seeded, "history-lifecycle");
     let rows = run.csv("findings.csv");

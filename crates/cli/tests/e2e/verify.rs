@@ -491,23 +491,7 @@ fn a_lifecycle_rule_that_expired_the_footprints_is_its_own_finding() {
         REGIONS,
         |emu, _| {
             with_s3(emu, async |s3| {
-                use aws_sdk_s3::types::*;
-                let rule = LifecycleRule::builder()
-                    .id("thirty-days")
-                    .status(ExpirationStatus::Enabled)
-                    .filter(LifecycleRuleFilter::builder().prefix("org/").build())
-                    .expiration(LifecycleExpiration::builder().days(30).build())
-                    .build()
-                    .unwrap();
-                s3.put_bucket_lifecycle_configuration()
-                    .bucket(BUCKET)
-                    .lifecycle_configuration(
-                        BucketLifecycleConfiguration::builder()
-                            .rules(rule)
-                            .build()
-                            .unwrap(),
-                    )
-                    .send()
+                trailaudit_testkit::seed::expire_after(&s3, BUCKET, "thirty-days", "org/", 30)
                     .await
                     .unwrap();
             })
